@@ -1,0 +1,98 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageMappingProperties } from '@nestjs/websockets';
+import { ParsedClientFrame, parseClientFrame, PROTOCOL_LIMITS } from '@switchboard/protocol';
+import type { IncomingMessage } from 'node:http';
+import { Observable } from 'rxjs';
+import { RawData, WebSocket, WebSocketServer } from 'ws';
+import { HandshakeAuthenticator } from './handshake-authenticator';
+import { SessionRegistry } from './session-registry';
+
+/** The single gateway event: every client frame, already parsed and validated (or its rejection). */
+export const CLIENT_FRAME_EVENT = 'client_frame';
+
+/** Close code sent to every client when the instance shuts down ("going away"). */
+export const CLOSE_GOING_AWAY = 1001;
+
+const BINARY_FRAME: ParsedClientFrame = {
+  ok: false,
+  error: { code: 'invalid_message', message: 'frames must be JSON text, not binary' },
+};
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+type VerifyClientCallback = (result: boolean, code?: number, message?: string) => void;
+
+/**
+ * Nest's `ws` adapter with Switchboard's wire rules: the handshake is authenticated before the
+ * upgrade; frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
+ * (bad JSON becomes an `invalid_json` rejection instead of being dropped) and handed to the one
+ * `CLIENT_FRAME_EVENT` handler; on shutdown, clients get 1001 and a grace period to close.
+ */
+export class ChatWsAdapter extends WsAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly handshake: HandshakeAuthenticator,
+    private readonly sessions: SessionRegistry,
+    private readonly shutdownGraceMs: number,
+  ) {
+    super(app);
+  }
+
+  override create(
+    port: number,
+    options?: Record<string, unknown> & { path?: string },
+  ): WebSocketServer {
+    return super.create(port, {
+      ...options,
+      maxPayload: PROTOCOL_LIMITS.maxFrameBytes,
+      verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
+        this.handshake.authenticate(info.req).then(
+          (verdict) => (verdict.ok ? done(true) : done(false, verdict.status, verdict.reason)),
+          () => done(false, 500, 'Internal Server Error'),
+        );
+      },
+    }) as WebSocketServer;
+  }
+
+  override bindMessageHandlers(
+    client: WebSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const handler = handlers.find(({ message }) => message === CLIENT_FRAME_EVENT);
+    if (!handler)
+      throw new Error(`the gateway has no @SubscribeMessage('${CLIENT_FRAME_EVENT}') handler`);
+    client.on('message', (data: RawData, isBinary: boolean) => {
+      const frame = isBinary ? BINARY_FRAME : parseClientFrame(toText(data));
+      // The handler answers on the socket itself; its return value carries nothing to send.
+      transform(handler.callback(frame, CLIENT_FRAME_EVENT)).subscribe({ error: () => undefined });
+    });
+  }
+
+  override async close(server: WebSocketServer): Promise<void> {
+    const clients = [...server.clients];
+    const closed = clients.map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          if (client.readyState === WebSocket.CLOSED) return resolve();
+          client.once('close', () => resolve());
+          client.close(CLOSE_GOING_AWAY, 'server shutting down');
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.shutdownGraceMs);
+    });
+    await Promise.race([Promise.all(closed), grace]);
+    clearTimeout(timer);
+    for (const client of server.clients) client.terminate();
+    // Closed sessions leave their rooms (presence, user_left) before Redis and PostgreSQL go away.
+    await this.sessions.drain();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

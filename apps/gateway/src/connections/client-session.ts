@@ -1,0 +1,59 @@
+import { Logger } from '@nestjs/common';
+import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
+import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
+
+/** A connection whose unsent data passes this is too slow to keep up with its rooms and is closed. */
+export const SLOW_CONSUMER_BYTES = 1024 * 1024;
+/** Close code for a slow consumer: "try again later" (reconnect and resume with `since`). */
+export const CLOSE_SLOW_CONSUMER = 1013;
+
+const logger = new Logger('ClientSession');
+
+/** One authenticated WebSocket connection and the rooms it has joined. */
+export class ClientSession {
+  readonly id = randomUUID();
+  /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
+  alive = true;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly user: UserRef,
+  ) {}
+
+  /**
+   * Runs the frames of one connection one at a time, in arrival order: a `message` sent right after
+   * `join` must see the join done, and one client's messages keep their order.
+   */
+  enqueue(task: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(task).catch((error: unknown) => {
+      logger.error(`session ${this.id}: ${(error as Error).stack ?? String(error)}`);
+      this.sendError('internal_error', 'the server failed to handle this frame');
+    });
+    return this.queue;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  sendError(code: ErrorCode, message: string, retryAfterMs?: number): void {
+    this.send(
+      retryAfterMs === undefined
+        ? { type: 'error', code, message }
+        : { type: 'error', code, message, retryAfterMs },
+    );
+  }
+
+  /** Writes an already-serialized frame; returns false if the connection is not open or was dropped as slow. */
+  sendSerialized(data: Buffer): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    if (this.socket.bufferedAmount > SLOW_CONSUMER_BYTES) {
+      this.socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+      return false;
+    }
+    this.socket.send(data, { binary: false });
+    return true;
+  }
+}

@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { MessageBus, Unsubscribe } from '@switchboard/bus';
+import { MessageStore } from '@switchboard/persistence';
+import { PresenceStore } from '@switchboard/presence';
+import { ChatMessage, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
+import { SwitchboardMetrics } from '@switchboard/runtime';
+import { ClientSession } from '../connections/client-session';
+
+/**
+ * How a session receives a room's live frames:
+ * - `syncing`: its join reply is being prepared; live frames wait in `pending`.
+ * - `live`: frames go out as they arrive; messages with `seq <= watermark` were in the join reply.
+ * - `paused`: a resume had more than one reply's worth (`more: true`); the client joins again with
+ *   `since`, and live frames are not sent until then (they will come from the database).
+ */
+interface Membership {
+  phase: 'syncing' | 'live' | 'paused';
+  watermark: number;
+  pending: { frame: RoomEventFrame; data: Buffer }[];
+}
+
+/** A room as this instance holds it: its local sessions, its users, its bus subscription. */
+interface LocalRoom {
+  sessions: Map<ClientSession, Membership>;
+  connectionsByUser: Map<string, number>;
+  subscription: Promise<Unsubscribe>;
+}
+
+/**
+ * Room membership on this instance, presence across instances, and fan-out: one bus subscription
+ * per room with local members, each broadcast serialized once and written to every local member.
+ */
+@Injectable()
+export class RoomMembershipService {
+  private readonly rooms = new Map<string, LocalRoom>();
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly presence: PresenceStore,
+    private readonly store: MessageStore,
+    private readonly metrics: SwitchboardMetrics,
+  ) {}
+
+  isMember(session: ClientSession, room: string): boolean {
+    return this.rooms.get(room)?.sessions.has(session) ?? false;
+  }
+
+  /**
+   * Joins (or re-joins) and sends the `joined` reply. The bus subscription exists before history is
+   * read, and live frames wait until the reply is sent, so nothing falls between history and live.
+   */
+  async join(session: ClientSession, room: string, since: number | undefined): Promise<void> {
+    const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
+    let local = this.rooms.get(room);
+    const rejoin = local?.sessions.has(session) ?? false;
+    if (!local) {
+      local = {
+        sessions: new Map(),
+        connectionsByUser: new Map(),
+        subscription: this.bus.subscribe('room', room, (frame, raw) =>
+          this.broadcast(room, frame, raw),
+        ),
+      };
+      this.rooms.set(room, local);
+    }
+    local.sessions.set(session, membership);
+    await local.subscription;
+    if (!rejoin) await this.enterPresence(local, room, session);
+
+    const [history, members] = await Promise.all([
+      since === undefined
+        ? this.store
+            .page(room, { limit: PROTOCOL_LIMITS.joinHistory })
+            .then(({ messages }) => ({ messages, more: false }))
+        : this.store.since(room, since, PROTOCOL_LIMITS.resumeLimit),
+      this.presence.members(room),
+    ]);
+    session.send({
+      type: 'joined',
+      room,
+      messages: history.messages,
+      members,
+      ...(history.more ? { more: true } : {}),
+    });
+
+    if (history.more) {
+      membership.phase = 'paused';
+      membership.pending = [];
+      return;
+    }
+    membership.watermark = lastSeq(history.messages) ?? since ?? 0;
+    membership.phase = 'live';
+    for (const { frame, data } of membership.pending)
+      this.deliver(session, membership, frame, data);
+    membership.pending = [];
+  }
+
+  async leave(session: ClientSession, room: string): Promise<void> {
+    const local = this.rooms.get(room);
+    if (!local?.sessions.delete(session)) return;
+    const remaining = (local.connectionsByUser.get(session.user.id) ?? 1) - 1;
+    if (remaining > 0) {
+      local.connectionsByUser.set(session.user.id, remaining);
+    } else {
+      local.connectionsByUser.delete(session.user.id);
+      if (await this.presence.exit(room, session.user.id)) {
+        await this.bus.publish('room', room, { type: 'user_left', room, user: session.user });
+      }
+    }
+    if (local.sessions.size === 0 && this.rooms.get(room) === local) {
+      this.rooms.delete(room);
+      await (
+        await local.subscription
+      )();
+    }
+  }
+
+  /** Leaves every room of a closed session. */
+  async leaveAll(session: ClientSession): Promise<void> {
+    const rooms = [...this.rooms]
+      .filter(([, local]) => local.sessions.has(session))
+      .map(([room]) => room);
+    await Promise.all(rooms.map((room) => this.leave(session, room)));
+  }
+
+  private async enterPresence(
+    local: LocalRoom,
+    room: string,
+    session: ClientSession,
+  ): Promise<void> {
+    const connections = (local.connectionsByUser.get(session.user.id) ?? 0) + 1;
+    local.connectionsByUser.set(session.user.id, connections);
+    if (connections === 1 && (await this.presence.enter(room, session.user))) {
+      await this.bus.publish('room', room, { type: 'user_joined', room, user: session.user });
+    }
+  }
+
+  /** The fan-out hot path: one Buffer per broadcast, shared by every local member. */
+  private broadcast(room: string, frame: RoomEventFrame, raw: string): void {
+    const local = this.rooms.get(room);
+    if (!local) return;
+    const started = process.hrtime.bigint();
+    const data = Buffer.from(raw);
+    let delivered = 0;
+    for (const [session, membership] of local.sessions) {
+      switch (membership.phase) {
+        case 'live':
+          if (this.deliver(session, membership, frame, data)) delivered++;
+          break;
+        case 'syncing':
+          membership.pending.push({ frame, data });
+          break;
+        case 'paused':
+          break;
+      }
+    }
+    this.metrics.deliveries.inc(delivered);
+    this.metrics.broadcastDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private deliver(
+    session: ClientSession,
+    membership: Membership,
+    frame: RoomEventFrame,
+    data: Buffer,
+  ): boolean {
+    switch (frame.type) {
+      case 'message':
+        if (frame.seq <= membership.watermark) return false;
+        break;
+      case 'user_joined':
+      case 'user_left':
+        // Presence changes are news for the others only.
+        if (frame.user.id === session.user.id) return false;
+        break;
+    }
+    return session.sendSerialized(data);
+  }
+}
+
+function lastSeq(messages: ChatMessage[]): number | undefined {
+  return messages.at(-1)?.seq;
+}

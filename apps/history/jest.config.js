@@ -1,0 +1,1 @@
+module.exports = { displayName: 'history', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,108 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
+import { ChatError, ChatMessageService } from '@switchboard/messaging';
+import { MessageStore } from '@switchboard/persistence';
+import {
+  ChatMessage,
+  isValidRoom,
+  MessagePageResponse,
+  PROTOCOL_LIMITS,
+  validateSendMessageBody,
+} from '@switchboard/protocol';
+import {
+  checkedParameter,
+  optionalIntegerParameter,
+  SwitchboardMetrics,
+} from '@switchboard/runtime';
+import type { Response } from 'express';
+
+const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
+
+function roomParameter(room: string): string {
+  return checkedParameter('room', room, isValidRoom, 'must match ^[A-Za-z0-9_.:-]{1,64}$');
+}
+
+function toHttpError(error: ChatError): HttpException {
+  const status =
+    error.code === 'rate_limited' ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_REQUEST;
+  return new HttpException(
+    {
+      statusCode: status,
+      code: error.code,
+      message: error.message,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    },
+    status,
+  );
+}
+
+/** A room's history, page by page, and sending into a room over HTTP. */
+@Controller('rooms/:room/messages')
+@UseGuards(JwtAuthGuard)
+export class RoomMessagesController {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly chat: ChatMessageService,
+    private readonly metrics: SwitchboardMetrics,
+  ) {}
+
+  /** Ascending by seq: `before` pages back, `after` pages forward, neither is the newest page. */
+  @Get()
+  async page(
+    @Param('room') room: string,
+    @Query('before') before: unknown,
+    @Query('after') after: unknown,
+    @Query('limit') limit: unknown,
+  ): Promise<MessagePageResponse<ChatMessage>> {
+    return this.store.page(roomParameter(room), {
+      before: optionalIntegerParameter('before', before, SEQ_BOUNDS),
+      after: optionalIntegerParameter('after', after, SEQ_BOUNDS),
+      limit:
+        optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
+        PROTOCOL_LIMITS.pageDefault,
+    });
+  }
+
+  /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */
+  @Post()
+  async send(
+    @Param('room') room: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ChatMessage> {
+    const validRoom = roomParameter(room);
+    const parsed = validateSendMessageBody(body);
+    if (!parsed.ok) {
+      this.metrics.framesRejected.inc({ code: parsed.error.code });
+      throw new HttpException({ statusCode: 400, ...parsed.error }, HttpStatus.BAD_REQUEST);
+    }
+    try {
+      const { message, created } = await this.chat.send(user, {
+        room: validRoom,
+        text: parsed.body.text,
+        clientMsgId: parsed.body.clientMsgId ?? null,
+      });
+      if (created) this.metrics.messagesStored.inc();
+      response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+      return message;
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.metrics.framesRejected.inc({ code: error.code });
+      if (error.retryAfterMs !== undefined)
+        response.setHeader('Retry-After', Math.ceil(error.retryAfterMs / 1000));
+      throw toHttpError(error);
+    }
+  }
+}

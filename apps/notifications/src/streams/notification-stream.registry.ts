@@ -1,0 +1,152 @@
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { MessageBus, Unsubscribe } from '@switchboard/bus';
+import { SwitchboardConfig } from '@switchboard/config';
+import { NotificationStore } from '@switchboard/persistence';
+import { Notification, NotificationBatch, UserRef } from '@switchboard/protocol';
+import { SwitchboardMetrics } from '@switchboard/runtime';
+import type { ServerResponse } from 'node:http';
+import { formatSseComment, formatSseEvent, formatSseRetry } from './sse-framing';
+
+/** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
+const SLOW_STREAM_BYTES = 1024 * 1024;
+const REPLAY_BATCH = 500;
+const KEEP_ALIVE = formatSseComment('keep-alive');
+
+/**
+ * `syncing`: replaying from PostgreSQL; live notifications wait in `pending`.
+ * `live`: written as they arrive; ids up to `watermark` were already replayed.
+ */
+interface OpenStream {
+  userId: string;
+  response: ServerResponse;
+  phase: 'syncing' | 'live';
+  watermark: bigint;
+  pending: { id: bigint; frame: string }[];
+}
+
+export function toSseFrame(notification: Notification): string {
+  return formatSseEvent({
+    id: notification.id,
+    event: 'notification',
+    data: JSON.stringify(notification),
+  });
+}
+
+/**
+ * The notification streams open on this instance. One bus subscription carries every stored
+ * notification; each is framed once and written to every open stream of its user.
+ */
+@Injectable()
+export class NotificationStreamRegistry
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly streamsByUser = new Map<string, Set<OpenStream>>();
+  private unsubscribe: Unsubscribe | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly store: NotificationStore,
+    private readonly config: SwitchboardConfig,
+    private readonly metrics: SwitchboardMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe('notifications', '', (batch) =>
+      this.deliver(batch),
+    );
+    this.keepAliveTimer = setInterval(() => this.keepAlive(), this.config.sse.keepAliveMs);
+    this.keepAliveTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.keepAliveTimer);
+    await this.unsubscribe?.();
+    // Ended streams let the HTTP server close; browsers reconnect (to another instance) and resume by id.
+    for (const streams of this.streamsByUser.values())
+      for (const stream of streams) stream.response.end();
+  }
+
+  /**
+   * Starts a stream: headers and `retry:` at once, then (with `lastEventId`) every stored notification
+   * after it, then live. Subscribed before the replay reads, so nothing falls between the two.
+   */
+  async open(
+    user: UserRef,
+    response: ServerResponse,
+    lastEventId: string | undefined,
+  ): Promise<void> {
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    response.write(formatSseRetry(this.config.sse.retryMs));
+    const stream: OpenStream = {
+      userId: user.id,
+      response,
+      phase: 'syncing',
+      watermark: 0n,
+      pending: [],
+    };
+    this.add(stream);
+    response.on('close', () => this.remove(stream));
+
+    if (lastEventId !== undefined) {
+      let cursor = lastEventId;
+      for (;;) {
+        const batch = await this.store.listAfter(user.id, cursor, REPLAY_BATCH);
+        if (response.destroyed) return;
+        for (const notification of batch) response.write(toSseFrame(notification));
+        cursor = batch.at(-1)?.id ?? cursor;
+        if (batch.length < REPLAY_BATCH) break;
+      }
+      stream.watermark = BigInt(cursor);
+    }
+    stream.phase = 'live';
+    for (const { id, frame } of stream.pending)
+      if (id > stream.watermark) this.write(stream, frame);
+    stream.pending = [];
+  }
+
+  private deliver({ notifications }: NotificationBatch): void {
+    for (const notification of notifications) {
+      const streams = this.streamsByUser.get(notification.userId);
+      if (!streams) continue;
+      const frame = toSseFrame(notification);
+      const id = BigInt(notification.id);
+      for (const stream of streams) {
+        if (stream.phase === 'syncing') stream.pending.push({ id, frame });
+        else if (id > stream.watermark) this.write(stream, frame);
+      }
+    }
+  }
+
+  private write(stream: OpenStream, frame: string): void {
+    if (stream.response.writableLength > SLOW_STREAM_BYTES) {
+      stream.response.destroy();
+      return;
+    }
+    stream.response.write(frame);
+  }
+
+  private keepAlive(): void {
+    for (const streams of this.streamsByUser.values())
+      for (const stream of streams) stream.response.write(KEEP_ALIVE);
+  }
+
+  private add(stream: OpenStream): void {
+    let streams = this.streamsByUser.get(stream.userId);
+    if (!streams) this.streamsByUser.set(stream.userId, (streams = new Set()));
+    streams.add(stream);
+    this.metrics.sseStreams.inc();
+  }
+
+  private remove(stream: OpenStream): void {
+    const streams = this.streamsByUser.get(stream.userId);
+    if (!streams?.delete(stream)) return;
+    if (streams.size === 0) this.streamsByUser.delete(stream.userId);
+    this.metrics.sseStreams.dec();
+  }
+}

@@ -1,0 +1,71 @@
+import { BusChannel, BusChannels } from '@switchboard/protocol';
+
+/** Receives one published payload; `raw` is its JSON text, for handlers that forward it unchanged. */
+export type BusHandler<K extends BusChannel> = (payload: BusChannels[K], raw: string) => void;
+export type Unsubscribe = () => Promise<void>;
+
+/**
+ * Typed publish/subscribe between every instance of every service. Delivery is at most once and in
+ * publish order per publisher; durable state lives in PostgreSQL, and clients recover gaps from there.
+ */
+export abstract class MessageBus {
+  abstract publish<K extends BusChannel>(
+    channel: K,
+    key: string,
+    payload: BusChannels[K],
+  ): Promise<void>;
+  abstract subscribe<K extends BusChannel>(
+    channel: K,
+    key: string,
+    handler: BusHandler<K>,
+  ): Promise<Unsubscribe>;
+  /** Resolves when the bus is reachable (health checks). */
+  abstract ping(): Promise<void>;
+}
+
+type AnyHandler = (payload: unknown, raw: string) => void;
+
+/** Handlers by topic; tells its owner when a topic gains its first or loses its last handler. */
+export class HandlerRegistry {
+  private readonly handlers = new Map<string, Set<AnyHandler>>();
+
+  /** Returns true when this is the topic's first handler. */
+  add(topic: string, handler: AnyHandler): boolean {
+    const existing = this.handlers.get(topic);
+    if (existing) {
+      existing.add(handler);
+      return false;
+    }
+    this.handlers.set(topic, new Set([handler]));
+    return true;
+  }
+
+  /** Returns true when the topic has no handler left. */
+  remove(topic: string, handler: AnyHandler): boolean {
+    const existing = this.handlers.get(topic);
+    if (!existing?.delete(handler)) return false;
+    if (existing.size > 0) return false;
+    this.handlers.delete(topic);
+    return true;
+  }
+
+  has(topic: string): boolean {
+    return this.handlers.has(topic);
+  }
+
+  /** Parses `raw` once and hands the same payload to every handler of the topic. */
+  dispatch(topic: string, raw: string): void {
+    const handlers = this.handlers.get(topic);
+    if (!handlers) return;
+    const payload: unknown = JSON.parse(raw);
+    for (const handler of handlers) handler(payload, raw);
+  }
+
+  topics(): string[] {
+    return [...this.handlers.keys()];
+  }
+}
+
+export function topicOf(channel: BusChannel, key: string): string {
+  return `${channel}:${key}`;
+}

@@ -1,0 +1,2 @@
+export * from './lib/config.module';
+export * from './lib/switchboard-config';

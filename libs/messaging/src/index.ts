@@ -1,0 +1,3 @@
+export { ChatError, ChatMessageService } from './lib/chat-message.service';
+export type { OutgoingMessage } from './lib/chat-message.service';
+export { MessagingModule } from './lib/messaging.module';

@@ -1,0 +1,39 @@
+import { DataSource } from 'typeorm';
+import { ENTITIES } from './entities';
+import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1763800000000];
+
+/** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */
+export function createDataSource(databaseUrl: string, poolSize = 20): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: poolSize },
+  });
+}
+
+/** Applies pending migrations; returns the names of those applied. */
+export async function runMigrations(databaseUrl: string): Promise<string[]> {
+  const dataSource = await createDataSource(databaseUrl, 1).initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export class SchemaNotMigratedError extends Error {
+  override readonly name = 'SchemaNotMigratedError';
+  constructor() {
+    super(
+      'the database schema is not up to date: run `npm run migrate` with this DATABASE_URL first',
+    );
+  }
+}

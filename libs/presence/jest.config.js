@@ -1,0 +1,1 @@
+module.exports = { displayName: 'presence', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,47 @@
+import { UserRef } from '@switchboard/protocol';
+
+/**
+ * Who is in which room, across every gateway instance. Each instance reports a user once per room
+ * (when its first local connection of that user joins, and when its last one leaves), so the store
+ * counts instances holding the user, not sockets.
+ */
+export abstract class PresenceStore {
+  /** Returns true when the user was not in the room on any instance before. */
+  abstract enter(room: string, user: UserRef): Promise<boolean>;
+  /** Returns true when the user is now in the room on no instance. */
+  abstract exit(room: string, userId: string): Promise<boolean>;
+  abstract members(room: string): Promise<UserRef[]>;
+}
+
+/** Presence for single-process mode. */
+export class InMemoryPresenceStore extends PresenceStore {
+  private readonly rooms = new Map<string, Map<string, { name: string; holders: number }>>();
+
+  async enter(room: string, user: UserRef): Promise<boolean> {
+    let members = this.rooms.get(room);
+    if (!members) {
+      members = new Map<string, { name: string; holders: number }>();
+      this.rooms.set(room, members);
+    }
+    const entry = members.get(user.id);
+    members.set(user.id, { name: user.name, holders: (entry?.holders ?? 0) + 1 });
+    return entry === undefined;
+  }
+
+  async exit(room: string, userId: string): Promise<boolean> {
+    const members = this.rooms.get(room);
+    const entry = members?.get(userId);
+    if (!members || !entry) return false;
+    if (entry.holders > 1) {
+      entry.holders -= 1;
+      return false;
+    }
+    members.delete(userId);
+    if (members.size === 0) this.rooms.delete(room);
+    return true;
+  }
+
+  async members(room: string): Promise<UserRef[]> {
+    return [...(this.rooms.get(room) ?? [])].map(([id, { name }]) => ({ id, name }));
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { ErrorCode } from './errors';
+import { PROTOCOL_LIMITS } from './limits';
+
+const room = z
+  .string()
+  .regex(PROTOCOL_LIMITS.roomPattern, 'room must match ^[A-Za-z0-9_.:-]{1,64}$');
+const seq = z.number().int().nonnegative();
+
+// Newline and tab are text; every other C0 control character and DEL are refused.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+
+/** Message text: length is checked separately so that it gets its own `too_long` code. */
+export const messageText = z.string().refine((text) => !FORBIDDEN_CONTROL_CHARACTERS.test(text), {
+  message: 'text must not contain control characters other than newline and tab',
+});
+
+export const clientMsgId = z.string().min(1).max(PROTOCOL_LIMITS.maxClientMsgIdLength);
+
+export const joinFrame = z.strictObject({ type: z.literal('join'), room, since: seq.optional() });
+export const leaveFrame = z.strictObject({ type: z.literal('leave'), room });
+export const messageFrame = z.strictObject({
+  type: z.literal('message'),
+  room,
+  text: messageText,
+  clientMsgId: clientMsgId.optional(),
+});
+export const pingFrame = z.strictObject({ type: z.literal('ping') });
+
+export const clientFrame = z.discriminatedUnion('type', [
+  joinFrame,
+  leaveFrame,
+  messageFrame,
+  pingFrame,
+]);
+
+export type JoinFrame = z.infer<typeof joinFrame>;
+export type LeaveFrame = z.infer<typeof leaveFrame>;
+export type MessageFrame = z.infer<typeof messageFrame>;
+export type PingFrame = z.infer<typeof pingFrame>;
+/** Every frame a client may send. */
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+export interface FrameRejection {
+  code: ErrorCode;
+  message: string;
+}
+
+export type ParsedClientFrame =
+  { ok: true; frame: ClientFrame } | { ok: false; error: FrameRejection };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) =>
+      issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    )
+    .join('; ');
+}
+
+function checkTextLength(text: string): FrameRejection | null {
+  if (text.length <= PROTOCOL_LIMITS.maxTextLength) return null;
+  return {
+    code: 'too_long',
+    message: `text is ${text.length} characters; the limit is ${PROTOCOL_LIMITS.maxTextLength}`,
+  };
+}
+
+/** Validates an already-decoded JSON value as a client frame. */
+export function validateClientFrame(value: unknown): ParsedClientFrame {
+  const result = clientFrame.safeParse(value);
+  if (!result.success) {
+    return { ok: false, error: { code: 'invalid_message', message: describeIssues(result.error) } };
+  }
+  const tooLong = result.data.type === 'message' ? checkTextLength(result.data.text) : null;
+  return tooLong ? { ok: false, error: tooLong } : { ok: true, frame: result.data };
+}
+
+/** Decodes and validates one WebSocket text frame. Never throws. */
+export function parseClientFrame(raw: string): ParsedClientFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: { code: 'invalid_json', message: 'frame is not valid JSON' } };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      ok: false,
+      error: { code: 'invalid_message', message: 'frame must be a JSON object with a "type"' },
+    };
+  }
+  return validateClientFrame(value);
+}
+
+/** The body of `POST /rooms/:room/messages`: the same rules as a `message` frame. */
+export const sendMessageBody = z.strictObject({
+  text: messageText,
+  clientMsgId: clientMsgId.optional(),
+});
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+
+export function validateSendMessageBody(
+  value: unknown,
+): { ok: true; body: SendMessageBody } | { ok: false; error: FrameRejection } {
+  const result = sendMessageBody.safeParse(value);
+  if (!result.success) {
+    return { ok: false, error: { code: 'invalid_message', message: describeIssues(result.error) } };
+  }
+  const tooLong = checkTextLength(result.data.text);
+  return tooLong ? { ok: false, error: tooLong } : { ok: true, body: result.data };
+}
+
+/** True when `value` is a valid room id. */
+export function isValidRoom(value: string): boolean {
+  return PROTOCOL_LIMITS.roomPattern.test(value);
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** `POST /notifications` (server to server): one notification, stored once per listed user. */
+export const publishNotificationsBody = z.strictObject({
+  userIds: z.array(z.string().min(1).max(255)).min(1).max(10_000),
+  type: z.string().min(1).max(64),
+  title: z.string().max(500),
+  body: z.string().max(10_000),
+  data: z.unknown().optional(),
+});
+export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
+
+/** The answer to a page request, messages in ascending `seq`. */
+export interface MessagePageResponse<M> {
+  messages: M[];
+  hasMore: boolean;
+}
+
+/** The body of every HTTP error. `parameter` names the offending query or path parameter. */
+export interface HttpErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  parameter?: string;
+  retryAfterMs?: number;
+}

@@ -1,0 +1,15 @@
+/** Limits every Switchboard server enforces; clients may check them before sending. */
+export const PROTOCOL_LIMITS = {
+  /** A room id: letters, digits and `_ . : -`, 1 to 64 characters. */
+  roomPattern: /^[A-Za-z0-9_.:-]{1,64}$/,
+  maxTextLength: 4000,
+  maxClientMsgIdLength: 64,
+  /** A larger WebSocket frame closes the socket with 1009. */
+  maxFrameBytes: 64 * 1024,
+  /** Messages returned on `join` without `since`. */
+  joinHistory: 50,
+  /** Messages returned at most on `join` with `since`; beyond it the reply says `more: true`. */
+  resumeLimit: 500,
+  pageDefault: 50,
+  pageMax: 100,
+} as const;

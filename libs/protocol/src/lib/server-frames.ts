@@ -1,0 +1,54 @@
+import { ErrorCode } from './errors';
+import { ChatMessage, UserRef } from './models';
+
+export interface JoinedFrame {
+  type: 'joined';
+  room: string;
+  messages: ChatMessage[];
+  members: UserRef[];
+  /** Present and true when a `since` resume had more than the limit to send: join again with the last seq. */
+  more?: true;
+}
+export interface LeftFrame {
+  type: 'left';
+  room: string;
+}
+export interface UserJoinedFrame {
+  type: 'user_joined';
+  room: string;
+  user: UserRef;
+}
+export interface UserLeftFrame {
+  type: 'user_left';
+  room: string;
+  user: UserRef;
+}
+export interface AckFrame {
+  type: 'ack';
+  clientMsgId: string | null;
+  id: string;
+  room: string;
+  seq: number;
+  ts: number;
+}
+export interface MessageDeliveryFrame extends ChatMessage {
+  type: 'message';
+}
+export interface PongFrame {
+  type: 'pong';
+  ts: number;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  /** With `rate_limited`: how long until the next message is accepted. */
+  retryAfterMs?: number;
+}
+
+/** Frames broadcast to every member of a room, on every instance. */
+export type RoomEventFrame = MessageDeliveryFrame | UserJoinedFrame | UserLeftFrame;
+
+/** Every frame the server may send. */
+export type ServerFrame =
+  JoinedFrame | LeftFrame | AckFrame | PongFrame | ErrorFrame | RoomEventFrame;

@@ -1,0 +1,13 @@
+export { SwitchboardMetrics } from './lib/metrics';
+export { ObservabilityModule, redactUrl } from './lib/observability.module';
+export type { ObservabilityOptions } from './lib/observability.module';
+export { createSharedInProcessStores, RuntimeModule } from './lib/runtime.module';
+export type { RuntimeOptions, SharedInProcessStores } from './lib/runtime.module';
+export { createServiceApp } from './lib/start-service';
+export type { ServiceAppOptions } from './lib/start-service';
+export { runService } from './lib/run-service';
+export {
+  checkedParameter,
+  optionalIdParameter,
+  optionalIntegerParameter,
+} from './lib/query-parameters';

@@ -1,0 +1,12 @@
+export { listen } from './lib/running-app';
+export { SseTestClient } from './lib/sse-test-client';
+export type { SseEvent } from './lib/sse-test-client';
+export {
+  signTestToken,
+  TEST_JWT_SECRET,
+  TEST_SERVICE_API_KEY,
+  testConfig,
+  testDatabaseUrl,
+  uniqueRoom,
+} from './lib/test-config';
+export { WsTestClient } from './lib/ws-test-client';

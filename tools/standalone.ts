@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { ConfigError, deriveConfig, loadConfig } from '@switchboard/config';
+import { runMigrations } from '@switchboard/persistence';
+import { createSharedInProcessStores } from '@switchboard/runtime';
+import { createGatewayApp } from '../apps/gateway/src/app/gateway-app.module';
+import { createHistoryApp } from '../apps/history/src/app/history-app.module';
+import { createNotificationsApp } from '../apps/notifications/src/app/notifications-app.module';
+import { DATA_DIR, loadOrCreateDevSecrets } from './dev-environment';
+import { startEmbeddedDatabase } from './embedded-database';
+
+/**
+ * `npm start`: all three services in one process, zero setup. PostgreSQL is embedded (data in .data/)
+ * unless DATABASE_URL is set; the bus, presence and rate limits are in memory unless REDIS_URL is set.
+ * The gateway listens on PORT (default 3001), notifications on PORT+1, history on PORT+2.
+ */
+async function main(): Promise<void> {
+  const secrets = loadOrCreateDevSecrets();
+  const embedded = process.env.DATABASE_URL ? null : await startEmbeddedDatabase(DATA_DIR);
+  const env = {
+    ...process.env,
+    DATABASE_URL: embedded?.url ?? process.env.DATABASE_URL,
+    JWT_SECRET: process.env.JWT_SECRET || secrets.jwtSecret,
+    SERVICE_API_KEY: process.env.SERVICE_API_KEY || secrets.serviceApiKey,
+  };
+  const base = loadConfig(env, 'standalone');
+  await runMigrations(base.databaseUrl);
+  const runtime = { shared: base.redisUrl ? undefined : createSharedInProcessStores(base) };
+  const appOptions = { shutdownHooks: false };
+  const ports = { gateway: base.port, notifications: base.port + 1, history: base.port + 2 };
+  const apps: INestApplication[] = [
+    await createGatewayApp(deriveConfig(base, { service: 'gateway', port: ports.gateway }), runtime, appOptions),
+    await createNotificationsApp(deriveConfig(base, { service: 'notifications', port: ports.notifications }), runtime, appOptions),
+    await createHistoryApp(deriveConfig(base, { service: 'history', port: ports.history }), runtime, appOptions),
+  ];
+  await apps[0].listen(ports.gateway);
+  await apps[1].listen(ports.notifications);
+  await apps[2].listen(ports.history);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nShutting down: closing connections and streams…\n');
+    for (const app of apps) await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+
+  process.stdout.write(
+    [
+      '',
+      'Switchboard is running in one process:',
+      `  gateway        ws://localhost:${ports.gateway}/ws`,
+      `  notifications  http://localhost:${ports.notifications}/notifications/stream`,
+      `  history        http://localhost:${ports.history}/rooms/<room>/messages`,
+      `  PostgreSQL     ${embedded ? 'embedded, data in .data/postgres' : 'DATABASE_URL'}; bus, presence and rate limits ${base.redisUrl ? 'on REDIS_URL' : 'in memory'}`,
+      '',
+      'Get a development token (valid one day):   npm run token -- alice "Alice"',
+      `Connect:   websocat "ws://localhost:${ports.gateway}/ws?access_token=<token>"   then send {"type":"join","room":"lobby"}`,
+      `Publish API key (X-Api-Key): ${env.SERVICE_API_KEY === secrets.serviceApiKey ? `${secrets.serviceApiKey}  (from .data/dev-secrets.json)` : 'SERVICE_API_KEY'}`,
+      'Stop with Ctrl+C.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`switchboard: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

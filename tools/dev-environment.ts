@@ -24,5 +24,7 @@ export function loadOrCreateDevSecrets(): DevSecrets {
 }
 
 export function readDevSecrets(): DevSecrets | null {
-  return existsSync(SECRETS_FILE) ? (JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as DevSecrets) : null;
+  return existsSync(SECRETS_FILE)
+    ? (JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as DevSecrets)
+    : null;
 }

@@ -5,7 +5,9 @@ import { runMigrations } from '@switchboard/persistence';
 /** `npm run migrate`: applies pending TypeORM migrations to DATABASE_URL. */
 async function main(): Promise<void> {
   const applied = await runMigrations(loadDatabaseUrl(process.env));
-  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
+  process.stdout.write(
+    applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n',
+  );
 }
 
 main().catch((error: unknown) => {

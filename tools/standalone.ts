@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     DATABASE_URL: embedded?.url ?? process.env.DATABASE_URL,
     JWT_SECRET: process.env.JWT_SECRET || secrets.jwtSecret,
     SERVICE_API_KEY: process.env.SERVICE_API_KEY || secrets.serviceApiKey,
+    // Quiet by default so the banner below stays readable; LOG_LEVEL=info shows every request.
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   };
   const base = loadConfig(env, 'standalone');
   await runMigrations(base.databaseUrl);
@@ -29,9 +31,21 @@ async function main(): Promise<void> {
   const appOptions = { shutdownHooks: false };
   const ports = { gateway: base.port, notifications: base.port + 1, history: base.port + 2 };
   const apps: INestApplication[] = [
-    await createGatewayApp(deriveConfig(base, { service: 'gateway', port: ports.gateway }), runtime, appOptions),
-    await createNotificationsApp(deriveConfig(base, { service: 'notifications', port: ports.notifications }), runtime, appOptions),
-    await createHistoryApp(deriveConfig(base, { service: 'history', port: ports.history }), runtime, appOptions),
+    await createGatewayApp(
+      deriveConfig(base, { service: 'gateway', port: ports.gateway }),
+      runtime,
+      appOptions,
+    ),
+    await createNotificationsApp(
+      deriveConfig(base, { service: 'notifications', port: ports.notifications }),
+      runtime,
+      appOptions,
+    ),
+    await createHistoryApp(
+      deriveConfig(base, { service: 'history', port: ports.history }),
+      runtime,
+      appOptions,
+    ),
   ];
   await apps[0].listen(ports.gateway);
   await apps[1].listen(ports.notifications);
@@ -68,6 +82,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`switchboard: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `switchboard: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -9,8 +9,12 @@ function main(): void {
   const [userId, name] = process.argv.slice(2);
   if (!userId) throw new Error('usage: npm run token -- <userId> [displayName]');
   const secret = process.env.JWT_SECRET || readDevSecrets()?.jwtSecret;
-  if (!secret) throw new Error('set JWT_SECRET, or run `npm start` once to create .data/dev-secrets.json');
-  const token = new JwtService({ secret }).sign({ sub: userId, name: name ?? userId }, { algorithm: 'HS256', expiresIn: '1d' });
+  if (!secret)
+    throw new Error('set JWT_SECRET, or run `npm start` once to create .data/dev-secrets.json');
+  const token = new JwtService({ secret }).sign(
+    { sub: userId, name: name ?? userId },
+    { algorithm: 'HS256', expiresIn: '1d' },
+  );
   process.stdout.write(`${token}\n`);
 }
 

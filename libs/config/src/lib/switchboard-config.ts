@@ -139,7 +139,10 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
 }
 
 /** The same configuration for another service or port (single-process mode runs three services from one). */
-export function deriveConfig(config: SwitchboardConfig, changes: Partial<SwitchboardConfig>): SwitchboardConfig {
+export function deriveConfig(
+  config: SwitchboardConfig,
+  changes: Partial<SwitchboardConfig>,
+): SwitchboardConfig {
   return new SwitchboardConfig({ ...config, ...changes });
 }
 
@@ -147,7 +150,11 @@ export function deriveConfig(config: SwitchboardConfig, changes: Partial<Switchb
 export function loadDatabaseUrl(env: Env): string {
   const result = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || undefined);
   if (!result.success) {
-    throw new ConfigError(env.DATABASE_URL ? `DATABASE_URL ${result.error.issues[0].message}` : 'DATABASE_URL is required');
+    throw new ConfigError(
+      env.DATABASE_URL
+        ? `DATABASE_URL ${result.error.issues[0].message}`
+        : 'DATABASE_URL is required',
+    );
   }
   return result.data;
 }

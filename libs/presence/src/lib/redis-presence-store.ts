@@ -8,6 +8,7 @@ local holders = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return holders`;
 const EXIT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 local holders = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if holders <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])

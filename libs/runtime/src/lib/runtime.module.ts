@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from '@switchboard/auth';
 import { BusModule, InProcessMessageBus } from '@switchboard/bus';
 import { ConfigModule, SwitchboardConfig } from '@switchboard/config';
 import { PersistenceModule } from '@switchboard/persistence';
 import { InMemoryPresenceStore, PresenceModule } from '@switchboard/presence';
 import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
+import { HttpErrorFilter } from './http-error.filter';
 import { ObservabilityModule } from './observability.module';
 
 /** In-memory stores that the services of one process share when there is no Redis. */
@@ -55,6 +57,7 @@ export class RuntimeModule {
         }),
         AuthModule.forRoot({ jwtSecret: config.jwtSecret }),
       ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }
 }

@@ -1,0 +1,118 @@
+import { InProcessMessageBus } from '@switchboard/bus';
+import { MessagePage, MessageStore } from '@switchboard/persistence';
+import { InMemoryPresenceStore } from '@switchboard/presence';
+import { ChatMessage, ServerFrame } from '@switchboard/protocol';
+import { SwitchboardMetrics } from '@switchboard/runtime';
+import { WebSocket } from 'ws';
+import { ClientSession } from '../connections/client-session';
+import { RoomMembershipService } from './room-membership.service';
+
+const ROOM = 'seam';
+
+function message(seq: number): ChatMessage {
+  return {
+    id: String(seq),
+    room: ROOM,
+    seq,
+    user: { id: 'writer', name: 'Writer' },
+    text: `m${seq}`,
+    ts: seq,
+    clientMsgId: null,
+  };
+}
+
+/** A socket that records what it is sent. */
+function fakeSession(userId: string): { session: ClientSession; received: ServerFrame[] } {
+  const received: ServerFrame[] = [];
+  const socket = {
+    readyState: WebSocket.OPEN,
+    bufferedAmount: 0,
+    send: (data: string | Buffer) => received.push(JSON.parse(data.toString()) as ServerFrame),
+  } as unknown as WebSocket;
+  return { session: new ClientSession(socket, { id: userId, name: userId }), received };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A store whose history read lets the bus deliver `during` first: the race between a message being
+ * committed and broadcast while a joiner reads history, made certain instead of rare.
+ */
+class RacingStore {
+  constructor(
+    private readonly bus: InProcessMessageBus,
+    private readonly history: ChatMessage[],
+    private readonly during: ChatMessage[],
+    private readonly more = false,
+  ) {}
+
+  private async race(): Promise<void> {
+    for (const m of this.during) await this.bus.publish('room', ROOM, { type: 'message', ...m });
+    await settle();
+  }
+
+  async page(): Promise<MessagePage> {
+    await this.race();
+    return { messages: this.history, hasMore: false };
+  }
+
+  async since(): Promise<{ messages: ChatMessage[]; more: boolean }> {
+    await this.race();
+    return { messages: this.history, more: this.more };
+  }
+}
+
+function service(store: RacingStore, bus: InProcessMessageBus): RoomMembershipService {
+  return new RoomMembershipService(
+    bus,
+    new InMemoryPresenceStore(),
+    store as unknown as MessageStore,
+    new SwitchboardMetrics(),
+  );
+}
+
+describe('RoomMembershipService join seam', () => {
+  it('sends a message that raced the history read once: in the reply if it was there, live otherwise', async () => {
+    const bus = new InProcessMessageBus();
+    // seq 3 was committed before the read (so it is in history) but its broadcast arrives during it;
+    // seq 4 was committed after the read.
+    const rooms = service(
+      new RacingStore(bus, [message(2), message(3)], [message(3), message(4)]),
+      bus,
+    );
+    const { session, received } = fakeSession('reader');
+
+    await rooms.join(session, ROOM, 1);
+    await settle();
+
+    expect(received.map((f) => f.type)).toEqual(['joined', 'message']);
+    expect(received[0]).toMatchObject({ type: 'joined', messages: [{ seq: 2 }, { seq: 3 }] });
+    expect(received[1]).toMatchObject({ type: 'message', seq: 4 });
+  });
+
+  it('keeps live messages out while a resume is capped (more: true)', async () => {
+    const bus = new InProcessMessageBus();
+    const rooms = service(new RacingStore(bus, [message(1)], [message(900)], true), bus);
+    const { session, received } = fakeSession('reader');
+
+    await rooms.join(session, ROOM, 0);
+    await bus.publish('room', ROOM, { type: 'message', ...message(901) });
+    await settle();
+
+    expect(received).toEqual([expect.objectContaining({ type: 'joined', more: true })]);
+  });
+
+  it('does not tell a user about their own arrival', async () => {
+    const bus = new InProcessMessageBus();
+    const rooms = service(new RacingStore(bus, [], []), bus);
+    const first = fakeSession('first');
+    const second = fakeSession('second');
+
+    await rooms.join(first.session, ROOM, undefined);
+    await rooms.join(second.session, ROOM, undefined);
+    await settle();
+
+    expect(first.received.map((f) => f.type)).toEqual(['joined', 'user_joined']);
+    expect(second.received.map((f) => f.type)).toEqual(['joined']);
+  });
+});

@@ -1,0 +1,58 @@
+import { InProcessMessageBus } from '@switchboard/bus';
+import { SwitchboardConfig } from '@switchboard/config';
+import { NotificationStore } from '@switchboard/persistence';
+import { Notification } from '@switchboard/protocol';
+import { SwitchboardMetrics } from '@switchboard/runtime';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { NotificationStreamRegistry } from './notification-stream.registry';
+
+const USER = 'reader';
+
+function notification(id: number): Notification {
+  return { id: String(id), userId: USER, type: 't', title: `n${id}`, body: '', data: null, ts: id };
+}
+
+/** A response that records what is written to it. */
+function fakeResponse(): { response: ServerResponse; written: () => string } {
+  const chunks: string[] = [];
+  const response = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    writableLength: 0,
+    writeHead: () => response,
+    write: (chunk: string) => chunks.push(chunk) > 0,
+    end: () => undefined,
+  });
+  return { response: response as unknown as ServerResponse, written: () => chunks.join('') };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const ids = (text: string) => [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+
+describe('NotificationStreamRegistry resume seam', () => {
+  it('sends a notification that raced the replay exactly once, in the replay or live', async () => {
+    const bus = new InProcessMessageBus();
+    // While the replay reads ids 6 and 7, the broadcasts of 7 (already in the replay) and 8 arrive.
+    const store = {
+      listAfter: async () => {
+        await bus.publish('notifications', '', {
+          notifications: [notification(7), notification(8)],
+        });
+        await settle();
+        return [notification(6), notification(7)];
+      },
+    } as unknown as NotificationStore;
+    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(bus, store, config, new SwitchboardMetrics());
+    await registry.onApplicationBootstrap();
+    const { response, written } = fakeResponse();
+
+    await registry.open({ id: USER, name: USER }, response, '5');
+    await bus.publish('notifications', '', { notifications: [notification(9)] });
+    await settle();
+
+    expect(written().startsWith('retry: 2000\n\n')).toBe(true);
+    expect(ids(written())).toEqual([6, 7, 8, 9]);
+    await registry.beforeApplicationShutdown();
+  });
+});

@@ -1,0 +1,94 @@
+import { RoomEventFrame } from '@switchboard/protocol';
+import { testConfig, uniqueRoom } from '@switchboard/testing';
+import { InProcessMessageBus } from './in-process-message-bus';
+import { MessageBus } from './message-bus';
+import { RedisMessageBus } from './redis-message-bus';
+
+interface BusPair {
+  publisher: MessageBus;
+  subscriber: MessageBus;
+  close: () => Promise<unknown>;
+}
+
+const joined = (room: string, id: string): RoomEventFrame => ({
+  type: 'user_joined',
+  room,
+  user: { id, name: id },
+});
+
+async function eventually(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200 && !condition(); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
+describe.each<[string, () => BusPair]>([
+  [
+    'Redis, two connections pairs (two instances)',
+    () => {
+      const { redisUrl, redisKeyPrefix } = testConfig('gateway');
+      const a = new RedisMessageBus(redisUrl!, redisKeyPrefix);
+      const b = new RedisMessageBus(redisUrl!, redisKeyPrefix);
+      return {
+        publisher: a,
+        subscriber: b,
+        close: () => Promise.all([a.close(), b.close()]),
+      };
+    },
+  ],
+  [
+    'in-process',
+    () => {
+      const bus = new InProcessMessageBus();
+      return {
+        publisher: bus,
+        subscriber: bus,
+        close: async () => undefined,
+      };
+    },
+  ],
+])('MessageBus over %s', (_label, make) => {
+  it('delivers in publish order to the subscribers of a topic only, with the raw JSON', async () => {
+    const { publisher, subscriber, close } = make();
+    const room = uniqueRoom();
+    const received: [RoomEventFrame, string][] = [];
+    const other: RoomEventFrame[] = [];
+    const stop = await subscriber.subscribe('room', room, (frame, raw) =>
+      received.push([frame, raw]),
+    );
+    const stopOther = await subscriber.subscribe('room', uniqueRoom(), (frame) =>
+      other.push(frame),
+    );
+    for (let n = 0; n < 20; n++) await publisher.publish('room', room, joined(room, `u${n}`));
+    await eventually(() => received.length === 20);
+    expect(received.map(([frame]) => (frame.type === 'user_joined' ? frame.user.id : ''))).toEqual(
+      Array.from({ length: 20 }, (_, n) => `u${n}`),
+    );
+    expect(JSON.parse(received[0][1])).toEqual(received[0][0]);
+    expect(other).toEqual([]);
+
+    await stop();
+    await publisher.publish('room', room, joined(room, 'after'));
+    await publisher.publish('room', room, joined(room, 'after'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toHaveLength(20);
+    await stopOther();
+    await publisher.ping();
+    await close();
+  });
+
+  it('keeps a topic subscribed while any handler remains', async () => {
+    const { publisher, subscriber, close } = make();
+    const room = uniqueRoom();
+    const first: unknown[] = [];
+    const second: unknown[] = [];
+    const stopFirst = await subscriber.subscribe('room', room, (frame) => first.push(frame));
+    const stopSecond = await subscriber.subscribe('room', room, (frame) => second.push(frame));
+    await stopFirst();
+    await publisher.publish('room', room, joined(room, 'x'));
+    await eventually(() => second.length === 1);
+    expect(first).toEqual([]);
+    await stopSecond();
+    await close();
+  });
+});

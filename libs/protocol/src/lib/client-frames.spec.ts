@@ -1,0 +1,106 @@
+import { parseClientFrame, validateSendMessageBody } from './client-frames';
+import { PROTOCOL_LIMITS } from './limits';
+
+const codeOf = (raw: string) => {
+  const parsed = parseClientFrame(raw);
+  return parsed.ok ? 'ok' : parsed.error.code;
+};
+const frame = (value: unknown) => codeOf(JSON.stringify(value));
+
+describe('parseClientFrame', () => {
+  it('accepts each frame type', () => {
+    expect(parseClientFrame('{"type":"join","room":"general"}')).toEqual({
+      ok: true,
+      frame: { type: 'join', room: 'general' },
+    });
+    expect(frame({ type: 'join', room: 'a.b:c-d_e', since: 0 })).toBe('ok');
+    expect(frame({ type: 'leave', room: 'general' })).toBe('ok');
+    expect(
+      frame({
+        type: 'message',
+        room: 'general',
+        text: 'hi\tthere\n<b>x</b> 👋',
+        clientMsgId: 'c'.repeat(64),
+      }),
+    ).toBe('ok');
+    expect(frame({ type: 'ping' })).toBe('ok');
+  });
+
+  it('says invalid_json for text that is not JSON', () => {
+    for (const raw of ['', 'x', '{', '{"type":"ping"} trailing', "{'type':'ping'}"])
+      expect(codeOf(raw)).toBe('invalid_json');
+  });
+
+  it('says invalid_message for JSON that is not a known frame', () => {
+    for (const value of [
+      [],
+      'ping',
+      1,
+      null,
+      {},
+      { type: 'PING' },
+      { type: 'join' },
+      { type: 'join', room: '' },
+    ]) {
+      expect(frame(value)).toBe('invalid_message');
+    }
+    expect(frame({ type: 'join', room: 'x'.repeat(65) })).toBe('invalid_message');
+    expect(frame({ type: 'join', room: 'a/b' })).toBe('invalid_message');
+    expect(frame({ type: 'join', room: 'ok', since: -1 })).toBe('invalid_message');
+    expect(frame({ type: 'message', room: 'ok', text: 'x', clientMsgId: 'c'.repeat(65) })).toBe(
+      'invalid_message',
+    );
+    expect(frame({ type: 'ping', extra: true })).toBe('invalid_message');
+  });
+
+  it('names the offending field in the message', () => {
+    const parsed = parseClientFrame(JSON.stringify({ type: 'join', room: 'a b' }));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error.message).toMatch(/^room: /);
+  });
+
+  it('refuses control characters except newline and tab', () => {
+    for (const char of [
+      '\u0000',
+      '\u0001',
+      '\u0008',
+      '\u000b',
+      '\u000c',
+      '\r',
+      '\u001f',
+      '\u007f',
+    ]) {
+      expect(frame({ type: 'message', room: 'ok', text: `a${char}b` })).toBe('invalid_message');
+    }
+  });
+
+  it('says too_long above 4,000 characters and accepts exactly 4,000', () => {
+    expect(
+      frame({ type: 'message', room: 'ok', text: 'x'.repeat(PROTOCOL_LIMITS.maxTextLength) }),
+    ).toBe('ok');
+    expect(
+      frame({ type: 'message', room: 'ok', text: 'x'.repeat(PROTOCOL_LIMITS.maxTextLength + 1) }),
+    ).toBe('too_long');
+  });
+});
+
+describe('validateSendMessageBody', () => {
+  it('applies the message frame rules to an HTTP body', () => {
+    expect(validateSendMessageBody({ text: 'hi', clientMsgId: 'a' })).toEqual({
+      ok: true,
+      body: { text: 'hi', clientMsgId: 'a' },
+    });
+    expect(validateSendMessageBody({ text: 'x'.repeat(4001) })).toMatchObject({
+      ok: false,
+      error: { code: 'too_long' },
+    });
+    expect(validateSendMessageBody({ text: 'a\u0007' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+    expect(validateSendMessageBody('hi')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+
+const CODE_BY_STATUS: Partial<Record<number, string>> = {
+  [HttpStatus.BAD_REQUEST]: 'bad_request',
+  [HttpStatus.UNAUTHORIZED]: 'unauthorized',
+  [HttpStatus.FORBIDDEN]: 'forbidden',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'too_large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported_media_type',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
+};
+
+/** Body-parser's error type for a body that is not JSON. */
+function isUnparsableBody(exception: HttpException): boolean {
+  const cause = (exception as { cause?: unknown }).cause ?? exception;
+  return exception.getStatus() === 400 && /JSON/.test(exception.message) && cause instanceof Error;
+}
+
+/**
+ * Every HTTP error has one shape: `{statusCode, code, message}` (plus `parameter` or `retryAfterMs`
+ * where they apply), whether it came from our code, a guard, routing or the body parser.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    if (!(exception instanceof HttpException)) {
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
+      response
+        .status(500)
+        .json({ statusCode: 500, code: 'internal_error', message: 'internal server error' });
+      return;
+    }
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    if (typeof body === 'object' && body !== null && 'code' in body) {
+      response.status(status).json({ statusCode: status, ...body });
+      return;
+    }
+    const code = isUnparsableBody(exception)
+      ? 'invalid_json'
+      : (CODE_BY_STATUS[status] ?? 'http_error');
+    const message =
+      code === 'invalid_json' ? 'the request body is not valid JSON' : exception.message;
+    response.status(status).json({ statusCode: status, code, message });
+  }
+}

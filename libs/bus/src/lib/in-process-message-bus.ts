@@ -1,10 +1,8 @@
 import { BusChannel, BusChannels } from '@switchboard/protocol';
-import { BusHandler, HandlerRegistry, MessageBus, topicOf, Unsubscribe } from './message-bus';
+import { MessageBus, topicOf } from './message-bus';
 
 /** The bus for single-process mode: same contract as Redis, without a network. */
 export class InProcessMessageBus extends MessageBus {
-  private readonly registry = new HandlerRegistry();
-
   async publish<K extends BusChannel>(
     channel: K,
     key: string,
@@ -16,17 +14,13 @@ export class InProcessMessageBus extends MessageBus {
     queueMicrotask(() => this.registry.dispatch(topic, raw));
   }
 
-  async subscribe<K extends BusChannel>(
-    channel: K,
-    key: string,
-    handler: BusHandler<K>,
-  ): Promise<Unsubscribe> {
-    const topic = topicOf(channel, key);
-    const untyped = handler as (payload: unknown, raw: string) => void;
-    this.registry.add(topic, untyped);
-    return async () => {
-      this.registry.remove(topic, untyped);
-    };
+  /** Nothing to set up or tear down: `publish` dispatches straight to the registry. */
+  protected listen(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected unlisten(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Always reachable: it lives in this process. */

@@ -7,20 +7,34 @@ export type Unsubscribe = () => Promise<void>;
 /**
  * Typed publish/subscribe between every instance of every service. Delivery is at most once and in
  * publish order per publisher; durable state lives in PostgreSQL, and clients recover gaps from there.
+ * Implementations say how to publish and how to start and stop listening to a topic; which topics
+ * need listening (those with at least one handler) is decided here.
  */
 export abstract class MessageBus {
+  protected readonly registry = new HandlerRegistry();
+
   abstract publish<K extends BusChannel>(
     channel: K,
     key: string,
     payload: BusChannels[K],
   ): Promise<void>;
-  abstract subscribe<K extends BusChannel>(
+  /** Resolves when the bus is reachable (health checks). */
+  abstract ping(): Promise<void>;
+  protected abstract listen(topic: string): Promise<void>;
+  protected abstract unlisten(topic: string): Promise<void>;
+
+  async subscribe<K extends BusChannel>(
     channel: K,
     key: string,
     handler: BusHandler<K>,
-  ): Promise<Unsubscribe>;
-  /** Resolves when the bus is reachable (health checks). */
-  abstract ping(): Promise<void>;
+  ): Promise<Unsubscribe> {
+    const topic = topicOf(channel, key);
+    const untyped = handler as AnyHandler;
+    if (this.registry.add(topic, untyped)) await this.listen(topic);
+    return async () => {
+      if (this.registry.remove(topic, untyped)) await this.unlisten(topic);
+    };
+  }
 }
 
 type AnyHandler = (payload: unknown, raw: string) => void;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { BusChannel, BusChannels } from '@switchboard/protocol';
 import Redis from 'ioredis';
-import { BusHandler, HandlerRegistry, MessageBus, topicOf, Unsubscribe } from './message-bus';
+import { MessageBus, topicOf } from './message-bus';
 
 /**
  * The bus over Redis pub/sub: one connection publishes, a `duplicate()` subscribes (a subscribed
@@ -11,7 +11,6 @@ export class RedisMessageBus extends MessageBus {
   private readonly logger = new Logger(RedisMessageBus.name);
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly registry = new HandlerRegistry();
 
   constructor(
     redisUrl: string,
@@ -40,18 +39,12 @@ export class RedisMessageBus extends MessageBus {
     await this.publisher.publish(this.keyPrefix + topicOf(channel, key), JSON.stringify(payload));
   }
 
-  async subscribe<K extends BusChannel>(
-    channel: K,
-    key: string,
-    handler: BusHandler<K>,
-  ): Promise<Unsubscribe> {
-    const topic = topicOf(channel, key);
-    const untyped = handler as (payload: unknown, raw: string) => void;
-    if (this.registry.add(topic, untyped)) await this.subscriber.subscribe(this.keyPrefix + topic);
-    return async () => {
-      if (this.registry.remove(topic, untyped))
-        await this.subscriber.unsubscribe(this.keyPrefix + topic);
-    };
+  protected async listen(topic: string): Promise<void> {
+    await this.subscriber.subscribe(this.keyPrefix + topic);
+  }
+
+  protected async unlisten(topic: string): Promise<void> {
+    await this.subscriber.unsubscribe(this.keyPrefix + topic);
   }
 
   async ping(): Promise<void> {

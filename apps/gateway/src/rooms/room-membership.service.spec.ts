@@ -41,10 +41,16 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 class RacingStore {
   constructor(
     private readonly bus: InProcessMessageBus,
+    /** The room's last seq when the joiner's instance subscribed. */
+    private readonly lastCommitted: number,
     private readonly history: ChatMessage[],
     private readonly during: ChatMessage[],
     private readonly more = false,
   ) {}
+
+  async lastSeq(): Promise<number> {
+    return this.lastCommitted;
+  }
 
   private async race(): Promise<void> {
     for (const m of this.during) await this.bus.publish('room', ROOM, { type: 'message', ...m });
@@ -74,10 +80,10 @@ function service(store: RacingStore, bus: InProcessMessageBus): RoomMembershipSe
 describe('RoomMembershipService join seam', () => {
   it('sends a message that raced the history read once: in the reply if it was there, live otherwise', async () => {
     const bus = new InProcessMessageBus();
-    // seq 3 was committed before the read (so it is in history) but its broadcast arrives during it;
-    // seq 4 was committed after the read.
+    // The room stood at seq 2 when this instance subscribed. seq 3 was committed before the history
+    // read (so it is in the reply), but its broadcast arrives during it; seq 4 came after the read.
     const rooms = service(
-      new RacingStore(bus, [message(2), message(3)], [message(3), message(4)]),
+      new RacingStore(bus, 2, [message(2), message(3)], [message(3), message(4)]),
       bus,
     );
     const { session, received } = fakeSession('reader');
@@ -92,7 +98,7 @@ describe('RoomMembershipService join seam', () => {
 
   it('keeps live messages out while a resume is capped (more: true)', async () => {
     const bus = new InProcessMessageBus();
-    const rooms = service(new RacingStore(bus, [message(1)], [message(900)], true), bus);
+    const rooms = service(new RacingStore(bus, 899, [message(1)], [message(900)], true), bus);
     const { session, received } = fakeSession('reader');
 
     await rooms.join(session, ROOM, 0);
@@ -104,7 +110,7 @@ describe('RoomMembershipService join seam', () => {
 
   it('does not tell a user about their own arrival', async () => {
     const bus = new InProcessMessageBus();
-    const rooms = service(new RacingStore(bus, [], []), bus);
+    const rooms = service(new RacingStore(bus, 0, [], []), bus);
     const first = fakeSession('first');
     const second = fakeSession('second');
 

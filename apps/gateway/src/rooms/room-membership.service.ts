@@ -5,6 +5,7 @@ import { PresenceStore } from '@switchboard/presence';
 import { ChatMessage, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
 import { ClientSession } from '../connections/client-session';
+import { RoomSequencer } from './room-sequencer';
 
 /**
  * How a session receives a room's live frames:
@@ -19,10 +20,11 @@ interface Membership {
   pending: { frame: RoomEventFrame; data: Buffer }[];
 }
 
-/** A room as this instance holds it: its local sessions, its users, its bus subscription. */
+/** A room as this instance holds it: its local sessions, its users, its bus subscription, its message order. */
 interface LocalRoom {
   sessions: Map<ClientSession, Membership>;
   connectionsByUser: Map<string, number>;
+  sequencer: RoomSequencer;
   subscription: Promise<Unsubscribe>;
 }
 
@@ -54,12 +56,18 @@ export class RoomMembershipService {
     let local = this.rooms.get(room);
     const rejoin = local?.sessions.has(session) ?? false;
     if (!local) {
+      const sequencer = new RoomSequencer(
+        ({ frame, raw }) => this.broadcast(room, frame, raw),
+        (after, before) =>
+          this.store
+            .page(room, { after, before, limit: before - after - 1 })
+            .then((page) => page.messages),
+      );
       local = {
         sessions: new Map(),
         connectionsByUser: new Map(),
-        subscription: this.bus.subscribe('room', room, (frame, raw) =>
-          this.broadcast(room, frame, raw),
-        ),
+        sequencer,
+        subscription: this.subscribe(room, sequencer),
       };
       this.rooms.set(room, local);
     }
@@ -109,9 +117,9 @@ export class RoomMembershipService {
     }
     if (local.sessions.size === 0 && this.rooms.get(room) === local) {
       this.rooms.delete(room);
-      await (
-        await local.subscription
-      )();
+      local.sequencer.stop();
+      const unsubscribe = await local.subscription;
+      await unsubscribe();
     }
   }
 
@@ -121,6 +129,19 @@ export class RoomMembershipService {
       .filter(([, local]) => local.sessions.has(session))
       .map(([room]) => room);
     await Promise.all(rooms.map((room) => this.leave(session, room)));
+  }
+
+  /**
+   * Listens to the room, then reads where its sequence stands: every later message is broadcast in
+   * seq order, every earlier one is in the history a joiner reads after this resolves.
+   */
+  private async subscribe(room: string, sequencer: RoomSequencer): Promise<Unsubscribe> {
+    const unsubscribe = await this.bus.subscribe('room', room, (frame, raw) => {
+      if (frame.type === 'message') sequencer.accept(frame, raw);
+      else this.broadcast(room, frame, raw);
+    });
+    sequencer.start(await this.store.lastSeq(room));
+    return unsubscribe;
   }
 
   private async enterPresence(

@@ -1,0 +1,82 @@
+import { ChatMessage, MessageDeliveryFrame } from '@switchboard/protocol';
+import { RoomSequencer, SequencedDelivery } from './room-sequencer';
+
+function message(seq: number): ChatMessage {
+  return {
+    id: String(seq),
+    room: 'r',
+    seq,
+    user: { id: 'u', name: 'u' },
+    text: `m${seq}`,
+    ts: seq,
+    clientMsgId: null,
+  };
+}
+const frame = (seq: number): MessageDeliveryFrame => ({ type: 'message', ...message(seq) });
+
+function sequencer(stored: ChatMessage[] = []) {
+  const delivered: number[] = [];
+  const reads: [number, number][] = [];
+  const read = async (after: number, before: number) => {
+    reads.push([after, before]);
+    return stored.filter((m) => m.seq > after && m.seq < before);
+  };
+  const seq = new RoomSequencer((d: SequencedDelivery) => delivered.push(d.frame.seq), read, 100);
+  const send = (...seqs: number[]) =>
+    seqs.forEach((s) => seq.accept(frame(s), JSON.stringify(frame(s))));
+  return { seq, send, delivered, reads };
+}
+
+describe('RoomSequencer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('delivers in order at once when messages arrive in order', () => {
+    const { seq, send, delivered } = sequencer();
+    seq.start(4);
+    send(5, 6, 7);
+    expect(delivered).toEqual([5, 6, 7]);
+  });
+
+  it('holds an early message until the one before it arrives', () => {
+    const { seq, send, delivered, reads } = sequencer();
+    seq.start(0);
+    send(2, 3);
+    expect(delivered).toEqual([]);
+    send(1);
+    expect(delivered).toEqual([1, 2, 3]);
+    jest.advanceTimersByTime(1000);
+    expect(reads).toEqual([]);
+  });
+
+  it('reads a gap that does not fill from the store, then goes on in order', async () => {
+    const { seq, send, delivered, reads } = sequencer([message(1), message(2)]);
+    seq.start(0);
+    send(3, 4);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(reads).toEqual([[0, 3]]);
+    expect(delivered).toEqual([1, 2, 3, 4]);
+    send(2, 5);
+    expect(delivered).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('holds everything until it knows where the room stands, then drops what joiners read from history', () => {
+    const { seq, send, delivered } = sequencer();
+    send(3, 4, 5);
+    expect(delivered).toEqual([]);
+    seq.start(3);
+    expect(delivered).toEqual([4, 5]);
+  });
+
+  it('ignores repeats and stops cleanly', async () => {
+    const { seq, send, delivered, reads } = sequencer([message(1)]);
+    seq.start(0);
+    send(1, 1);
+    expect(delivered).toEqual([1]);
+    send(3);
+    seq.stop();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(reads).toEqual([]);
+    expect(delivered).toEqual([1]);
+  });
+});

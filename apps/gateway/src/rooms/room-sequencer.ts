@@ -1,0 +1,101 @@
+import { Logger } from '@nestjs/common';
+import { ChatMessage, MessageDeliveryFrame } from '@switchboard/protocol';
+
+/** How long an early message waits for the ones before it before they are read from PostgreSQL. */
+export const GAP_FILL_DELAY_MS = 250;
+
+export interface SequencedDelivery {
+  frame: MessageDeliveryFrame;
+  raw: string;
+}
+
+/** Reads the committed messages with `after < seq < before`, ascending. */
+export type MissingMessagesReader = (after: number, before: number) => Promise<ChatMessage[]>;
+
+const logger = new Logger('RoomSequencer');
+
+/**
+ * Puts one room's live messages back in `seq` order on this instance. Senders on different
+ * connections or instances publish after their own commits, so broadcasts can arrive out of order;
+ * an early one is held until the gap fills, and a gap still open after `GAP_FILL_DELAY_MS` is read
+ * from PostgreSQL (a seq is committed before the next one can be, so the missing rows are there).
+ * Clients can then treat the last `seq` they received as the point to resume from.
+ */
+export class RoomSequencer {
+  /** The next seq to deliver; unknown until `start`, and until then everything is held. */
+  private next: number | undefined;
+  private readonly held = new Map<number, SequencedDelivery>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deliver: (delivery: SequencedDelivery) => void,
+    private readonly readMissing: MissingMessagesReader,
+    private readonly gapFillDelayMs = GAP_FILL_DELAY_MS,
+  ) {}
+
+  /** Begins after the last seq committed when the room's subscription started (joiners read those from history). */
+  start(lastCommittedSeq: number): void {
+    this.next = lastCommittedSeq + 1;
+    this.drain();
+  }
+
+  accept(frame: MessageDeliveryFrame, raw: string): void {
+    if (this.next !== undefined && frame.seq < this.next) return;
+    if (frame.seq === this.next) {
+      this.deliver({ frame, raw });
+      this.next++;
+      this.drain();
+      return;
+    }
+    this.held.set(frame.seq, { frame, raw });
+    this.armGapFill();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.held.clear();
+  }
+
+  private drain(): void {
+    if (this.next === undefined) return;
+    for (const seq of this.held.keys()) if (seq < this.next) this.held.delete(seq);
+    let delivery: SequencedDelivery | undefined;
+    while ((delivery = this.held.get(this.next))) {
+      this.held.delete(this.next);
+      this.deliver(delivery);
+      this.next++;
+    }
+    if (this.held.size === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    } else {
+      this.armGapFill();
+    }
+  }
+
+  private armGapFill(): void {
+    if (this.timer || this.next === undefined || this.stopped) return;
+    this.timer = setTimeout(() => void this.fillGap(), this.gapFillDelayMs);
+  }
+
+  private async fillGap(): Promise<void> {
+    this.timer = undefined;
+    if (this.next === undefined || this.held.size === 0 || this.stopped) return;
+    const firstHeld = Math.min(...this.held.keys());
+    try {
+      for (const message of await this.readMissing(this.next - 1, firstHeld)) {
+        if (this.stopped || message.seq !== this.next) continue;
+        const frame: MessageDeliveryFrame = { type: 'message', ...message };
+        this.deliver({ frame, raw: JSON.stringify(frame) });
+        this.next++;
+      }
+    } catch (error) {
+      logger.warn(
+        `could not read messages ${this.next}..${firstHeld - 1}: ${(error as Error).message}`,
+      );
+    }
+    this.drain();
+  }
+}

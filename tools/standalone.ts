@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
-import { ConfigError, deriveConfig, loadConfig } from '@switchboard/config';
+import { deriveConfig, loadConfig } from '@switchboard/config';
 import { runMigrations } from '@switchboard/persistence';
 import { createSharedInProcessStores } from '@switchboard/runtime';
 import { createGatewayApp } from '../apps/gateway/src/app/gateway-app.module';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       `  PostgreSQL     ${embedded ? 'embedded, data in .data/postgres' : 'DATABASE_URL'}; bus, presence and rate limits ${base.redisUrl ? 'on REDIS_URL' : 'in memory'}`,
       '',
       'Get a development token (valid one day):   npm run token -- alice "Alice"',
-      `Connect:   websocat "ws://localhost:${ports.gateway}/ws?access_token=<token>"   then send {"type":"join","room":"lobby"}`,
+      `Connect:   npx wscat -c "ws://localhost:${ports.gateway}/ws?access_token=<token>"   then send {"type":"join","room":"lobby"}`,
       `Publish API key (X-Api-Key): ${env.SERVICE_API_KEY === secrets.serviceApiKey ? `${secrets.serviceApiKey}  (from .data/dev-secrets.json)` : 'SERVICE_API_KEY'}`,
       'Stop with Ctrl+C.',
       '',
@@ -82,8 +82,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `switchboard: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`switchboard: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -46,13 +46,19 @@ export class ClientSession {
     );
   }
 
-  /** Writes an already-serialized frame; returns false if the connection is not open or was dropped as slow. */
+  /** More than SLOW_CONSUMER_BYTES are waiting to be sent: the client cannot keep up with its rooms. */
+  isSlow(): boolean {
+    return this.socket.bufferedAmount > SLOW_CONSUMER_BYTES;
+  }
+
+  /** Closes a slow consumer; it reconnects and resumes with `since`, which costs it nothing. */
+  dropAsSlow(): void {
+    this.socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+  }
+
+  /** Writes an already-serialized frame; false if the connection is no longer open. */
   sendSerialized(data: Buffer): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    if (this.socket.bufferedAmount > SLOW_CONSUMER_BYTES) {
-      this.socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
-      return false;
-    }
     this.socket.send(data, { binary: false });
     return true;
   }

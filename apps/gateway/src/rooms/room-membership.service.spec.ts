@@ -21,15 +21,22 @@ function message(seq: number): ChatMessage {
   };
 }
 
-/** A socket that records what it is sent. */
-function fakeSession(userId: string): { session: ClientSession; received: ServerFrame[] } {
+/** A socket that records what it is sent; `backlog` is how many bytes wait unsent. */
+function fakeSession(userId: string, backlog = 0) {
   const received: ServerFrame[] = [];
+  const closes: number[] = [];
   const socket = {
     readyState: WebSocket.OPEN,
-    bufferedAmount: 0,
+    bufferedAmount: backlog,
     send: (data: string | Buffer) => received.push(JSON.parse(data.toString()) as ServerFrame),
+    close: (code: number) => closes.push(code),
   } as unknown as WebSocket;
-  return { session: new ClientSession(socket, { id: userId, name: userId }), received };
+  return {
+    session: new ClientSession(socket, { id: userId, name: userId }),
+    received,
+    closes,
+    socket,
+  };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -68,12 +75,16 @@ class RacingStore {
   }
 }
 
-function service(store: RacingStore, bus: InProcessMessageBus): RoomMembershipService {
+function service(
+  store: RacingStore,
+  bus: InProcessMessageBus,
+  metrics = new SwitchboardMetrics(),
+): RoomMembershipService {
   return new RoomMembershipService(
     bus,
     new InMemoryPresenceStore(),
     store as unknown as MessageStore,
-    new SwitchboardMetrics(),
+    metrics,
   );
 }
 
@@ -120,5 +131,24 @@ describe('RoomMembershipService join seam', () => {
 
     expect(first.received.map((f) => f.type)).toEqual(['joined', 'user_joined']);
     expect(second.received.map((f) => f.type)).toEqual(['joined']);
+  });
+
+  it('closes a member more than 1 MB behind with 1013 instead of queueing more for it', async () => {
+    const bus = new InProcessMessageBus();
+    const metrics = new SwitchboardMetrics();
+    const rooms = service(new RacingStore(bus, 0, [], []), bus, metrics);
+    const slow = fakeSession('slow');
+    const fine = fakeSession('fine');
+    await rooms.join(slow.session, ROOM, undefined);
+    await rooms.join(fine.session, ROOM, undefined);
+    (slow.socket as { bufferedAmount: number }).bufferedAmount = 2 * 1024 * 1024;
+
+    await bus.publish('room', ROOM, { type: 'message', ...message(1) });
+    await settle();
+
+    expect(slow.closes).toEqual([1013]);
+    expect(slow.received.filter((f) => f.type === 'message')).toEqual([]);
+    expect(fine.received.filter((f) => f.type === 'message')).toHaveLength(1);
+    expect((await metrics.slowConsumersDropped.get()).values[0].value).toBe(1);
   });
 });

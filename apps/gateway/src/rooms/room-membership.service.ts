@@ -195,6 +195,11 @@ export class RoomMembershipService {
         if (frame.user.id === session.user.id) return false;
         break;
     }
+    if (session.isSlow()) {
+      session.dropAsSlow();
+      this.metrics.slowConsumersDropped.inc();
+      return false;
+    }
     return session.sendSerialized(data);
   }
 }

@@ -126,6 +126,7 @@ export class NotificationStreamRegistry
   private write(stream: OpenStream, frame: string): void {
     if (stream.response.writableLength > SLOW_STREAM_BYTES) {
       stream.response.destroy();
+      this.metrics.slowConsumersDropped.inc();
       return;
     }
     stream.response.write(frame);

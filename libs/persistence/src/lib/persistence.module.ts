@@ -23,7 +23,12 @@ class DataSourceLifecycle implements OnApplicationShutdown {
 }
 
 async function openDataSource(options: PersistenceOptions): Promise<DataSource> {
-  const dataSource = await createDataSource(options.databaseUrl, options.poolSize).initialize();
+  const dataSource = createDataSource(options.databaseUrl, options.poolSize);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new Error(`cannot reach PostgreSQL at DATABASE_URL: ${(error as Error).message}`);
+  }
   try {
     if (options.migrations === 'run') {
       const applied = await dataSource.runMigrations({ transaction: 'each' });

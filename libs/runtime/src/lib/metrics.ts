@@ -37,7 +37,7 @@ export class SwitchboardMetrics {
   });
   readonly slowConsumersDropped = new Counter({
     name: 'switchboard_slow_consumers_dropped_total',
-    help: 'Connections closed because their send buffer passed the limit',
+    help: 'WebSocket connections and SSE streams closed because more than 1 MB waited to be sent',
     registers: [this.registry],
   });
   readonly sseStreams = new Gauge({

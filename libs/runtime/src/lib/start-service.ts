@@ -17,7 +17,9 @@ export async function createServiceApp(
   config: SwitchboardConfig,
   options: ServiceAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(rootModule, { bufferLogs: true, abortOnError: false });
+  // Nest's own logger stays off until pino takes over: a failure while the module graph is built
+  // (an unmigrated schema, an unreachable database) reaches the caller as one error, not a log dump.
+  const app = await NestFactory.create(rootModule, { logger: false, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableCors({ origin: config.allowedOrigins === null ? true : [...config.allowedOrigins] });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();

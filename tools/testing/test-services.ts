@@ -54,6 +54,8 @@ async function redisAnswers(url: string): Promise<boolean> {
     retryStrategy: () => null,
     connectTimeout: 2000,
   });
+  // A refused probe is an answer, not an error to report.
+  redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
@@ -130,19 +132,21 @@ export async function startTestServices(env: NodeJS.ProcessEnv): Promise<TestSer
     stops.push(embedded.stop);
     adminDatabaseUrl = embedded.url;
   }
+  const stop = async () => void (await Promise.allSettled(stops.map((stopOne) => stopOne())));
   let redisUrl: string;
   if (env.REDIS_URL) redisUrl = env.REDIS_URL;
   else if (await redisAnswers(LOCAL_REDIS)) redisUrl = LOCAL_REDIS;
   else {
-    const spawned = await startRedisServer();
-    stops.push(spawned.stop);
-    redisUrl = spawned.url;
+    try {
+      const spawned = await startRedisServer();
+      stops.push(spawned.stop);
+      redisUrl = spawned.url;
+    } catch (error) {
+      await stop();
+      throw error;
+    }
   }
-  return {
-    adminDatabaseUrl,
-    redisUrl,
-    stop: async () => void (await Promise.allSettled(stops.map((stop) => stop()))),
-  };
+  return { adminDatabaseUrl, redisUrl, stop };
 }
 
 export { withDatabase };

@@ -86,8 +86,13 @@ async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promi
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
-  await pg.initialise();
-  await pg.start();
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {

@@ -123,6 +123,23 @@ export class RoomMembershipService {
     }
   }
 
+  /**
+   * Enters again every (room, user) this instance holds, after the other instances took it for dead
+   * (a long pause) and released them; the rooms hear `user_joined` for whoever had been announced gone.
+   */
+  async reassertPresence(): Promise<void> {
+    for (const [room, local] of this.rooms) {
+      const users = new Map(
+        [...local.sessions.keys()].map((session) => [session.user.id, session.user]),
+      );
+      for (const user of users.values()) {
+        if (await this.presence.enter(room, user)) {
+          await this.bus.publish('room', room, { type: 'user_joined', room, user });
+        }
+      }
+    }
+  }
+
   /** Leaves every room of a closed session. */
   async leaveAll(session: ClientSession): Promise<void> {
     const rooms = [...this.rooms]

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { PresenceKeeper } from './presence-keeper.service';
 import { RoomMembershipService } from './room-membership.service';
 
 @Module({
-  providers: [RoomMembershipService],
+  providers: [RoomMembershipService, PresenceKeeper],
   exports: [RoomMembershipService],
 })
 export class RoomsModule {}

@@ -18,6 +18,8 @@ export class SwitchboardConfig {
   readonly allowedOrigins!: readonly string[] | null;
   readonly rateLimit!: { readonly perSecond: number; readonly burst: number };
   readonly heartbeatIntervalMs!: number;
+  /** How often a gateway marks itself alive for presence; silent for three intervals, its users are released. */
+  readonly presenceHeartbeatMs!: number;
   readonly sse!: { readonly keepAliveMs: number; readonly retryMs: number };
   readonly shutdownGraceMs!: number;
   readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -51,7 +53,7 @@ const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   REDIS_KEY_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ . : -')
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
     .default('sb:'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters'),
   SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -59,6 +61,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SECOND: positiveInt(10),
   RATE_LIMIT_BURST: positiveInt(20),
   HEARTBEAT_INTERVAL_MS: positiveInt(30_000),
+  PRESENCE_HEARTBEAT_MS: positiveInt(10_000),
   SSE_KEEPALIVE_MS: positiveInt(15_000),
   SSE_RETRY_MS: positiveInt(3_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
@@ -132,6 +135,7 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
     allowedOrigins: parseOrigins(values.ALLOWED_ORIGINS),
     rateLimit: { perSecond: values.RATE_LIMIT_PER_SECOND, burst: values.RATE_LIMIT_BURST },
     heartbeatIntervalMs: values.HEARTBEAT_INTERVAL_MS,
+    presenceHeartbeatMs: values.PRESENCE_HEARTBEAT_MS,
     sse: { keepAliveMs: values.SSE_KEEPALIVE_MS, retryMs: values.SSE_RETRY_MS },
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     logLevel: values.LOG_LEVEL,

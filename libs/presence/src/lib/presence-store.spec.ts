@@ -13,8 +13,8 @@ describe.each<[string, () => StorePair]>([
     'Redis (two instances)',
     () => {
       const { redisUrl, redisKeyPrefix } = testConfig('gateway');
-      const a = new RedisPresenceStore(redisUrl!, redisKeyPrefix);
-      const b = new RedisPresenceStore(redisUrl!, redisKeyPrefix);
+      const a = new RedisPresenceStore(redisUrl!, redisKeyPrefix, 10_000);
+      const b = new RedisPresenceStore(redisUrl!, redisKeyPrefix, 10_000);
       return {
         a: a,
         b: b,
@@ -63,5 +63,64 @@ describe.each<[string, () => StorePair]>([
     );
     expect(lasts.filter(Boolean)).toHaveLength(1);
     await close();
+  });
+});
+
+describe('RedisPresenceStore across instance failures', () => {
+  const { redisUrl, redisKeyPrefix } = testConfig('gateway');
+  // Each test gets its own prefix: reaping looks at every instance under a prefix.
+  const stores: RedisPresenceStore[] = [];
+  const make = (prefix: string, heartbeatMs: number) => {
+    const store = new RedisPresenceStore(redisUrl!, prefix, heartbeatMs);
+    stores.push(store);
+    return store;
+  };
+
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
+  it('releases what a silent instance held, once, and tells it so when it comes back', async () => {
+    const prefix = `${redisKeyPrefix}${uniqueRoom('reap')}:`;
+    const room = uniqueRoom();
+    const crashed = make(prefix, 20);
+    const survivor = make(prefix, 20);
+    await crashed.heartbeat();
+    await survivor.heartbeat();
+    await crashed.enter(room, { id: 'ada', name: 'Ada' });
+    await crashed.enter(room, { id: 'bob', name: 'Bob' });
+    await survivor.enter(room, { id: 'bob', name: 'Bob' });
+
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the crashed one misses its heartbeats
+    await survivor.heartbeat();
+    expect(await survivor.reap()).toEqual([{ room, user: { id: 'ada', name: 'Ada' } }]);
+    expect(await survivor.reap()).toEqual([]);
+    expect(await survivor.members(room)).toEqual([{ id: 'bob', name: 'Bob' }]);
+
+    // Back from a long pause: told to enter again; its stale exits change nothing meanwhile.
+    expect(await crashed.heartbeat()).toBe(true);
+    expect(await crashed.exit(room, 'bob')).toBe(false);
+    expect(await survivor.members(room)).toEqual([{ id: 'bob', name: 'Bob' }]);
+    expect(await crashed.enter(room, { id: 'ada', name: 'Ada' })).toBe(true);
+    expect(await crashed.heartbeat()).toBe(false);
+  });
+
+  it('retires from the instance list only when it holds nothing', async () => {
+    const prefix = `${redisKeyPrefix}${uniqueRoom('retire')}:`;
+    const room = uniqueRoom();
+    const leaving = make(prefix, 20);
+    const other = make(prefix, 20);
+    await leaving.heartbeat();
+    await leaving.enter(room, { id: 'cy', name: 'Cy' });
+    await leaving.retire();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Still listed, so what it failed to leave is released by the others.
+    expect(await other.reap()).toEqual([{ room, user: { id: 'cy', name: 'Cy' } }]);
+
+    const clean = make(prefix, 20);
+    await clean.heartbeat();
+    await clean.retire();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await other.reap()).toEqual([]);
   });
 });

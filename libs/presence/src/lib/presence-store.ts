@@ -1,9 +1,19 @@
 import { UserRef } from '@switchboard/protocol';
 
+/** An instance missing this many heartbeats in a row is taken for dead and its holdings released. */
+export const PRESENCE_STALE_FACTOR = 3;
+
+/** A user no instance holds in a room any more, found by `reap`. */
+export interface DepartedUser {
+  room: string;
+  user: UserRef;
+}
+
 /**
  * Who is in which room, across every gateway instance. Each instance reports a user once per room
  * (when its first local connection of that user joins, and when its last one leaves), so the store
- * counts instances holding the user, not sockets.
+ * counts instances holding the user, not sockets. Instances heartbeat; what a dead one held is
+ * released by `reap` on the others, so a crash leaves no one online for ever.
  */
 export abstract class PresenceStore {
   /** Returns true when the user was not in the room on any instance before. */
@@ -11,6 +21,12 @@ export abstract class PresenceStore {
   /** Returns true when the user is now in the room on no instance. */
   abstract exit(room: string, userId: string): Promise<boolean>;
   abstract members(room: string): Promise<UserRef[]>;
+  /** Marks this instance alive. True when the others had taken it for dead: it must enter again what it holds. */
+  abstract heartbeat(): Promise<boolean>;
+  /** Releases what instances that stopped heartbeating held; returns who is now gone from which room. */
+  abstract reap(): Promise<DepartedUser[]>;
+  /** Called after a graceful shutdown left every room. */
+  abstract retire(): Promise<void>;
 }
 
 /** Presence for single-process mode. */
@@ -43,5 +59,18 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   async members(room: string): Promise<UserRef[]> {
     return [...(this.rooms.get(room) ?? [])].map(([id, { name }]) => ({ id, name }));
+  }
+
+  /** One process: it cannot outlive itself, so there is nothing to keep alive or reap. */
+  heartbeat(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  reap(): Promise<DepartedUser[]> {
+    return Promise.resolve([]);
+  }
+
+  retire(): Promise<void> {
+    return Promise.resolve();
   }
 }

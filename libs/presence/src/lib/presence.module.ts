@@ -5,6 +5,8 @@ import { RedisPresenceStore } from './redis-presence-store';
 export interface PresenceOptions {
   redisUrl: string | null;
   keyPrefix: string;
+  /** How often each instance heartbeats; one silent for three intervals is taken for dead. */
+  heartbeatIntervalMs: number;
   /** Share one in-memory store between applications of one process (single-process mode). */
   inMemoryStore?: InMemoryPresenceStore;
 }
@@ -14,6 +16,7 @@ class PresenceLifecycle implements OnApplicationShutdown {
   constructor(private readonly store: PresenceStore) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.store.retire();
     if (this.store instanceof RedisPresenceStore) await this.store.close();
   }
 }
@@ -29,7 +32,11 @@ export class PresenceModule {
           provide: PresenceStore,
           useFactory: () =>
             options.redisUrl
-              ? new RedisPresenceStore(options.redisUrl, options.keyPrefix)
+              ? new RedisPresenceStore(
+                  options.redisUrl,
+                  options.keyPrefix,
+                  options.heartbeatIntervalMs,
+                )
               : (options.inMemoryStore ?? new InMemoryPresenceStore()),
         },
         PresenceLifecycle,

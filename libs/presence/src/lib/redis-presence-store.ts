@@ -1,14 +1,21 @@
 import { UserRef } from '@switchboard/protocol';
 import Redis from 'ioredis';
-import { PresenceStore } from './presence-store';
+import { randomUUID } from 'node:crypto';
+import { DepartedUser, PRESENCE_STALE_FACTOR, PresenceStore } from './presence-store';
 
-// KEYS: holder counts, names. Atomic so that two instances entering or leaving at once agree on who was first and last.
+// Every script runs atomically, so instances entering, leaving and reaping at once agree on who was
+// first and who was last. An entry of an instance's holdings is `room \n userId` (rooms have no \n).
+
+// KEYS: holders, names, this instance's holdings. ARGV: userId, name, room.
 const ENTER = `
+if redis.call('SADD', KEYS[3], ARGV[3] .. '\\n' .. ARGV[1]) == 0 then return 0 end
 local holders = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return holders`;
+
+// KEYS: holders, names, this instance's holdings. ARGV: userId, room.
 const EXIT = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('SREM', KEYS[3], ARGV[2] .. '\\n' .. ARGV[1]) == 0 then return 0 end
 local holders = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if holders <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -17,41 +24,150 @@ if holders <= 0 then
 end
 return 0`;
 
+// KEYS: instances. ARGV: instance id. Returns 1 when the instance was not listed (new, or reaped).
+const HEARTBEAT = `
+local time = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])`;
+
+// KEYS: instances. ARGV: key prefix, stale after (ms), own id. Releases everything held by instances
+// that stopped heartbeating; returns room, userId, name for each user now gone from a room.
+const REAP = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local departed = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))) do
+  if id ~= ARGV[3] then
+    local holdings = ARGV[1] .. 'presence:instance:' .. id .. ':holdings'
+    for _, entry in ipairs(redis.call('SMEMBERS', holdings)) do
+      local split = string.find(entry, '\\n', 1, true)
+      local room = string.sub(entry, 1, split - 1)
+      local user = string.sub(entry, split + 1)
+      local holders = ARGV[1] .. 'presence:' .. room .. ':holders'
+      local names = ARGV[1] .. 'presence:' .. room .. ':names'
+      if redis.call('HEXISTS', holders, user) == 1 and redis.call('HINCRBY', holders, user, -1) <= 0 then
+        local name = redis.call('HGET', names, user)
+        redis.call('HDEL', holders, user)
+        redis.call('HDEL', names, user)
+        table.insert(departed, room)
+        table.insert(departed, user)
+        table.insert(departed, name or user)
+      end
+    end
+    redis.call('DEL', holdings)
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return departed`;
+
+// KEYS: instances, this instance's holdings. ARGV: instance id. Leaves the list only when nothing is
+// held any more; otherwise stays listed, so another instance reaps what is left and says who left.
+const RETIRE = `
+if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1`;
+
 interface PresenceCommands {
-  presenceEnter(counts: string, names: string, userId: string, name: string): Promise<number>;
-  presenceExit(counts: string, names: string, userId: string): Promise<number>;
+  presenceEnter(
+    holders: string,
+    names: string,
+    holdings: string,
+    userId: string,
+    name: string,
+    room: string,
+  ): Promise<number>;
+  presenceExit(
+    holders: string,
+    names: string,
+    holdings: string,
+    userId: string,
+    room: string,
+  ): Promise<number>;
+  presenceHeartbeat(instances: string, instanceId: string): Promise<number>;
+  presenceReap(
+    instances: string,
+    keyPrefix: string,
+    staleAfterMs: number,
+    instanceId: string,
+  ): Promise<string[]>;
+  presenceRetire(instances: string, holdings: string, instanceId: string): Promise<number>;
 }
 
-/** Presence in two Redis hashes per room: user → holding instances, user → display name. */
+/**
+ * Presence in Redis. Per room, two hashes: user → instances holding them, user → display name.
+ * Per instance, the set of (room, user) it holds, and its last heartbeat in a sorted set, so the
+ * holdings of an instance that died without leaving are released by the others.
+ */
 export class RedisPresenceStore extends PresenceStore {
+  readonly instanceId = randomUUID();
   private readonly redis: Redis & PresenceCommands;
+  private readonly instancesKey: string;
+  private readonly holdingsKey: string;
+  private heartbeats = 0;
 
   constructor(
     redisUrl: string,
     private readonly keyPrefix: string,
+    readonly heartbeatIntervalMs: number,
   ) {
     super();
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-    redis.defineCommand('presenceEnter', { numberOfKeys: 2, lua: ENTER });
-    redis.defineCommand('presenceExit', { numberOfKeys: 2, lua: EXIT });
+    redis.defineCommand('presenceEnter', { numberOfKeys: 3, lua: ENTER });
+    redis.defineCommand('presenceExit', { numberOfKeys: 3, lua: EXIT });
+    redis.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('presenceReap', { numberOfKeys: 1, lua: REAP });
+    redis.defineCommand('presenceRetire', { numberOfKeys: 2, lua: RETIRE });
     this.redis = redis as Redis & PresenceCommands;
+    this.instancesKey = `${keyPrefix}presence:instances`;
+    this.holdingsKey = `${keyPrefix}presence:instance:${this.instanceId}:holdings`;
   }
 
-  private keys(room: string): [string, string] {
+  private roomKeys(room: string): [string, string] {
     return [`${this.keyPrefix}presence:${room}:holders`, `${this.keyPrefix}presence:${room}:names`];
   }
 
   async enter(room: string, user: UserRef): Promise<boolean> {
-    return (await this.redis.presenceEnter(...this.keys(room), user.id, user.name)) === 1;
+    return (
+      (await this.redis.presenceEnter(
+        ...this.roomKeys(room),
+        this.holdingsKey,
+        user.id,
+        user.name,
+        room,
+      )) === 1
+    );
   }
 
   async exit(room: string, userId: string): Promise<boolean> {
-    return (await this.redis.presenceExit(...this.keys(room), userId)) === 1;
+    return (
+      (await this.redis.presenceExit(...this.roomKeys(room), this.holdingsKey, userId, room)) === 1
+    );
   }
 
   async members(room: string): Promise<UserRef[]> {
-    const names = await this.redis.hgetall(this.keys(room)[1]);
+    const names = await this.redis.hgetall(this.roomKeys(room)[1]);
     return Object.entries(names).map(([id, name]) => ({ id, name }));
+  }
+
+  async heartbeat(): Promise<boolean> {
+    const absent = (await this.redis.presenceHeartbeat(this.instancesKey, this.instanceId)) === 1;
+    return absent && this.heartbeats++ > 0;
+  }
+
+  async reap(): Promise<DepartedUser[]> {
+    const flat = await this.redis.presenceReap(
+      this.instancesKey,
+      this.keyPrefix,
+      this.heartbeatIntervalMs * PRESENCE_STALE_FACTOR,
+      this.instanceId,
+    );
+    const departed: DepartedUser[] = [];
+    for (let i = 0; i < flat.length; i += 3)
+      departed.push({ room: flat[i], user: { id: flat[i + 1], name: flat[i + 2] } });
+    return departed;
+  }
+
+  async retire(): Promise<void> {
+    await this.redis.presenceRetire(this.instancesKey, this.holdingsKey, this.instanceId);
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,12 @@ export class RuntimeModule {
           migrations: options.runMigrations ? 'run' : 'verify',
         }),
         BusModule.forRoot({ redisUrl, keyPrefix, inProcessBus: options.shared?.bus }),
-        PresenceModule.forRoot({ redisUrl, keyPrefix, inMemoryStore: options.shared?.presence }),
+        PresenceModule.forRoot({
+          redisUrl,
+          keyPrefix,
+          heartbeatIntervalMs: config.presenceHeartbeatMs,
+          inMemoryStore: options.shared?.presence,
+        }),
         RateLimitModule.forRoot({
           redisUrl,
           keyPrefix,

@@ -1,0 +1,77 @@
+import { INestApplication } from '@nestjs/common';
+import { PresenceStore, RedisPresenceStore } from '@switchboard/presence';
+import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
+import Redis from 'ioredis';
+import { createGatewayApp } from '../app/gateway-app.module';
+import { PresenceKeeper } from './presence-keeper.service';
+
+// Presence survives instances that die without leaving: the others release what they held.
+describe('presence across instance failures', () => {
+  const prefix = `${testConfig('gateway').redisKeyPrefix}${uniqueRoom('keeper')}:`;
+  // Heartbeats are made by hand (tick) so nothing here waits on the interval.
+  const config = testConfig('gateway', { REDIS_KEY_PREFIX: prefix, PRESENCE_HEARTBEAT_MS: '50' });
+  let apps: INestApplication[];
+  let urls: string[];
+  let redis: Redis;
+
+  beforeAll(async () => {
+    apps = await Promise.all(
+      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
+    );
+    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
+    redis = new Redis(config.redisUrl!);
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await redis.quit();
+  });
+
+  it('announces user_left for the users of an instance that crashed, and drops them from members', async () => {
+    const room = uniqueRoom();
+    const alice = await WsTestClient.connect(urls[0], { token: signTestToken('alice') });
+    await alice.request({ type: 'join', room }, 'joined');
+    // An instance that entered a user and then died: it never heartbeats again.
+    const crashed = new RedisPresenceStore(config.redisUrl!, prefix, 50);
+    await crashed.heartbeat();
+    await crashed.enter(room, { id: 'ghost', name: 'Ghost' });
+    await crashed.close();
+    expect(
+      (await alice.request({ type: 'join', room }, 'joined')).members.map((m) => m.id).sort(),
+    ).toEqual(['alice', 'ghost']);
+
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await apps[1].get(PresenceKeeper).tick();
+    await expect(alice.next('user_left')).resolves.toEqual({
+      type: 'user_left',
+      room,
+      user: { id: 'ghost', name: 'Ghost' },
+    });
+    expect(
+      (await alice.request({ type: 'join', room }, 'joined')).members.map((m) => m.id),
+    ).toEqual(['alice']);
+    await alice.close();
+  });
+
+  it('brings an instance taken for dead back: its users are entered again and announced', async () => {
+    const room = uniqueRoom();
+    const alice = await WsTestClient.connect(urls[0], { token: signTestToken('alice') });
+    const bob = await WsTestClient.connect(urls[1], { token: signTestToken('bob') });
+    await alice.request({ type: 'join', room }, 'joined');
+    await bob.request({ type: 'join', room }, 'joined');
+    await alice.next('user_joined');
+
+    // Instance 1 stalls: its heartbeat is old enough for instance 0 to release its users.
+    const stalled = apps[1].get<PresenceStore, RedisPresenceStore>(PresenceStore);
+    await redis.zadd(`${prefix}presence:instances`, 0, stalled.instanceId);
+    await apps[0].get(PresenceKeeper).tick();
+    await expect(alice.next('user_left')).resolves.toMatchObject({ user: { id: 'bob' } });
+
+    await apps[1].get(PresenceKeeper).tick();
+    await expect(alice.next('user_joined')).resolves.toMatchObject({ user: { id: 'bob' } });
+    expect(
+      (await alice.request({ type: 'join', room }, 'joined')).members.map((m) => m.id).sort(),
+    ).toEqual(['alice', 'bob']);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+});

@@ -151,4 +151,36 @@ describe('RoomMembershipService join seam', () => {
     expect(fine.received.filter((f) => f.type === 'message')).toHaveLength(1);
     expect((await metrics.slowConsumersDropped.get()).values[0].value).toBe(1);
   });
+
+  it("leaves nothing behind when a join fails, and keeps the same user's other connection present", async () => {
+    const bus = new InProcessMessageBus();
+    const presence = new InMemoryPresenceStore();
+    let failHistory = false;
+    const store = {
+      lastSeq: async () => 0,
+      page: async () => {
+        if (failHistory) throw new Error('database unavailable');
+        return { messages: [], hasMore: false };
+      },
+    } as unknown as MessageStore;
+    const rooms = new RoomMembershipService(bus, presence, store, new SwitchboardMetrics());
+    const first = fakeSession('ada');
+    const second = fakeSession('ada');
+    await rooms.join(first.session, ROOM, undefined);
+
+    failHistory = true;
+    await expect(rooms.join(second.session, ROOM, undefined)).rejects.toThrow(
+      'database unavailable',
+    );
+    expect(rooms.isMember(second.session, ROOM)).toBe(false);
+    expect(await presence.members(ROOM)).toEqual([{ id: 'ada', name: 'ada' }]);
+
+    await bus.publish('room', ROOM, { type: 'message', ...message(1) });
+    await settle();
+    expect(first.received.map((f) => f.type)).toEqual(['joined', 'message']);
+    expect(second.received).toEqual([]);
+
+    await rooms.leave(first.session, ROOM);
+    expect(await presence.members(ROOM)).toEqual([]);
+  });
 });

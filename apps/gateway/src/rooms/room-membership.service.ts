@@ -18,6 +18,8 @@ interface Membership {
   phase: 'syncing' | 'live' | 'paused';
   watermark: number;
   pending: { frame: RoomEventFrame; data: Buffer }[];
+  /** Whether this connection is counted in the room's `connectionsByUser` (and so in presence). */
+  counted: boolean;
 }
 
 /** A room as this instance holds it: its local sessions, its users, its bus subscription, its message order. */
@@ -52,9 +54,13 @@ export class RoomMembershipService {
    * read, and live frames wait until the reply is sent, so nothing falls between history and live.
    */
   async join(session: ClientSession, room: string, since: number | undefined): Promise<void> {
-    const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
     let local = this.rooms.get(room);
-    const rejoin = local?.sessions.has(session) ?? false;
+    const membership: Membership = {
+      phase: 'syncing',
+      watermark: since ?? 0,
+      pending: [],
+      counted: local?.sessions.get(session)?.counted ?? false,
+    };
     if (!local) {
       const sequencer = new RoomSequencer(
         ({ frame, raw }) => this.broadcast(room, frame, raw),
@@ -72,9 +78,23 @@ export class RoomMembershipService {
       this.rooms.set(room, local);
     }
     local.sessions.set(session, membership);
-    await local.subscription;
-    if (!rejoin) await this.enterPresence(local, room, session);
+    try {
+      await local.subscription;
+      if (!membership.counted) await this.enterPresence(local, room, session, membership);
+      await this.sendJoined(session, room, since, membership);
+    } catch (error) {
+      // A failed join leaves nothing behind: no half-joined session collecting frames, no stale room.
+      await this.leave(session, room).catch(() => undefined);
+      throw error;
+    }
+  }
 
+  private async sendJoined(
+    session: ClientSession,
+    room: string,
+    since: number | undefined,
+    membership: Membership,
+  ): Promise<void> {
     const [history, members] = await Promise.all([
       since === undefined
         ? this.store
@@ -105,11 +125,14 @@ export class RoomMembershipService {
 
   async leave(session: ClientSession, room: string): Promise<void> {
     const local = this.rooms.get(room);
-    if (!local?.sessions.delete(session)) return;
-    const remaining = (local.connectionsByUser.get(session.user.id) ?? 1) - 1;
+    const membership = local?.sessions.get(session);
+    if (!local || !membership) return;
+    local.sessions.delete(session);
+    const remaining =
+      (local.connectionsByUser.get(session.user.id) ?? 0) - (membership.counted ? 1 : 0);
     if (remaining > 0) {
       local.connectionsByUser.set(session.user.id, remaining);
-    } else {
+    } else if (membership.counted) {
       local.connectionsByUser.delete(session.user.id);
       if (await this.presence.exit(room, session.user.id)) {
         await this.bus.publish('room', room, { type: 'user_left', room, user: session.user });
@@ -118,8 +141,9 @@ export class RoomMembershipService {
     if (local.sessions.size === 0 && this.rooms.get(room) === local) {
       this.rooms.delete(room);
       local.sequencer.stop();
-      const unsubscribe = await local.subscription;
-      await unsubscribe();
+      // A subscription that failed left nothing to undo; the next join subscribes afresh.
+      const unsubscribe = await local.subscription.catch(() => undefined);
+      await unsubscribe?.();
     }
   }
 
@@ -165,9 +189,11 @@ export class RoomMembershipService {
     local: LocalRoom,
     room: string,
     session: ClientSession,
+    membership: Membership,
   ): Promise<void> {
     const connections = (local.connectionsByUser.get(session.user.id) ?? 0) + 1;
     local.connectionsByUser.set(session.user.id, connections);
+    membership.counted = true;
     if (connections === 1 && (await this.presence.enter(room, session.user))) {
       await this.bus.publish('room', room, { type: 'user_joined', room, user: session.user });
     }

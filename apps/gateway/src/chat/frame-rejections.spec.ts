@@ -139,6 +139,13 @@ describe('chat gateway, rejected frames', () => {
     await expect(big.waitClosed()).resolves.toBe(1009);
   });
 
+  it('closes a connection with 1008 when it floods frames faster than they are handled', async () => {
+    const flooder = await WsTestClient.connect(urls[0], { token: signTestToken('flooder') });
+    // Sent in one burst: they arrive together, each join waits on the database, so they pile up.
+    for (let n = 0; n < 1000; n++) flooder.send({ type: 'join', room });
+    await expect(flooder.waitClosed()).resolves.toBe(1008);
+  });
+
   it('rate_limited: past the burst, with retryAfterMs, and nothing of it stored', async () => {
     const limited = await WsTestClient.connect(urls[1], {
       token: signTestToken(`limited-${room}`),

@@ -7,6 +7,10 @@ import { WebSocket } from 'ws';
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 /** Close code for a slow consumer: "try again later" (reconnect and resume with `since`). */
 export const CLOSE_SLOW_CONSUMER = 1013;
+/** Frames one connection may have waiting; a client sending faster than they are handled is closed. */
+export const MAX_QUEUED_FRAMES = 256;
+/** Close code for a client that floods the server: "policy violation". */
+export const CLOSE_FLOODING = 1008;
 
 const logger = new Logger('ClientSession');
 
@@ -16,6 +20,7 @@ export class ClientSession {
   /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
   alive = true;
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -27,10 +32,16 @@ export class ClientSession {
    * `join` must see the join done, and one client's messages keep their order.
    */
   enqueue(task: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
-      logger.error(`session ${this.id}: ${(error as Error).stack ?? String(error)}`);
-      this.sendError('internal_error', 'the server failed to handle this frame');
-    });
+    if (++this.queued > MAX_QUEUED_FRAMES) {
+      this.socket.close(CLOSE_FLOODING, 'too many frames in flight');
+    }
+    this.queue = this.queue
+      .then(task)
+      .catch((error: unknown) => {
+        logger.error(`session ${this.id}: ${(error as Error).stack ?? String(error)}`);
+        this.sendError('internal_error', 'the server failed to handle this frame');
+      })
+      .finally(() => this.queued--);
     return this.queue;
   }
 

@@ -34,6 +34,7 @@ describe('NotificationStreamRegistry resume seam', () => {
     const bus = new InProcessMessageBus();
     // While the replay reads ids 6 and 7, the broadcasts of 7 (already in the replay) and 8 arrive.
     const store = {
+      newestId: async () => '7',
       listAfter: async () => {
         await bus.publish('notifications', '', {
           notifications: [notification(7), notification(8)],

@@ -4,6 +4,7 @@ import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
 import { Notification, NotificationBatch, UserRef } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { formatSseComment, formatSseEvent, formatSseRetry } from './sse-framing';
 
@@ -94,11 +95,16 @@ export class NotificationStreamRegistry
     response.on('close', () => this.remove(stream));
 
     if (lastEventId !== undefined) {
-      let cursor = lastEventId;
+      // An id this user never had (another deployment, a restored database) would hide every new
+      // notification below it: resume from the user's newest instead, so the stream always catches up.
+      const newest = await this.store.newestId(user.id);
+      let cursor = BigInt(lastEventId) > BigInt(newest) ? newest : lastEventId;
       for (;;) {
         const batch = await this.store.listAfter(user.id, cursor, REPLAY_BATCH);
-        if (response.destroyed) return;
-        for (const notification of batch) response.write(toSseFrame(notification));
+        for (const notification of batch) {
+          if (response.destroyed) return;
+          if (!response.write(toSseFrame(notification))) await once(response, 'drain');
+        }
         cursor = batch.at(-1)?.id ?? cursor;
         if (batch.length < REPLAY_BATCH) break;
       }

@@ -118,6 +118,15 @@ describe('notification service, two instances', () => {
     expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
   });
 
+  it('catches up from a Last-Event-ID the user never had instead of hiding newer notifications', async () => {
+    const user = newUser();
+    await notify(0, [user], 'old');
+    const stream = await open(1, user, { 'Last-Event-ID': '999999999999' });
+    await notify(0, [user], 'new');
+    await stream.waitForEvents(1);
+    expect(titles(stream)).toEqual(['new']);
+  });
+
   it('loses and repeats nothing at the seam while notifications keep arriving during the replay', async () => {
     const user = newUser();
     const before = await Promise.all(

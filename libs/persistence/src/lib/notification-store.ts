@@ -67,6 +67,15 @@ export class NotificationStore {
     }));
   }
 
+  /** The id of the user's newest notification, '0' when there is none. */
+  async newestId(userId: string): Promise<string> {
+    const rows = await this.dataSource.query<{ id: string | null }[]>(
+      'SELECT max(id)::text AS id FROM notifications WHERE user_id = $1',
+      [userId],
+    );
+    return rows[0]?.id ?? '0';
+  }
+
   /** The user's notifications with an id greater than `afterId`, oldest first. */
   async listAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
     const rows = await this.notifications.find({

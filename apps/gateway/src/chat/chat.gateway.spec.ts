@@ -142,6 +142,18 @@ describe('chat gateway, two instances', () => {
     expect(bob.unclaimed('message')).toEqual([]);
   });
 
+  it("treats a since past the room's end as its end, so new messages are not hidden", async () => {
+    const room = uniqueRoom();
+    const alice = await connect(0, 'alice');
+    await alice.request({ type: 'join', room }, 'joined');
+    await alice.request({ type: 'message', room, text: 'first' }, 'ack');
+    const bob = await connect(1, 'bob');
+    const joined = await bob.request({ type: 'join', room, since: 1_000_000 }, 'joined');
+    expect(joined.messages).toEqual([]);
+    await alice.request({ type: 'message', room, text: 'second' }, 'ack');
+    await expect(bob.next('message')).resolves.toMatchObject({ text: 'second', seq: 2 });
+  });
+
   it('joins without since with the last 50 messages, oldest first', async () => {
     const room = uniqueRoom();
     const alice = await connect(0, 'alice');

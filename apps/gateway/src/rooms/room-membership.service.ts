@@ -95,6 +95,9 @@ export class RoomMembershipService {
     since: number | undefined,
     membership: Membership,
   ): Promise<void> {
+    // Read before the history: a `since` past the room's end (another deployment, a restored
+    // database) is clamped to it, or every message up to the client's number would be hidden.
+    const roomEnd = since === undefined ? 0 : await this.store.lastSeq(room);
     const [history, members] = await Promise.all([
       since === undefined
         ? this.store
@@ -116,7 +119,7 @@ export class RoomMembershipService {
       membership.pending = [];
       return;
     }
-    membership.watermark = lastSeq(history.messages) ?? since ?? 0;
+    membership.watermark = lastSeq(history.messages) ?? Math.min(since ?? 0, roomEnd);
     membership.phase = 'live';
     for (const { frame, data } of membership.pending)
       this.deliver(session, membership, frame, data);

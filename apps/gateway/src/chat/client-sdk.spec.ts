@@ -1,0 +1,169 @@
+import { INestApplication } from '@nestjs/common';
+import { SwitchboardClient, SwitchboardError, WebSocketLike } from '@switchboard/client';
+import { ChatMessage } from '@switchboard/protocol';
+import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
+import { Client } from 'pg';
+import { WebSocket } from 'ws';
+import { createGatewayApp } from '../app/gateway-app.module';
+
+// The official client against two real gateway instances: nothing lost, nothing doubled.
+describe('@switchboard/client against the gateway', () => {
+  const config = testConfig('gateway', { RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_BURST: '1000' });
+  let apps: INestApplication[];
+  let urls: string[];
+  let db: Client;
+  const clients: SwitchboardClient[] = [];
+
+  /**
+   * A client whose connection the test can cut, as a network failure would; `cut` holds the
+   * reconnection back until `resume`, so the test decides what happens while it is away.
+   */
+  function client(instance: 0 | 1, userId: string) {
+    const sockets: WebSocket[] = [];
+    let away: Promise<void> = Promise.resolve();
+    let resume = () => undefined as void;
+    const sdk = new SwitchboardClient({
+      url: urls[instance],
+      token: async () => {
+        await away;
+        return signTestToken(userId);
+      },
+      createSocket: (url) => {
+        const socket = new WebSocket(url);
+        sockets.push(socket);
+        return socket as unknown as WebSocketLike;
+      },
+      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    const received: ChatMessage[] = [];
+    sdk.on('message', (message) => received.push(message));
+    clients.push(sdk);
+    const cut = () => {
+      away = new Promise((resolve) => (resume = resolve));
+      sockets.at(-1)!.terminate();
+    };
+    return { sdk, received, cut, resume: () => resume() };
+  }
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let n = 0; n < 500 && !condition(); n++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(condition()).toBe(true);
+  }
+
+  async function rows(room: string, text: string): Promise<number> {
+    const result = await db.query('SELECT 1 FROM messages WHERE room = $1 AND text = $2', [
+      room,
+      text,
+    ]);
+    return result.rowCount ?? 0;
+  }
+
+  beforeAll(async () => {
+    apps = await Promise.all(
+      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
+    );
+    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
+    db = new Client({ connectionString: config.databaseUrl });
+    await db.connect();
+  });
+
+  afterEach(() => {
+    for (const sdk of clients.splice(0)) sdk.close();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await Promise.all(apps.map((app) => app.close()));
+  });
+
+  it('joins, sends with an ack, and receives live messages in order', async () => {
+    const room = uniqueRoom();
+    const alice = client(0, 'alice');
+    const bob = client(1, 'bob');
+    await Promise.all([alice.sdk.connect(), bob.sdk.connect()]);
+    await alice.sdk.join(room);
+    expect((await bob.sdk.join(room)).members.map((m) => m.id).sort()).toEqual(['alice', 'bob']);
+    const acks = await Promise.all(
+      ['one', 'two', 'three'].map((text) => alice.sdk.send(room, text)),
+    );
+    expect(acks.map((ack) => ack.seq)).toEqual([1, 2, 3]);
+    await until(() => bob.received.length === 3);
+    expect(bob.received.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(await bob.sdk.ping()).toEqual(expect.any(Number));
+  });
+
+  it('recovers what it missed while disconnected, each message once, then stays live', async () => {
+    const room = uniqueRoom();
+    const alice = client(0, 'alice');
+    const bob = client(1, 'bob');
+    await Promise.all([alice.sdk.connect(), bob.sdk.connect()]);
+    await alice.sdk.join(room);
+    await bob.sdk.join(room);
+    await alice.sdk.send(room, 'before');
+    await until(() => bob.received.length === 1);
+
+    bob.cut();
+    await until(() => bob.sdk.connectionState !== 'open');
+    for (const text of ['missed 1', 'missed 2', 'missed 3']) await alice.sdk.send(room, text);
+    bob.resume();
+    await until(() => bob.received.length === 4);
+    await alice.sdk.send(room, 'after');
+    await until(() => bob.received.length === 5);
+    expect(bob.received.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(bob.received.map((m) => m.text)).toEqual([
+      'before',
+      'missed 1',
+      'missed 2',
+      'missed 3',
+      'after',
+    ]);
+  });
+
+  it('delivers a send made while disconnected, and one in flight at the cut, exactly once', async () => {
+    const room = uniqueRoom();
+    const alice = client(0, 'alice');
+    await alice.sdk.connect();
+    await alice.sdk.join(room);
+
+    const inFlight = alice.sdk.send(room, 'in flight');
+    alice.cut();
+    const whileDown = alice.sdk.send(room, 'while down');
+    alice.resume();
+    const acks = await Promise.all([inFlight, whileDown]);
+    expect(acks.map((ack) => ack.seq).sort()).toEqual([1, 2]);
+    expect(await rows(room, 'in flight')).toBe(1);
+    expect(await rows(room, 'while down')).toBe(1);
+  });
+
+  it("rejects a refused send with the server's code and does not retry it", async () => {
+    const room = uniqueRoom();
+    const alice = client(0, 'alice');
+    await alice.sdk.connect();
+    await alice.sdk.join(room);
+    const refused = alice.sdk.send(room, 'x'.repeat(4001));
+    await expect(refused).rejects.toBeInstanceOf(SwitchboardError);
+    await expect(refused).rejects.toMatchObject({ code: 'too_long' });
+    await expect(alice.sdk.send('never-joined-room', 'hi')).rejects.toMatchObject({
+      code: 'not_joined',
+    });
+    expect((await alice.sdk.send(room, 'fine')).seq).toBe(1);
+  });
+
+  it('catches up on a long absence page by page (more: true), in order', async () => {
+    const room = uniqueRoom();
+    const bob = client(1, 'bob');
+    await bob.sdk.connect();
+    await bob.sdk.join(room);
+    bob.cut();
+    await until(() => bob.sdk.connectionState !== 'open');
+    await db.query(
+      `WITH s AS (INSERT INTO room_sequences (room, last_seq) VALUES ($1, 1200))
+       INSERT INTO messages (room, seq, user_id, user_name, text) SELECT $1, g, 'seed', 'Seed', 'm' || g FROM generate_series(1, 1200) g`,
+      [room],
+    );
+    bob.resume();
+    await until(() => bob.received.length === 1200);
+    expect(bob.received.map((m) => m.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+  });
+});

@@ -5,3 +5,4 @@ export * from './lib/limits';
 export type * from './lib/models';
 export type * from './lib/server-frames';
 export * from './lib/http-bodies';
+export * from './lib/http-schemas';

@@ -11,3 +11,5 @@ export {
   optionalIdParameter,
   optionalIntegerParameter,
 } from './lib/query-parameters';
+export { openApiSchema, serveApiDocs } from './lib/api-docs';
+export type { ApiDocsOptions } from './lib/api-docs';

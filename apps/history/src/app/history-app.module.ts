@@ -4,6 +4,7 @@ import {
   createServiceApp,
   RuntimeModule,
   RuntimeOptions,
+  serveApiDocs,
   ServiceAppOptions,
 } from '@switchboard/runtime';
 import { MessagesModule } from '../messages/messages.module';
@@ -24,5 +25,11 @@ export async function createHistoryApp(
   runtime: RuntimeOptions = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
-  return createServiceApp(HistoryAppModule.forRoot(config, runtime), config, appOptions);
+  const app = await createServiceApp(HistoryAppModule.forRoot(config, runtime), config, appOptions);
+  serveApiDocs(app, {
+    title: 'Switchboard history API',
+    description:
+      "A room's messages page by page, and sending into a room over HTTP. JWT bearer auth.",
+  });
+  return app;
 }

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { RedisMessageBus } from '@switchboard/bus';
-import { ChatMessage, RoomEventFrame } from '@switchboard/protocol';
+import { ChatMessage, RoomEventFrame, sendMessageBody } from '@switchboard/protocol';
+import { openApiSchema } from '@switchboard/runtime';
 import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
 import { Client } from 'pg';
 import { createHistoryApp } from '../app/history-app.module';
@@ -208,5 +209,22 @@ describe('history API', () => {
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
     const { rows } = await db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
     expect(rows).toHaveLength(statuses.filter((s) => s === 201).length);
+  });
+
+  it('describes itself in OpenAPI at /docs-json, with the body schema the server validates with', async () => {
+    const response = await fetch(`${base}/docs-json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    const path = document.paths['/rooms/{room}/messages'];
+    expect(Object.keys(path).sort()).toEqual(['get', 'post']);
+    expect(path.post.requestBody?.content['application/json'].schema).toEqual(
+      openApiSchema(sendMessageBody),
+    );
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
 });

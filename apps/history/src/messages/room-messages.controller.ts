@@ -10,18 +10,36 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
 import { ChatError, ChatMessageService } from '@switchboard/messaging';
 import { MessageStore } from '@switchboard/persistence';
 import {
   ChatMessage,
+  chatMessageSchema,
+  httpErrorSchema,
   isValidRoom,
   MessagePageResponse,
+  messagePageSchema,
   PROTOCOL_LIMITS,
+  sendMessageBody,
   validateSendMessageBody,
 } from '@switchboard/protocol';
 import {
   checkedParameter,
+  openApiSchema,
   optionalIntegerParameter,
   SwitchboardMetrics,
 } from '@switchboard/runtime';
@@ -47,7 +65,20 @@ function toHttpError(error: ChatError): HttpException {
   );
 }
 
+const errorBody = openApiSchema(httpErrorSchema);
+
 /** A room's history, page by page, and sending into a room over HTTP. */
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiParam({ name: 'room', description: 'room id: ^[A-Za-z0-9_.:-]{1,64}$' })
+@ApiUnauthorizedResponse({
+  description: 'no token, or a malformed, badly signed or expired one',
+  schema: errorBody,
+})
+@ApiBadRequestResponse({
+  description: 'a bad parameter (named in `parameter`) or body',
+  schema: errorBody,
+})
 @Controller('rooms/:room/messages')
 @UseGuards(JwtAuthGuard)
 export class RoomMessagesController {
@@ -59,6 +90,21 @@ export class RoomMessagesController {
 
   /** Ascending by seq: `before` pages back, `after` pages forward, neither is the newest page. */
   @Get()
+  @ApiOperation({ summary: "A page of the room's messages, in ascending seq" })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    type: Number,
+    description: 'messages with a smaller seq',
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    type: Number,
+    description: 'messages with a greater seq',
+  })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1 to 100, default 50' })
+  @ApiOkResponse({ schema: openApiSchema(messagePageSchema) })
   async page(
     @Param('room') room: string,
     @Query('before') before: unknown,
@@ -76,6 +122,22 @@ export class RoomMessagesController {
 
   /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */
   @Post()
+  @ApiOperation({
+    summary: 'Send a message: the same rules, storage and fan-out as over the WebSocket',
+  })
+  @ApiBody({ schema: openApiSchema(sendMessageBody) })
+  @ApiCreatedResponse({
+    description: 'stored and fanned out',
+    schema: openApiSchema(chatMessageSchema),
+  })
+  @ApiOkResponse({
+    description: 'the original message, for a repeated clientMsgId',
+    schema: openApiSchema(chatMessageSchema),
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'rate_limited, with Retry-After and retryAfterMs',
+    schema: errorBody,
+  })
   async send(
     @Param('room') room: string,
     @Body() body: unknown,

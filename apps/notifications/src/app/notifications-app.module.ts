@@ -4,6 +4,7 @@ import {
   createServiceApp,
   RuntimeModule,
   RuntimeOptions,
+  serveApiDocs,
   ServiceAppOptions,
 } from '@switchboard/runtime';
 import { PublishingModule } from '../publishing/publishing.module';
@@ -25,5 +26,15 @@ export async function createNotificationsApp(
   runtime: RuntimeOptions = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
-  return createServiceApp(NotificationsAppModule.forRoot(config, runtime), config, appOptions);
+  const app = await createServiceApp(
+    NotificationsAppModule.forRoot(config, runtime),
+    config,
+    appOptions,
+  );
+  serveApiDocs(app, {
+    title: 'Switchboard notification service',
+    description:
+      'Per-user notification streams (server-sent events, resumable) and the server-to-server publish API.',
+  });
+  return app;
 }

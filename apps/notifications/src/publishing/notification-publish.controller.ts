@@ -7,13 +7,28 @@ import {
   Post,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ServiceApiKeyGuard } from '@switchboard/auth';
 import { MessageBus } from '@switchboard/bus';
 import { NotificationStore } from '@switchboard/persistence';
-import { publishNotificationsBody } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import {
+  httpErrorSchema,
+  publishNotificationsBody,
+  publishNotificationsResponseSchema,
+} from '@switchboard/protocol';
+import { openApiSchema, SwitchboardMetrics } from '@switchboard/runtime';
 
 /** The server-to-server publish API: store per user, then deliver to their open streams on every instance. */
+@ApiTags('publishing')
+@ApiSecurity('service-key')
 @Controller('notifications')
 @UseGuards(ServiceApiKeyGuard)
 export class NotificationPublishController {
@@ -25,6 +40,23 @@ export class NotificationPublishController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary:
+      'Store a notification for each user and deliver it to their open streams (server to server)',
+  })
+  @ApiBody({ schema: openApiSchema(publishNotificationsBody) })
+  @ApiAcceptedResponse({
+    description: 'stored; ids in the order of the (deduplicated) recipients',
+    schema: openApiSchema(publishNotificationsResponseSchema),
+  })
+  @ApiUnauthorizedResponse({
+    description: 'a missing or wrong X-Api-Key',
+    schema: openApiSchema(httpErrorSchema),
+  })
+  @ApiBadRequestResponse({
+    description: 'invalid_json or invalid_body',
+    schema: openApiSchema(httpErrorSchema),
+  })
   async publish(
     @Body() body: unknown,
   ): Promise<{ ids: string[]; notifications: { id: string; userId: string }[] }> {

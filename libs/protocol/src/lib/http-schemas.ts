@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors';
+import { PROTOCOL_LIMITS } from './limits';
+import type { ChatMessage, Notification, UserRef } from './models';
+import type { HttpErrorBody, MessagePageResponse } from './http-bodies';
+
+// Schemas of what the HTTP APIs answer, for their OpenAPI description. Each is typed against the
+// interface it describes, so the two cannot drift apart.
+
+const userRef: z.ZodType<UserRef> = z.object({ id: z.string(), name: z.string() });
+
+export const chatMessageSchema: z.ZodType<ChatMessage> = z.object({
+  id: z.string().describe('64-bit integer as a string'),
+  room: z.string().regex(PROTOCOL_LIMITS.roomPattern),
+  seq: z.number().int().positive().describe('1, 2, 3… per room, no gaps'),
+  user: userRef,
+  text: z.string(),
+  ts: z.number().int().describe('commit time, milliseconds since the epoch'),
+  clientMsgId: z.string().nullable(),
+});
+
+export const messagePageSchema: z.ZodType<MessagePageResponse<ChatMessage>> = z.object({
+  messages: z.array(chatMessageSchema).describe('ascending seq'),
+  hasMore: z
+    .boolean()
+    .describe('more messages lie beyond this page in the direction of the cursor'),
+});
+
+export const notificationSchema: z.ZodType<Notification> = z.object({
+  id: z.string().describe('grows with every notification of this user'),
+  userId: z.string(),
+  type: z.string(),
+  title: z.string(),
+  body: z.string(),
+  data: z.unknown().describe('any JSON the publisher sent, or null'),
+  ts: z.number().int(),
+});
+
+export const notificationPageSchema = z.object({
+  notifications: z.array(notificationSchema).describe('oldest first'),
+  hasMore: z.boolean(),
+});
+
+export const publishNotificationsResponseSchema = z.object({
+  ids: z.array(z.string()),
+  notifications: z.array(z.object({ id: z.string(), userId: z.string() })),
+});
+
+export const httpErrorSchema: z.ZodType<HttpErrorBody> = z.object({
+  statusCode: z.number().int(),
+  code: z.enum([...ERROR_CODES, 'bad_request', 'forbidden', 'too_large', 'http_error']),
+  message: z.string(),
+  parameter: z.string().optional().describe('the query or path parameter that was wrong'),
+  retryAfterMs: z.number().int().optional(),
+});

@@ -66,12 +66,7 @@ class RacingStore {
 
   async page(): Promise<MessagePage> {
     await this.race();
-    return { messages: this.history, hasMore: false };
-  }
-
-  async since(): Promise<{ messages: ChatMessage[]; more: boolean }> {
-    await this.race();
-    return { messages: this.history, more: this.more };
+    return { messages: this.history, hasMore: this.more };
   }
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { MessageStore } from '@switchboard/persistence';
 import { PresenceStore } from '@switchboard/presence';
-import { ChatMessage, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
+import { PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
 import { ClientSession } from '../connections/client-session';
 import { RoomSequencer } from './room-sequencer';
@@ -95,31 +95,36 @@ export class RoomMembershipService {
     since: number | undefined,
     membership: Membership,
   ): Promise<void> {
-    // Read before the history: a `since` past the room's end (another deployment, a restored
-    // database) is clamped to it, or every message up to the client's number would be hidden.
+    // A resume reads up to where the room stood before the history read: later messages reach the
+    // session live (they wait in `pending`), and a `since` past the room's end (another deployment,
+    // a restored database) is clamped to it, or every message up to the client's number would be hidden.
     const roomEnd = since === undefined ? 0 : await this.store.lastSeq(room);
     const [history, members] = await Promise.all([
       since === undefined
-        ? this.store
-            .page(room, { limit: PROTOCOL_LIMITS.joinHistory })
-            .then(({ messages }) => ({ messages, more: false }))
-        : this.store.since(room, since, PROTOCOL_LIMITS.resumeLimit),
+        ? this.store.page(room, { limit: PROTOCOL_LIMITS.joinHistory })
+        : this.store.page(room, {
+            after: since,
+            before: roomEnd + 1,
+            limit: PROTOCOL_LIMITS.resumeLimit,
+          }),
       this.presence.members(room),
     ]);
+    // Without `since` the reply is the newest page, and older messages are not owed to the client.
+    const more = since !== undefined && history.hasMore;
     session.send({
       type: 'joined',
       room,
       messages: history.messages,
       members,
-      ...(history.more ? { more: true } : {}),
+      ...(more ? { more: true } : {}),
     });
 
-    if (history.more) {
+    if (more) {
       membership.phase = 'paused';
       membership.pending = [];
       return;
     }
-    membership.watermark = lastSeq(history.messages) ?? Math.min(since ?? 0, roomEnd);
+    membership.watermark = history.messages.at(-1)?.seq ?? Math.min(since ?? 0, roomEnd);
     membership.phase = 'live';
     for (const { frame, data } of membership.pending)
       this.deliver(session, membership, frame, data);
@@ -248,8 +253,4 @@ export class RoomMembershipService {
     }
     return session.sendSerialized(data);
   }
-}
-
-function lastSeq(messages: ChatMessage[]): number | undefined {
-  return messages.at(-1)?.seq;
 }

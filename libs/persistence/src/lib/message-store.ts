@@ -141,16 +141,6 @@ export class MessageStore {
     return { messages: rows.map(toChatMessage), hasMore: rows.length > 0 && rows[0].seq > 1 };
   }
 
-  /** Every message with seq > `since`, oldest first, at most `limit`; `more` when some are left. */
-  async since(
-    room: string,
-    since: number,
-    limit: number,
-  ): Promise<{ messages: ChatMessage[]; more: boolean }> {
-    const { messages, hasMore } = await this.page(room, { after: since, limit });
-    return { messages, more: hasMore };
-  }
-
   async lastSeq(room: string): Promise<number> {
     const rows = await this.dataSource.query<{ last_seq: string }[]>(
       'SELECT last_seq FROM room_sequences WHERE room = $1',

@@ -77,12 +77,11 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
       });
     }
     try {
-      const { message, created } = await this.chat.send(session.user, {
+      const { message } = await this.chat.send(session.user, {
         room: frame.room,
         text: frame.text,
         clientMsgId: frame.clientMsgId ?? null,
       });
-      if (created) this.metrics.messagesStored.inc();
       session.send({
         type: 'ack',
         clientMsgId: message.clientMsgId,
@@ -93,7 +92,6 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
       });
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
-      this.metrics.framesRejected.inc({ code: error.code });
       session.sendError(error.code, error.message, error.retryAfterMs);
     }
   }

@@ -156,12 +156,10 @@ export class RoomMessagesController {
         text: parsed.body.text,
         clientMsgId: parsed.body.clientMsgId ?? null,
       });
-      if (created) this.metrics.messagesStored.inc();
       response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
       return message;
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
-      this.metrics.framesRejected.inc({ code: error.code });
       if (error.retryAfterMs !== undefined)
         response.setHeader('Retry-After', Math.ceil(error.retryAfterMs / 1000));
       throw toHttpError(error);

@@ -3,6 +3,7 @@ import { MessageBus } from '@switchboard/bus';
 import { AppendResult, MessageStore } from '@switchboard/persistence';
 import { ErrorCode, UserRef } from '@switchboard/protocol';
 import { RateLimiter } from '@switchboard/rate-limit';
+import { SwitchboardMetrics } from '@switchboard/runtime';
 
 /** A send refused for a reason the client should see, with the protocol's error code. */
 export class ChatError extends Error {
@@ -35,11 +36,13 @@ export class ChatMessageService {
     private readonly store: MessageStore,
     private readonly bus: MessageBus,
     private readonly limiter: RateLimiter,
+    private readonly metrics: SwitchboardMetrics,
   ) {}
 
   async send(user: UserRef, message: OutgoingMessage): Promise<AppendResult> {
     const verdict = await this.limiter.take(user.id);
     if (!verdict.allowed) {
+      this.metrics.framesRejected.inc({ code: 'rate_limited' });
       throw new ChatError('rate_limited', 'too many messages; slow down', verdict.retryAfterMs);
     }
     const result = await this.store.append({
@@ -50,6 +53,7 @@ export class ChatMessageService {
       clientMsgId: message.clientMsgId,
     });
     if (result.created) {
+      this.metrics.messagesStored.inc();
       try {
         await this.bus.publish('room', message.room, { type: 'message', ...result.message });
       } catch (error) {

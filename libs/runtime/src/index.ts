@@ -13,3 +13,5 @@ export {
 } from './lib/query-parameters';
 export { openApiSchema, serveApiDocs } from './lib/api-docs';
 export type { ApiDocsOptions } from './lib/api-docs';
+export { apiError } from './lib/http-error.filter';
+export type { ApiErrorDetails } from './lib/http-error.filter';

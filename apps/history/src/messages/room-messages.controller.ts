@@ -38,6 +38,7 @@ import {
   validateSendMessageBody,
 } from '@switchboard/protocol';
 import {
+  apiError,
   checkedParameter,
   openApiSchema,
   optionalIntegerParameter,
@@ -54,14 +55,10 @@ function roomParameter(room: string): string {
 function toHttpError(error: ChatError): HttpException {
   const status =
     error.code === 'rate_limited' ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_REQUEST;
-  return new HttpException(
-    {
-      statusCode: status,
-      code: error.code,
-      message: error.message,
-      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
-    },
+  const { code, message, retryAfterMs } = error;
+  return apiError(
     status,
+    retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs },
   );
 }
 
@@ -148,7 +145,7 @@ export class RoomMessagesController {
     const parsed = validateSendMessageBody(body);
     if (!parsed.ok) {
       this.metrics.framesRejected.inc({ code: parsed.error.code });
-      throw new HttpException({ statusCode: 400, ...parsed.error }, HttpStatus.BAD_REQUEST);
+      throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
     }
     try {
       const { message, created } = await this.chat.send(user, {

@@ -1,12 +1,4 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  HttpException,
-  HttpStatus,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Logger, Post, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -23,8 +15,9 @@ import {
   httpErrorSchema,
   publishNotificationsBody,
   publishNotificationsResponseSchema,
+  validatePublishNotificationsBody,
 } from '@switchboard/protocol';
-import { openApiSchema, SwitchboardMetrics } from '@switchboard/runtime';
+import { apiError, openApiSchema, SwitchboardMetrics } from '@switchboard/runtime';
 
 /** The server-to-server publish API: store per user, then deliver to their open streams on every instance. */
 @ApiTags('publishing')
@@ -32,6 +25,8 @@ import { openApiSchema, SwitchboardMetrics } from '@switchboard/runtime';
 @Controller('notifications')
 @UseGuards(ServiceApiKeyGuard)
 export class NotificationPublishController {
+  private readonly logger = new Logger(NotificationPublishController.name);
+
   constructor(
     private readonly store: NotificationStore,
     private readonly bus: MessageBus,
@@ -60,23 +55,19 @@ export class NotificationPublishController {
   async publish(
     @Body() body: unknown,
   ): Promise<{ ids: string[]; notifications: { id: string; userId: string }[] }> {
-    const parsed = publishNotificationsBody.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new HttpException(
-        {
-          statusCode: 400,
-          code: 'invalid_body',
-          message: `${issue.path.join('.') || 'body'}: ${issue.message}`,
-        },
-        HttpStatus.BAD_REQUEST,
-      );
-    }
-    const { userIds, ...content } = parsed.data;
+    const parsed = validatePublishNotificationsBody(body);
+    if (!parsed.ok) throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
+    const { userIds, ...content } = parsed.body;
     const notifications = await this.store.publish(userIds, content);
     this.metrics.notificationsStored.inc(notifications.length);
-    // Stored is delivered: a stream that misses this live gets it on resume, so a bus failure is not the caller's.
-    await this.bus.publish('notifications', '', { notifications }).catch(() => undefined);
+    try {
+      await this.bus.publish('notifications', '', { notifications });
+    } catch (error) {
+      // Stored is delivered: a stream that misses this live gets it on resume, so the caller still gets 202.
+      this.logger.error(
+        `fan-out of ${notifications.length} notifications failed: ${(error as Error).message}`,
+      );
+    }
     return {
       ids: notifications.map(({ id }) => id),
       notifications: notifications.map(({ id, userId }) => ({ id, userId })),

@@ -50,7 +50,8 @@ export interface FrameRejection {
 export type ParsedClientFrame =
   { ok: true; frame: ClientFrame } | { ok: false; error: FrameRejection };
 
-function describeIssues(error: z.ZodError): string {
+/** Every problem zod found, each with the field it is about: `room: must match …; text: …`. */
+export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) =>
       issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues, FrameRejection } from './client-frames';
 
 /** `POST /notifications` (server to server): one notification, stored once per listed user. */
 export const publishNotificationsBody = z.strictObject({
@@ -9,6 +10,15 @@ export const publishNotificationsBody = z.strictObject({
   data: z.unknown().optional(),
 });
 export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
+
+export function validatePublishNotificationsBody(
+  value: unknown,
+): { ok: true; body: PublishNotificationsBody } | { ok: false; error: FrameRejection } {
+  const result = publishNotificationsBody.safeParse(value);
+  return result.success
+    ? { ok: true, body: result.data }
+    : { ok: false, error: { code: 'invalid_body', message: describeIssues(result.error) } };
+}
 
 /** The answer to a page request, messages in ascending `seq`. */
 export interface MessagePageResponse<M> {

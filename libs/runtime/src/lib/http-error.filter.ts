@@ -18,10 +18,22 @@ const CODE_BY_STATUS: Partial<Record<number, string>> = {
   [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
 };
 
-/** Body-parser's error type for a body that is not JSON. */
+/** What an error response says besides its status, which the filter adds as `statusCode`. */
+export interface ApiErrorDetails {
+  code: string;
+  message: string;
+  parameter?: string;
+  retryAfterMs?: number;
+}
+
+/** The one way services raise an HTTP error with a protocol code. */
+export function apiError(status: HttpStatus, details: ApiErrorDetails): HttpException {
+  return new HttpException(details, status);
+}
+
+/** The body parser's complaint about a body that is not JSON (our own errors carry a `code`). */
 function isUnparsableBody(exception: HttpException): boolean {
-  const cause = (exception as { cause?: unknown }).cause ?? exception;
-  return exception.getStatus() === 400 && /JSON/.test(exception.message) && cause instanceof Error;
+  return exception.getStatus() === 400 && /JSON/.test(exception.message);
 }
 
 /**

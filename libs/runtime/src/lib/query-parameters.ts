@@ -1,12 +1,8 @@
-import { BadRequestException } from '@nestjs/common';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { apiError } from './http-error.filter';
 
-function invalid(parameter: string, message: string): BadRequestException {
-  return new BadRequestException({
-    statusCode: 400,
-    code: 'invalid_parameter',
-    parameter,
-    message,
-  });
+function invalid(parameter: string, message: string): HttpException {
+  return apiError(HttpStatus.BAD_REQUEST, { code: 'invalid_parameter', parameter, message });
 }
 
 /** An optional whole-number query parameter within bounds; a bad value is a 400 naming it. */

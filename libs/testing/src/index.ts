@@ -6,7 +6,6 @@ export {
   TEST_JWT_SECRET,
   TEST_SERVICE_API_KEY,
   testConfig,
-  testDatabaseUrl,
   uniqueRoom,
 } from './lib/test-config';
 export { WsTestClient } from './lib/ws-test-client';

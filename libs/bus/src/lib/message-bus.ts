@@ -63,20 +63,12 @@ export class HandlerRegistry {
     return true;
   }
 
-  has(topic: string): boolean {
-    return this.handlers.has(topic);
-  }
-
   /** Parses `raw` once and hands the same payload to every handler of the topic. */
   dispatch(topic: string, raw: string): void {
     const handlers = this.handlers.get(topic);
     if (!handlers) return;
     const payload: unknown = JSON.parse(raw);
     for (const handler of handlers) handler(payload, raw);
-  }
-
-  topics(): string[] {
-    return [...this.handlers.keys()];
   }
 }
 

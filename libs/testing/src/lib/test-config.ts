@@ -35,10 +35,6 @@ export function testConfig(
   );
 }
 
-export function testDatabaseUrl(): string {
-  return testConfig('gateway').databaseUrl;
-}
-
 const jwt = new JwtService({ secret: TEST_JWT_SECRET });
 
 export function signTestToken(

@@ -1,0 +1,152 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+
+/** Servers run on core 0, the load generator on core 1 (when the machine has two). */
+export const SERVER_CORE = 0;
+export const LOAD_CORE = cpus().length > 1 ? 1 : 0;
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+let tasksetChecked: boolean | null = null;
+function hasTaskset(): boolean {
+  if (tasksetChecked === null) {
+    try {
+      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+      tasksetChecked = true;
+    } catch {
+      tasksetChecked = false;
+    }
+  }
+  return tasksetChecked;
+}
+
+/** Pins this process (the load generator) to its core; false where taskset is missing. */
+export function pinSelf(): boolean {
+  if (!hasTaskset()) return false;
+  execFileSync('taskset', ['-p', '-c', String(LOAD_CORE), String(process.pid)], {
+    stdio: 'ignore',
+  });
+  return true;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** A server process under test: its CPU time and memory read from /proc. */
+export class ServerProcess {
+  private output = '';
+  private exited = false;
+
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-8000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.once('exit', () => (this.exited = true));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** The last output, for an error message when it died. */
+  get recentOutput(): string {
+    return this.output;
+  }
+
+  /** User + system CPU seconds so far. */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  }
+
+  /** Resident memory now, and its peak, in KiB. */
+  memoryKb(): { rss: number; peak: number } {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const field = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  }
+
+  /** Resolves when `probe` succeeds; rejects with the server's output if it exits or times out. */
+  async waitUntil(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`${this.name} exited while starting:\n${this.output}`);
+      if (await probe().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} did not become ready in ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Starts `node <script>` on the server core, as `taskset -c 0 node …` when taskset exists. */
+export function startServer(
+  name: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): ServerProcess {
+  const command = [process.execPath, ...nodeOptions, script, ...args];
+  const child = hasTaskset()
+    ? spawn('taskset', ['-c', String(SERVER_CORE), ...command], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(command[0], command.slice(1), {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+  return new ServerProcess(name, child);
+}
+
+/** A group of server processes measured together (a peer's two instances, say). */
+export class ServerGroup {
+  constructor(readonly processes: ServerProcess[]) {}
+
+  cpuSeconds(): number {
+    return this.processes.reduce((sum, server) => sum + server.cpuSeconds(), 0);
+  }
+
+  rssKb(): number {
+    return this.processes.reduce((sum, server) => sum + server.memoryKb().rss, 0);
+  }
+
+  peakRssKb(): number {
+    return this.processes.reduce((sum, server) => sum + server.memoryKb().peak, 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((server) => server.stop()));
+  }
+}

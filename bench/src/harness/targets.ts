@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { request } from 'node:http';
+import {
+  bareWsProtocol,
+  socketIoProtocol,
+  switchboardProtocol,
+  WsProtocol,
+} from '../protocols/ws-protocols';
+import { READY_LINE } from '../peers/peer-options';
+import { BenchEnvironment } from './environment';
+import { freePort, ServerGroup, ServerProcess, startServer } from './processes';
+
+/** The compiled workspace: bench/src/harness → dist. */
+const DIST = join(__dirname, '..', '..', '..');
+const peerScript = (name: string) => join(DIST, 'bench', 'src', 'peers', `${name}.js`);
+
+export type WsTargetName = 'switchboard' | 'ws' | 'ws+ioredis' | 'socket.io';
+
+/** A WebSocket server under test, with one or two instances, and how to talk to it. */
+export interface WsTarget {
+  name: WsTargetName;
+  protocol: WsProtocol;
+  /** One port per instance: subscribers are spread across them, the publisher uses the first. */
+  ports: number[];
+  servers: ServerGroup;
+}
+
+export function httpStatus(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitForReadyLine(server: ServerProcess): Promise<void> {
+  await server.waitUntil(async () => server.recentOutput.includes(READY_LINE));
+}
+
+/** Environment of a Switchboard service as `start:*` runs it: persistence, Redis and every check on. */
+export function switchboardEnv(
+  env: BenchEnvironment,
+  port: number,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PORT: String(port),
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_KEY_PREFIX: env.redisPrefix,
+    JWT_SECRET: env.jwtSecret,
+    SERVICE_API_KEY: env.serviceApiKey,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...extra,
+  };
+}
+
+/** Starts `dist/apps/<service>/src/main.js` on the server core and waits for /health/ready. */
+export async function startSwitchboardService(
+  service: 'gateway' | 'notifications' | 'history',
+  env: BenchEnvironment,
+  extra: Record<string, string> = {},
+): Promise<{ server: ServerProcess; port: number }> {
+  const port = await freePort();
+  const server = startServer(
+    `switchboard ${service}:${port}`,
+    join(DIST, 'apps', service, 'src', 'main.js'),
+    [],
+    switchboardEnv(env, port, extra),
+  );
+  await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
+  return { server, port };
+}
+
+/**
+ * Starts a target. `instances` is 2 for the scaled peers and Switchboard (as deployed: two gateways
+ * on Redis and PostgreSQL) and 1 where a scenario measures one process. `gatewayEnv` adds settings
+ * (a publisher's higher rate limit) without turning any check off.
+ */
+export async function startWsTarget(
+  name: WsTargetName,
+  env: BenchEnvironment,
+  options: { instances?: 1 | 2; gatewayEnv?: Record<string, string> } = {},
+): Promise<WsTarget> {
+  const instances = name === 'ws' ? 1 : (options.instances ?? 2);
+  const started: ServerProcess[] = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < instances; i++) {
+      if (name === 'switchboard') {
+        const { server, port } = await startSwitchboardService('gateway', env, options.gatewayEnv);
+        started.push(server);
+        ports.push(port);
+        continue;
+      }
+      const port = await freePort();
+      const redis =
+        name === 'ws' ? [] : ['--redis', env.redisUrl, '--prefix', `${env.redisPrefix}peer:`];
+      const server = startServer(
+        `${name}:${port}`,
+        peerScript(name === 'socket.io' ? 'socketio-peer' : 'ws-peer'),
+        ['--port', String(port), ...redis],
+        {},
+      );
+      started.push(server);
+      await waitForReadyLine(server);
+      ports.push(port);
+    }
+  } catch (error) {
+    await new ServerGroup(started).stop();
+    throw error;
+  }
+  const protocol =
+    name === 'switchboard'
+      ? switchboardProtocol((user) => env.tokenOf(user))
+      : name === 'socket.io'
+        ? socketIoProtocol
+        : bareWsProtocol;
+  return { name, protocol, ports, servers: new ServerGroup(started) };
+}
+
+export { peerScript, waitForReadyLine };

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BenchEnvironment } from './harness/environment';
+import { pinSelf } from './harness/processes';
+import { log } from './harness/progress';
+import { CaseResult, renderText, writeResults } from './harness/report';
+import { fanout, fanoutMax } from './scenarios/fanout';
+import { Scenario } from './scenarios/scenario';
+
+const SCENARIOS: Record<string, Scenario> = {
+  fanout,
+  'fanout-max': fanoutMax,
+};
+
+const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick]`;
+const ROOT = join(__dirname, '..', '..', '..');
+
+function versionOf(pkg: string): string {
+  const manifest = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+function machine(pinned: boolean): Record<string, unknown> {
+  const redis = (() => {
+    try {
+      return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim().split(' ')[2];
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    ws: versionOf('ws'),
+    'socket.io': versionOf('socket.io'),
+    '@socket.io/redis-adapter': versionOf('@socket.io/redis-adapter'),
+    ioredis: versionOf('ioredis'),
+    pg: versionOf('pg'),
+    autocannon: versionOf('autocannon'),
+    redis,
+    pinning: pinned
+      ? 'servers on core 0, load generator on core 1 (taskset)'
+      : 'none (taskset missing)',
+  };
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const names = args.filter((arg) => !arg.startsWith('--'));
+  if (names.length !== 1 || (names[0] !== 'all' && !SCENARIOS[names[0]])) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const selected = names[0] === 'all' ? Object.keys(SCENARIOS) : names;
+  const pinned = pinSelf();
+  const startedAt = new Date().toISOString();
+  const results: CaseResult[] = [];
+  const env = await BenchEnvironment.create();
+  try {
+    for (const name of selected) {
+      log(`\n== ${name}${quick ? ' (quick)' : ''}`);
+      await SCENARIOS[name]({
+        env,
+        quick,
+        report: (result) => {
+          results.push(result);
+          log(renderText(result));
+        },
+      });
+    }
+  } finally {
+    await env.dispose();
+  }
+  const files = writeResults(join(ROOT, 'bench', 'results'), {
+    startedAt,
+    quick,
+    machine: machine(pinned),
+    results,
+  });
+  log(`\nresults: ${files.json}\n         ${files.markdown}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

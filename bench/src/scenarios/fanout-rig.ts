@@ -1,0 +1,166 @@
+import { closeAll, openConnections, sleep } from '../harness/connections';
+import { LatencyRecorder, LatencySummary } from '../harness/latency';
+import { Progress } from '../harness/progress';
+import { RawWebSocket } from '../harness/raw-websocket';
+import { nowMicros, StampReader, stampText } from '../harness/stamp';
+import { WsTarget } from '../harness/targets';
+
+export interface FanoutRun {
+  offeredPerSecond: number;
+  deliveries: number;
+  expected: number;
+  lost: number;
+  deliveriesPerSecond: number;
+  latency: LatencySummary;
+  serverCpuSeconds: number;
+  cpuPerDeliveryMicros: number;
+  /** Load generator CPU over the run, in % of one core: near 100 means the figure is a floor. */
+  loadCpuPercent: number;
+  peakRssMb: number;
+  publishErrors: number;
+}
+
+/** Switchboard users the subscribers sign in as: presence announcements while joining grow with users × members. */
+const SUBSCRIBER_USERS = 50;
+/** How long deliveries may trail the last send before the missing ones count as lost. */
+const DRAIN_MS = 3000;
+
+/**
+ * One room, `subscribers` connections spread across the target's instances, and one publisher on
+ * the first instance sending stamped messages at a fixed rate; every receipt is timed on this clock.
+ */
+export class FanoutRig {
+  private readonly reader = new StampReader();
+  private readonly latency = new LatencyRecorder();
+  private counts = new Uint32Array(0);
+  private base = 0;
+  private received = 0;
+  private lastReceipt = 0;
+  private nextIndex = 0;
+  private publishErrors = 0;
+
+  private constructor(
+    private readonly target: WsTarget,
+    private readonly room: string,
+    private readonly subscribers: RawWebSocket[],
+    private readonly publisher: RawWebSocket,
+  ) {}
+
+  static async open(
+    target: WsTarget,
+    room: string,
+    subscribers: number,
+    progress: Progress,
+  ): Promise<FanoutRig> {
+    const { protocol, ports } = target;
+    const sockets = await openConnections(
+      subscribers,
+      (i) => ({
+        port: ports[i % ports.length],
+        path: protocol.path(`sub-${i % SUBSCRIBER_USERS}`, room),
+        setup: (ws) => protocol.join(ws, room),
+      }),
+      progress,
+    );
+    let publisher: RawWebSocket;
+    try {
+      [publisher] = await openConnections(
+        1,
+        () => ({
+          port: ports[0],
+          path: protocol.path('publisher', null),
+          setup: async (ws) => {
+            await protocol.ready(ws);
+            // Switchboard only takes messages from members.
+            if (target.name === 'switchboard') await protocol.join(ws, room);
+          },
+        }),
+        progress,
+      );
+    } catch (error) {
+      closeAll(sockets);
+      throw error;
+    }
+    const rig = new FanoutRig(target, room, sockets, publisher);
+    for (const ws of sockets) protocol.listen(ws, (payload) => rig.delivered(payload));
+    protocol.listen(
+      publisher,
+      () => undefined,
+      (payload) => rig.publisherFrame(payload),
+    );
+    return rig;
+  }
+
+  private delivered(payload: Buffer): void {
+    if (!this.reader.read(payload)) return;
+    const slot = this.reader.index - this.base;
+    if (slot < 0 || slot >= this.counts.length) return;
+    this.counts[slot]++;
+    this.received++;
+    this.lastReceipt = nowMicros();
+    this.latency.record(this.lastReceipt - this.reader.sentMicros);
+  }
+
+  private publisherFrame(payload: Buffer): void {
+    // Switchboard answers each message with an ack, or with an error (a refused message is lost).
+    if (payload.includes('"type":"error"')) this.publishErrors++;
+  }
+
+  /** Publishes at `deliveriesPerSecond` / subscribers messages per second for `durationMs`. */
+  async run(
+    deliveriesPerSecond: number,
+    durationMs: number,
+    progress: Progress,
+  ): Promise<FanoutRun> {
+    const n = this.subscribers.length;
+    const messagesPerSecond = deliveriesPerSecond / n;
+    const messages = Math.max(1, Math.round((messagesPerSecond * durationMs) / 1000));
+    this.base = this.nextIndex;
+    this.nextIndex += messages;
+    this.counts = new Uint32Array(messages);
+    this.received = 0;
+    this.publishErrors = 0;
+    this.latency.reset();
+    const expected = messages * n;
+
+    const cpuBefore = this.target.servers.cpuSeconds();
+    const loadBefore = process.cpuUsage();
+    const started = nowMicros();
+    let sent = 0;
+    while (sent < messages) {
+      const due = Math.min(
+        messages,
+        Math.floor(((nowMicros() - started) / 1e6) * messagesPerSecond) + 1,
+      );
+      for (; sent < due; sent++) {
+        this.target.protocol.publish(this.publisher, this.room, stampText(this.base + sent));
+      }
+      progress.update(`${sent}/${messages} messages sent, ${this.received}/${expected} delivered`);
+      await sleep(1);
+    }
+    const drainDeadline = Date.now() + DRAIN_MS;
+    while (this.received < expected && Date.now() < drainDeadline) await sleep(5);
+    const cpuSeconds = this.target.servers.cpuSeconds() - cpuBefore;
+    const load = process.cpuUsage(loadBefore);
+    const elapsedMicros = Math.max(1, this.lastReceipt - started);
+    let lost = 0;
+    for (const count of this.counts) lost += Math.max(0, n - count);
+    return {
+      offeredPerSecond: deliveriesPerSecond,
+      deliveries: this.received,
+      expected,
+      lost,
+      deliveriesPerSecond: (this.received / elapsedMicros) * 1e6,
+      latency: this.latency.summary(),
+      serverCpuSeconds: cpuSeconds,
+      cpuPerDeliveryMicros: this.received ? (cpuSeconds / this.received) * 1e6 : NaN,
+      loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
+      peakRssMb: this.target.servers.peakRssKb() / 1024,
+      publishErrors: this.publishErrors,
+    };
+  }
+
+  close(): void {
+    closeAll([...this.subscribers, this.publisher]);
+  }
+}

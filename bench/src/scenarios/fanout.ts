@@ -1,0 +1,146 @@
+import { sleep } from '../harness/connections';
+import { log, Progress } from '../harness/progress';
+import { Column, compare, Row } from '../harness/report';
+import { startWsTarget, WsTarget, WsTargetName } from '../harness/targets';
+import { FanoutRig, FanoutRun } from './fanout-rig';
+import { ScenarioContext } from './scenario';
+
+const TARGETS: WsTargetName[] = ['ws', 'ws+ioredis', 'socket.io', 'switchboard'];
+/** One publisher sends far more than a person: its limit is raised, the check itself still runs. */
+const PUBLISHER_RATE_LIMIT = { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' };
+
+const FANOUT_COLUMNS: Column[] = [
+  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
+  { key: 'p50', label: 'p50 ms', digits: 2 },
+  { key: 'p95', label: 'p95 ms', digits: 2 },
+  { key: 'p99', label: 'p99 ms', digits: 2 },
+  { key: 'max', label: 'max ms', digits: 2 },
+  { key: 'lost', label: 'lost', digits: 0 },
+  { key: 'peakRssMb', label: 'peak RSS MB', digits: 1 },
+  { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
+  { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
+];
+
+function rowOf(target: string, run: FanoutRun): Row {
+  return {
+    target,
+    values: {
+      deliveriesPerSecond: run.deliveriesPerSecond,
+      p50: run.latency.p50,
+      p95: run.latency.p95,
+      p99: run.latency.p99,
+      max: run.latency.max,
+      lost: run.lost,
+      peakRssMb: run.peakRssMb,
+      cpuPerDelivery: run.cpuPerDeliveryMicros,
+      loadCpu: run.loadCpuPercent,
+    },
+  };
+}
+
+async function withRig<T>(
+  context: ScenarioContext,
+  name: WsTargetName,
+  subscribers: number,
+  work: (rig: FanoutRig, progress: Progress, target: WsTarget) => Promise<T>,
+): Promise<T> {
+  const target = await startWsTarget(name, context.env, { gatewayEnv: PUBLISHER_RATE_LIMIT });
+  const progress = new Progress(`${name} N=${subscribers}`);
+  try {
+    const rig = await FanoutRig.open(target, `fanout-${subscribers}`, subscribers, progress);
+    try {
+      return await work(rig, progress, target);
+    } finally {
+      rig.close();
+      progress.done();
+    }
+  } finally {
+    await target.servers.stop();
+  }
+}
+
+/** `fanout`: one room of N subscribers, a fixed 20,000 deliveries/s. */
+export async function fanout(context: ScenarioContext): Promise<void> {
+  const sizes = context.quick ? [50] : [1000, 10_000];
+  const rate = context.quick ? 5000 : 20_000;
+  const durationMs = context.quick ? 1500 : 10_000;
+  for (const subscribers of sizes) {
+    const rows: Row[] = [];
+    for (const name of TARGETS) {
+      log(`fanout: ${name}, ${subscribers} subscribers, ${rate} deliveries/s`);
+      const run = await withRig(context, name, subscribers, async (rig, progress) => {
+        await rig.run(rate, context.quick ? 300 : 1000, progress);
+        return rig.run(rate, durationMs, progress);
+      });
+      rows.push(rowOf(name, run));
+    }
+    const big = subscribers >= 10_000;
+    context.report({
+      scenario: 'fanout',
+      case: `N=${subscribers}, ${rate} deliveries/s, ${durationMs / 1000} s`,
+      columns: FANOUT_COLUMNS,
+      rows,
+      comparisons: [
+        ...compare(
+          rows,
+          'cpuPerDelivery',
+          big
+            ? {}
+            : { 'ws+ioredis': { op: '<=', limit: 1.25 }, 'socket.io': { op: '<=', limit: 0.8 } },
+        ),
+        ...compare(rows, 'p99', big ? { 'ws+ioredis': { op: '<=', limit: 1.1 } } : {}),
+      ],
+      notes: [],
+    });
+  }
+}
+
+/** A step passes when nothing was lost and p99 stayed within this. */
+const MAX_P99_MS = 100;
+
+/** `fanout-max`: raises the rate until p99 passes 100 ms or a message is lost. */
+export async function fanoutMax(context: ScenarioContext): Promise<void> {
+  const subscribers = context.quick ? 50 : 1000;
+  const stepMs = context.quick ? 500 : 3000;
+  const first = context.quick ? 5000 : 20_000;
+  const ceiling = context.quick ? 10_000 : 400_000;
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (const name of TARGETS) {
+    log(`fanout-max: ${name}, ${subscribers} subscribers`);
+    const best = await withRig(context, name, subscribers, async (rig, progress) => {
+      await rig.run(first, context.quick ? 300 : 1000, progress);
+      let passed: FanoutRun | null = null;
+      for (let rate = first; rate <= ceiling; rate = Math.round(rate * 1.25)) {
+        const run = await rig.run(rate, stepMs, progress);
+        const ok =
+          run.lost === 0 && run.latency.p99 <= MAX_P99_MS && run.deliveriesPerSecond >= 0.9 * rate;
+        if (!ok) {
+          notes.push(
+            `${name} stopped at ${rate}/s offered: ${run.deliveriesPerSecond.toFixed(0)}/s delivered, p99 ${run.latency.p99.toFixed(1)} ms, lost ${run.lost}, loadgen CPU ${run.loadCpuPercent.toFixed(0)}%`,
+          );
+          break;
+        }
+        passed = run;
+        await sleep(300);
+      }
+      return passed;
+    });
+    rows.push(
+      best
+        ? { target: name, values: { ...rowOf(name, best).values, offered: best.offeredPerSecond } }
+        : { target: name, values: { offered: null } },
+    );
+  }
+  context.report({
+    scenario: 'fanout-max',
+    case: `N=${subscribers}, highest sustained rate (p99 ≤ ${MAX_P99_MS} ms, no loss), ${stepMs / 1000} s steps ×1.25`,
+    columns: [{ key: 'offered', label: 'offered/s', digits: 0 }, ...FANOUT_COLUMNS],
+    rows,
+    comparisons: compare(rows, 'deliveriesPerSecond', {
+      'ws+ioredis': { op: '>=', limit: 0.8 },
+      'socket.io': { op: '>=', limit: 1.25 },
+    }),
+    notes,
+  });
+}

@@ -1,0 +1,12 @@
+import { BenchEnvironment } from '../harness/environment';
+import { CaseResult } from '../harness/report';
+
+/** What every scenario gets: the run's services, and whether this is the CI smoke run. */
+export interface ScenarioContext {
+  env: BenchEnvironment;
+  quick: boolean;
+  /** Hands each finished case to the run (printed at once, written at the end). */
+  report(result: CaseResult): void;
+}
+
+export type Scenario = (context: ScenarioContext) => Promise<void>;

@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 
@@ -8,6 +8,13 @@ export const SERVER_CORE = 0;
 export const LOAD_CORE = cpus().length > 1 ? 1 : 0;
 
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds from a /proc/<pid>/stat line. */
+function cpuSecondsOfStat(stat: string): number {
+  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the parenthesized command name.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
 
 let tasksetChecked: boolean | null = null;
 function hasTaskset(): boolean {
@@ -73,10 +80,7 @@ export class ServerProcess {
 
   /** User + system CPU seconds so far. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    return cpuSecondsOfStat(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
   }
 
   /** Resident memory now, and its peak, in KiB. */
@@ -149,4 +153,25 @@ export class ServerGroup {
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((server) => server.stop()));
   }
+}
+
+/**
+ * CPU seconds used so far by every process whose command name is in `names` (PostgreSQL's backends,
+ * redis-server): what the backing services cost, which tells what bounds a persisted rate.
+ */
+export function cpuSecondsOfCommands(names: readonly string[]): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (!names.includes(command)) continue;
+    total += cpuSecondsOfStat(stat);
+  }
+  return total;
 }

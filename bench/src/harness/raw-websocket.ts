@@ -64,8 +64,9 @@ export class RawWebSocket {
         socket.on('close', () => ws.closedBy(1006));
         socket.on('error', () => socket.destroy());
         resolve(ws);
+        // Frames that came with the 101 wait a turn, so that the caller's handler is in place.
         const rest = head.subarray(end + HEADER_END.length);
-        if (rest.length) ws.receive(rest);
+        if (rest.length) setImmediate(() => ws.receive(rest));
       };
       socket.on('data', onData);
       socket.on('error', fail);

@@ -1,8 +1,9 @@
 import { closeAll, openConnections, sleep } from '../harness/connections';
-import { LatencyRecorder, LatencySummary } from '../harness/latency';
+import { DeliveryTracker } from '../harness/delivery-tracker';
+import { LatencySummary } from '../harness/latency';
 import { Progress } from '../harness/progress';
 import { RawWebSocket } from '../harness/raw-websocket';
-import { nowMicros, StampReader, stampText } from '../harness/stamp';
+import { nowMicros, stampText } from '../harness/stamp';
 import { WsTarget } from '../harness/targets';
 
 export interface FanoutRun {
@@ -30,13 +31,7 @@ const DRAIN_MS = 3000;
  * the first instance sending stamped messages at a fixed rate; every receipt is timed on this clock.
  */
 export class FanoutRig {
-  private readonly reader = new StampReader();
-  private readonly latency = new LatencyRecorder();
-  private counts = new Uint32Array(0);
-  private base = 0;
-  private received = 0;
-  private lastReceipt = 0;
-  private nextIndex = 0;
+  private readonly tracker = new DeliveryTracker();
   private publishErrors = 0;
 
   private constructor(
@@ -82,23 +77,13 @@ export class FanoutRig {
       throw error;
     }
     const rig = new FanoutRig(target, room, sockets, publisher);
-    for (const ws of sockets) protocol.listen(ws, (payload) => rig.delivered(payload));
+    for (const ws of sockets) protocol.listen(ws, (payload) => rig.tracker.delivered(payload));
     protocol.listen(
       publisher,
       () => undefined,
       (payload) => rig.publisherFrame(payload),
     );
     return rig;
-  }
-
-  private delivered(payload: Buffer): void {
-    if (!this.reader.read(payload)) return;
-    const slot = this.reader.index - this.base;
-    if (slot < 0 || slot >= this.counts.length) return;
-    this.counts[slot]++;
-    this.received++;
-    this.lastReceipt = nowMicros();
-    this.latency.record(this.lastReceipt - this.reader.sentMicros);
   }
 
   private publisherFrame(payload: Buffer): void {
@@ -115,12 +100,9 @@ export class FanoutRig {
     const n = this.subscribers.length;
     const messagesPerSecond = deliveriesPerSecond / n;
     const messages = Math.max(1, Math.round((messagesPerSecond * durationMs) / 1000));
-    this.base = this.nextIndex;
-    this.nextIndex += messages;
-    this.counts = new Uint32Array(messages);
-    this.received = 0;
+    const base = this.tracker.begin(messages);
+    const tracker = this.tracker;
     this.publishErrors = 0;
-    this.latency.reset();
     const expected = messages * n;
 
     const cpuBefore = this.target.servers.cpuSeconds();
@@ -133,27 +115,27 @@ export class FanoutRig {
         Math.floor(((nowMicros() - started) / 1e6) * messagesPerSecond) + 1,
       );
       for (; sent < due; sent++) {
-        this.target.protocol.publish(this.publisher, this.room, stampText(this.base + sent));
+        this.target.protocol.publish(this.publisher, this.room, stampText(base + sent));
       }
-      progress.update(`${sent}/${messages} messages sent, ${this.received}/${expected} delivered`);
+      progress.update(
+        `${sent}/${messages} messages sent, ${tracker.received}/${expected} delivered`,
+      );
       await sleep(1);
     }
     const drainDeadline = Date.now() + DRAIN_MS;
-    while (this.received < expected && Date.now() < drainDeadline) await sleep(5);
+    while (tracker.received < expected && Date.now() < drainDeadline) await sleep(5);
     const cpuSeconds = this.target.servers.cpuSeconds() - cpuBefore;
     const load = process.cpuUsage(loadBefore);
-    const elapsedMicros = Math.max(1, this.lastReceipt - started);
-    let lost = 0;
-    for (const count of this.counts) lost += Math.max(0, n - count);
+    const elapsedMicros = Math.max(1, tracker.lastReceipt - started);
     return {
       offeredPerSecond: deliveriesPerSecond,
-      deliveries: this.received,
+      deliveries: tracker.received,
       expected,
-      lost,
-      deliveriesPerSecond: (this.received / elapsedMicros) * 1e6,
-      latency: this.latency.summary(),
+      lost: tracker.lost(n),
+      deliveriesPerSecond: (tracker.received / elapsedMicros) * 1e6,
+      latency: tracker.latency.summary(),
       serverCpuSeconds: cpuSeconds,
-      cpuPerDeliveryMicros: this.received ? (cpuSeconds / this.received) * 1e6 : NaN,
+      cpuPerDeliveryMicros: tracker.received ? (cpuSeconds / tracker.received) * 1e6 : NaN,
       loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
       peakRssMb: this.target.servers.peakRssKb() / 1024,
       publishErrors: this.publishErrors,

@@ -1,0 +1,205 @@
+import { closeAll, openConnections, sleep } from '../harness/connections';
+import { DeliveryTracker } from '../harness/delivery-tracker';
+import { log, Progress } from '../harness/progress';
+import { RawWebSocket } from '../harness/raw-websocket';
+import { Column, compare, Row } from '../harness/report';
+import { cpuSecondsOfCommands } from '../harness/processes';
+import { nowMicros, stampText } from '../harness/stamp';
+import { startWsTarget, WsTarget, WsTargetName } from '../harness/targets';
+import { ScenarioContext } from './scenario';
+
+const TARGETS: WsTargetName[] = ['ws+ioredis', 'socket.io', 'switchboard'];
+const ROOM_SIZE = 10;
+const DRAIN_MS = 3000;
+const MAX_P99_MS = 100;
+const BACKING_SERVICES = ['postgres', 'redis-server'];
+
+interface ChatRun {
+  messagesPerSecond: number;
+  acksPerSecond: number | null;
+  deliveriesPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  lost: number;
+  errors: number;
+  /** Server processes' CPU, in % of one core (both instances on the server core). */
+  serverCpuPercent: number;
+  backingCpuPercent: number;
+  loadCpuPercent: number;
+}
+
+/** Connections in rooms of ten across the target's instances; every member sends in turn. */
+class ChatRig {
+  private readonly tracker = new DeliveryTracker();
+  private acks = 0;
+  private errors = 0;
+
+  private constructor(
+    private readonly target: WsTarget,
+    private readonly members: RawWebSocket[],
+  ) {}
+
+  static async open(target: WsTarget, connections: number, progress: Progress): Promise<ChatRig> {
+    const { protocol, ports } = target;
+    // Member i is in room i / 10, on instance i % 2: every room spans both instances.
+    const roomOf = (i: number) => `chat-${Math.floor(i / ROOM_SIZE)}`;
+    const sockets = await openConnections(
+      connections,
+      (i) => ({
+        port: ports[i % ports.length],
+        path: protocol.path(`member-${i}`, roomOf(i)),
+        setup: (ws) => protocol.join(ws, roomOf(i)),
+      }),
+      progress,
+    );
+    const rig = new ChatRig(target, sockets);
+    for (const ws of sockets) {
+      protocol.listen(
+        ws,
+        (payload) => rig.tracker.delivered(payload),
+        (payload) => rig.countReply(payload),
+      );
+    }
+    return rig;
+  }
+
+  private countReply(payload: Buffer): void {
+    if (payload.includes('"type":"ack"')) this.acks++;
+    else if (payload.includes('"type":"error"')) this.errors++;
+  }
+
+  /** Members send in round-robin order so that each sends every `connections / rate` seconds. */
+  async run(messagesPerSecond: number, durationMs: number, progress: Progress): Promise<ChatRun> {
+    const messages = Math.max(1, Math.round((messagesPerSecond * durationMs) / 1000));
+    const base = this.tracker.begin(messages);
+    this.acks = 0;
+    this.errors = 0;
+    const cpuBefore = this.target.servers.cpuSeconds();
+    const backingBefore = cpuSecondsOfCommands(BACKING_SERVICES);
+    const loadBefore = process.cpuUsage();
+    const started = nowMicros();
+    let sent = 0;
+    while (sent < messages) {
+      const due = Math.min(
+        messages,
+        Math.floor(((nowMicros() - started) / 1e6) * messagesPerSecond) + 1,
+      );
+      for (; sent < due; sent++) {
+        // Stride through the rooms so that consecutive messages land in different rooms.
+        const member =
+          (sent * ROOM_SIZE + Math.floor(sent / (this.members.length / ROOM_SIZE))) %
+          this.members.length;
+        const room = `chat-${Math.floor(member / ROOM_SIZE)}`;
+        this.target.protocol.publish(this.members[member], room, stampText(base + sent));
+      }
+      progress.update(`${sent}/${messages} messages sent, ${this.tracker.received} delivered`);
+      await sleep(1);
+    }
+    const expected = messages * ROOM_SIZE;
+    const deadline = Date.now() + DRAIN_MS;
+    while (this.tracker.received < expected && Date.now() < deadline) await sleep(5);
+    const wall = nowMicros() - started;
+    const elapsed = Math.max(1, this.tracker.lastReceipt - started) / 1e6;
+    const latency = this.tracker.latency.summary();
+    const load = process.cpuUsage(loadBefore);
+    return {
+      messagesPerSecond: messages / elapsed,
+      acksPerSecond: this.target.name === 'switchboard' ? this.acks / elapsed : null,
+      deliveriesPerSecond: this.tracker.received / elapsed,
+      p50: latency.p50,
+      p99: latency.p99,
+      max: latency.max,
+      lost: this.tracker.lost(ROOM_SIZE),
+      errors: this.errors,
+      serverCpuPercent: ((this.target.servers.cpuSeconds() - cpuBefore) / (wall / 1e6)) * 100,
+      backingCpuPercent:
+        ((cpuSecondsOfCommands(BACKING_SERVICES) - backingBefore) / (wall / 1e6)) * 100,
+      loadCpuPercent: ((load.user + load.system) / wall) * 100,
+    };
+  }
+
+  close(): void {
+    closeAll(this.members);
+  }
+}
+
+const COLUMNS: Column[] = [
+  { key: 'messagesPerSecond', label: 'messages/s', digits: 0 },
+  { key: 'acksPerSecond', label: 'persisted/s', digits: 0 },
+  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
+  { key: 'p50', label: 'p50 ms', digits: 2 },
+  { key: 'p99', label: 'p99 ms', digits: 2 },
+  { key: 'max', label: 'max ms', digits: 1 },
+  { key: 'lost', label: 'lost', digits: 0 },
+  { key: 'errors', label: 'errors', digits: 0 },
+  { key: 'serverCpuPercent', label: 'server CPU %', digits: 0 },
+  { key: 'backingCpuPercent', label: 'pg+redis CPU %', digits: 0 },
+  { key: 'loadCpuPercent', label: 'loadgen CPU %', digits: 0 },
+];
+
+const rowOf = (target: string, run: ChatRun): Row => ({ target, values: { ...run } });
+
+/**
+ * `chat`: 10,000 connections in rooms of 10, each member sending every 10 s (1,000 messages/s),
+ * then, for Switchboard, higher rates until p99 passes 100 ms or a message is lost or refused.
+ */
+export async function chat(context: ScenarioContext): Promise<void> {
+  const connections = context.quick ? 100 : 10_000;
+  const periodSeconds = context.quick ? 1 : 10;
+  const rate = connections / periodSeconds;
+  const durationMs = context.quick ? 2000 : 30_000;
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  let highest: ChatRun | null = null;
+  for (const name of TARGETS) {
+    log(`chat: ${name}, ${connections} connections, ${rate} messages/s`);
+    const target = await startWsTarget(name, context.env);
+    const progress = new Progress(`${name} chat`);
+    try {
+      const rig = await ChatRig.open(target, connections, progress);
+      try {
+        await rig.run(rate, context.quick ? 300 : 2000, progress);
+        rows.push(rowOf(name, await rig.run(rate, durationMs, progress)));
+        if (name !== 'switchboard') continue;
+        const stepMs = context.quick ? 1000 : 5000;
+        for (
+          let step = rate * 1.5;
+          step <= rate * (context.quick ? 2.5 : 12);
+          step = Math.round(step * 1.5)
+        ) {
+          await sleep(500);
+          const run = await rig.run(step, stepMs, progress);
+          const ok =
+            run.lost === 0 &&
+            run.errors === 0 &&
+            run.p99 <= MAX_P99_MS &&
+            run.messagesPerSecond >= 0.9 * step;
+          notes.push(
+            `switchboard at ${step} messages/s offered: ${run.acksPerSecond?.toFixed(0)} persisted/s, p99 ${run.p99.toFixed(1)} ms, lost ${run.lost}, errors ${run.errors}, gateways ${run.serverCpuPercent.toFixed(0)}% CPU, pg+redis ${run.backingCpuPercent.toFixed(0)}%, loadgen ${run.loadCpuPercent.toFixed(0)}%${ok ? '' : ' — not sustained'}`,
+          );
+          if (!ok) break;
+          highest = run;
+        }
+      } finally {
+        rig.close();
+        progress.done();
+      }
+    } finally {
+      await target.servers.stop();
+    }
+  }
+  context.report({
+    scenario: 'chat',
+    case: `${connections} connections in rooms of ${ROOM_SIZE}, each sending every ${periodSeconds} s (${rate} messages/s), ${durationMs / 1000} s`,
+    columns: COLUMNS,
+    rows,
+    comparisons: [...compare(rows, 'deliveriesPerSecond'), ...compare(rows, 'p99')],
+    notes: [
+      `target: ${rate} messages/s persisted with p99 < ${MAX_P99_MS} ms — switchboard p99 ${rows.at(-1)?.values.p99?.toFixed(1)} ms, ${rows.at(-1)?.values.acksPerSecond?.toFixed(0)} persisted/s`,
+      `highest sustained persisted rate: ${highest ? `${highest.acksPerSecond?.toFixed(0)} messages/s (p99 ${highest.p99.toFixed(1)} ms)` : `below the first step above ${rate}/s`}`,
+      'the peers persist nothing; only Switchboard acks after the commit',
+      ...notes,
+    ],
+  });
+}

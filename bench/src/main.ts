@@ -7,15 +7,23 @@ import { BenchEnvironment } from './harness/environment';
 import { pinSelf } from './harness/processes';
 import { log } from './harness/progress';
 import { CaseResult, renderText, writeResults } from './harness/report';
+import { chat } from './scenarios/chat';
 import { fanout, fanoutMax } from './scenarios/fanout';
+import { history } from './scenarios/history';
+import { idle } from './scenarios/idle';
 import { Scenario } from './scenarios/scenario';
+import { sse } from './scenarios/sse';
 
 const SCENARIOS: Record<string, Scenario> = {
   fanout,
   'fanout-max': fanoutMax,
+  sse,
+  history,
+  idle,
+  chat,
 };
 
-const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick]`;
+const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick] [--only=<target>,…]`;
 const ROOT = join(__dirname, '..', '..', '..');
 
 function versionOf(pkg: string): string {
@@ -55,6 +63,10 @@ function machine(pinned: boolean): Record<string, unknown> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const only = args
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const names = args.filter((arg) => !arg.startsWith('--'));
   if (names.length !== 1 || (names[0] !== 'all' && !SCENARIOS[names[0]])) {
     process.stderr.write(`${USAGE}\n`);
@@ -71,6 +83,7 @@ async function main(): Promise<number> {
       await SCENARIOS[name]({
         env,
         quick,
+        selects: (target) => !only || only.includes(target),
         report: (result) => {
           results.push(result);
           log(renderText(result));

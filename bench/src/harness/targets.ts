@@ -59,6 +59,15 @@ export function switchboardEnv(
   };
 }
 
+/**
+ * With BENCH_CPU_PROF=<dir>, Switchboard's processes write V8 CPU profiles there when they stop
+ * (open them in Chrome DevTools or speedscope): how a hot path is found.
+ */
+function profilerOptions(): string[] {
+  const directory = process.env.BENCH_CPU_PROF;
+  return directory ? ['--cpu-prof', '--cpu-prof-dir', directory] : [];
+}
+
 /** Starts `dist/apps/<service>/src/main.js` on the server core and waits for /health/ready. */
 export async function startSwitchboardService(
   service: 'gateway' | 'notifications' | 'history',
@@ -71,6 +80,7 @@ export async function startSwitchboardService(
     join(DIST, 'apps', service, 'src', 'main.js'),
     [],
     switchboardEnv(env, port, extra),
+    profilerOptions(),
   );
   await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
   return { server, port };

@@ -1,12 +1,21 @@
 import { parseArgs } from 'node:util';
 
-/** The command line every peer server takes: its port, and Redis when it runs as one of several. */
-export function peerOptions(): { port: number; redisUrl: string | null; channelPrefix: string } {
+/**
+ * The command line every peer server takes: its port, Redis when it runs as one of several, and
+ * PostgreSQL for the peers that read the run's database.
+ */
+export function peerOptions(): {
+  port: number;
+  redisUrl: string | null;
+  channelPrefix: string;
+  databaseUrl: string | null;
+} {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
       redis: { type: 'string' },
       prefix: { type: 'string', default: 'bench:' },
+      database: { type: 'string' },
     },
   });
   if (!values.port) throw new Error('--port is required');
@@ -14,6 +23,7 @@ export function peerOptions(): { port: number; redisUrl: string | null; channelP
     port: Number(values.port),
     redisUrl: values.redis ?? null,
     channelPrefix: values.prefix,
+    databaseUrl: values.database ?? null,
   };
 }
 

@@ -152,7 +152,7 @@ export async function chat(context: ScenarioContext): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   let highest: ChatRun | null = null;
-  for (const name of TARGETS) {
+  for (const name of TARGETS.filter((target) => context.selects(target))) {
     log(`chat: ${name}, ${connections} connections, ${rate} messages/s`);
     const target = await startWsTarget(name, context.env);
     const progress = new Progress(`${name} chat`);

@@ -66,7 +66,7 @@ export async function fanout(context: ScenarioContext): Promise<void> {
   const durationMs = context.quick ? 1500 : 10_000;
   for (const subscribers of sizes) {
     const rows: Row[] = [];
-    for (const name of TARGETS) {
+    for (const name of TARGETS.filter((target) => context.selects(target))) {
       log(`fanout: ${name}, ${subscribers} subscribers, ${rate} deliveries/s`);
       const run = await withRig(context, name, subscribers, async (rig, progress) => {
         await rig.run(rate, context.quick ? 300 : 1000, progress);
@@ -106,7 +106,7 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
   const ceiling = context.quick ? 10_000 : 400_000;
   const rows: Row[] = [];
   const notes: string[] = [];
-  for (const name of TARGETS) {
+  for (const name of TARGETS.filter((target) => context.selects(target))) {
     log(`fanout-max: ${name}, ${subscribers} subscribers`);
     const best = await withRig(context, name, subscribers, async (rig, progress) => {
       await rig.run(first, context.quick ? 300 : 1000, progress);

@@ -16,7 +16,7 @@ export async function idle(context: ScenarioContext): Promise<void> {
   const sizes = context.quick ? [200] : [10_000, 19_000];
   for (const count of sizes) {
     const rows: Row[] = [];
-    for (const name of TARGETS) {
+    for (const name of TARGETS.filter((target) => context.selects(target))) {
       log(`idle: ${name}, ${count} connections`);
       const target = await startWsTarget(name, context.env, { instances: 1 });
       const progress = new Progress(`${name} idle`);

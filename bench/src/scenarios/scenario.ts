@@ -5,6 +5,8 @@ import { CaseResult } from '../harness/report';
 export interface ScenarioContext {
   env: BenchEnvironment;
   quick: boolean;
+  /** False for a target left out with `--only` (while working on one target's figures). */
+  selects(target: string): boolean;
   /** Hands each finished case to the run (printed at once, written at the end). */
   report(result: CaseResult): void;
 }

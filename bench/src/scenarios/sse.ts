@@ -1,0 +1,374 @@
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { sleep } from '../harness/connections';
+import { LatencyRecorder, LatencySummary } from '../harness/latency';
+import { freePort, ServerProcess, startServer } from '../harness/processes';
+import { log, Progress } from '../harness/progress';
+import { Column, compare, Row } from '../harness/report';
+import { closeStreams, openSseStreams, RawSseStream } from '../harness/sse-client';
+import { nowMicros, StampReader, stampText } from '../harness/stamp';
+import {
+  httpStatus,
+  peerScript,
+  startSwitchboardService,
+  switchboardEnv,
+  waitForReadyLine,
+} from '../harness/targets';
+import { ScenarioContext } from './scenario';
+
+type SseTargetName = 'switchboard' | 'node:http';
+
+/** A server under test and how the load generator opens streams on it and publishes to them. */
+interface SseTarget {
+  server: ServerProcess;
+  port: number;
+  streamPath: string;
+  streamHeaders(index: number): Record<string, string>;
+  publishPath: string;
+  publishHeaders: Record<string, string>;
+  publishBody(title: string): string;
+}
+
+/** A step passes when nothing was lost, ≥ 90% of the offered rate arrived and p99 stayed within this. */
+const MAX_P99_MS = 1000;
+const STEP_FACTOR = 1.5;
+/** Enough for a publish answered slowly (Switchboard stores N rows first) not to hold up the next ones. */
+const PUBLISH_SOCKETS = 32;
+/** The compiled workspace: bench/src/scenarios → dist. */
+const DIST = join(__dirname, '..', '..', '..');
+/**
+ * Nest closes on SIGTERM and then re-raises it, and a process killed by a signal writes no CPU
+ * profile: under BENCH_CPU_PROF the service exits normally on SIGTERM instead.
+ */
+const EXIT_ON_SIGTERM = "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))";
+
+/**
+ * Switchboard's recipients: `u<i>` rather than `user-<i>` because 10,000 of the longer ids make a
+ * ~119 kB body, past the 100 kB default JSON limit of the service's body parser (answered 500
+ * internal_error: the filter does not map the parser's 413).
+ */
+const userOf = (index: number) => `u${index}`;
+
+interface SseRun {
+  offeredPerSecond: number;
+  lost: number;
+  deliveriesPerSecond: number;
+  latency: LatencySummary;
+  cpuPerDeliveryMicros: number;
+  /** Load generator CPU over the run, in % of one core: near 100 means the figure is a floor. */
+  loadCpuPercent: number;
+  peakRssMb: number;
+  publishErrors: number;
+  /** Mean time to the publish's answer: Switchboard answers once stored, the peer once written to every stream. */
+  answerMs: number;
+  closedStreams: number;
+}
+
+/**
+ * N open streams and a publisher POSTing stamped notifications at a fixed rate, each meant for all N;
+ * every receipt is timed on this clock.
+ */
+class SseRig {
+  private readonly reader = new StampReader();
+  private readonly latency = new LatencyRecorder();
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: PUBLISH_SOCKETS });
+  private counts = new Uint32Array(0);
+  private base = 0;
+  private received = 0;
+  private lastReceipt = 0;
+  private nextIndex = 0;
+  private publishErrors = 0;
+  private inFlight = 0;
+  private answers = 0;
+  private answerMicros = 0;
+
+  constructor(
+    private readonly target: SseTarget,
+    private readonly streams: RawSseStream[],
+    private readonly drainMs: number,
+  ) {
+    for (const stream of streams) stream.onEvent = (event) => this.delivered(event);
+  }
+
+  private delivered(event: Buffer): void {
+    if (!this.reader.read(event)) return;
+    const slot = this.reader.index - this.base;
+    if (slot < 0 || slot >= this.counts.length) return;
+    this.counts[slot]++;
+    this.received++;
+    this.lastReceipt = nowMicros();
+    this.latency.record(this.lastReceipt - this.reader.sentMicros);
+  }
+
+  /** POSTs notification `index`; a refused or failed publish counts as an error (its deliveries as lost). */
+  private publish(index: number): void {
+    const body = this.target.publishBody(stampText(index));
+    const sentAt = nowMicros();
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      this.inFlight--;
+      if (!ok) this.publishErrors++;
+      this.answers++;
+      this.answerMicros += nowMicros() - sentAt;
+    };
+    this.inFlight++;
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: this.target.port,
+        path: this.target.publishPath,
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          ...this.target.publishHeaders,
+          'Content-Type': 'application/json',
+          'Content-Length': String(Buffer.byteLength(body)),
+        },
+      },
+      (res) => {
+        res.resume();
+        settle(res.statusCode === 202);
+      },
+    );
+    req.on('error', () => settle(false));
+    req.end(body);
+  }
+
+  /** Publishes `publishesPerSecond` notifications per second for `durationMs`, each to every stream. */
+  async run(publishesPerSecond: number, durationMs: number, progress: Progress): Promise<SseRun> {
+    const n = this.streams.length;
+    const messages = Math.max(1, Math.round((publishesPerSecond * durationMs) / 1000));
+    this.base = this.nextIndex;
+    this.nextIndex += messages;
+    this.counts = new Uint32Array(messages);
+    this.received = 0;
+    this.publishErrors = 0;
+    this.answers = 0;
+    this.answerMicros = 0;
+    this.latency.reset();
+    const expected = messages * n;
+
+    const cpuBefore = this.target.server.cpuSeconds();
+    const loadBefore = process.cpuUsage();
+    const started = nowMicros();
+    let sent = 0;
+    while (sent < messages) {
+      const due = Math.min(
+        messages,
+        Math.floor(((nowMicros() - started) / 1e6) * publishesPerSecond) + 1,
+      );
+      for (; sent < due; sent++) this.publish(this.base + sent);
+      progress.update(`${sent}/${messages} published, ${this.received}/${expected} delivered`);
+      await sleep(1);
+    }
+    const drainDeadline = Date.now() + this.drainMs;
+    while ((this.received < expected || this.inFlight > 0) && Date.now() < drainDeadline) {
+      progress.update(`${sent}/${messages} published, ${this.received}/${expected} delivered`);
+      await sleep(5);
+    }
+    const cpuSeconds = this.target.server.cpuSeconds() - cpuBefore;
+    const load = process.cpuUsage(loadBefore);
+    const elapsedMicros = Math.max(1, this.lastReceipt - started);
+    let lost = 0;
+    for (const count of this.counts) lost += Math.max(0, n - count);
+    return {
+      offeredPerSecond: publishesPerSecond * n,
+      lost,
+      deliveriesPerSecond: (this.received / elapsedMicros) * 1e6,
+      latency: this.latency.summary(),
+      cpuPerDeliveryMicros: this.received ? (cpuSeconds / this.received) * 1e6 : NaN,
+      loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
+      peakRssMb: this.target.server.memoryKb().peak / 1024,
+      publishErrors: this.publishErrors,
+      answerMs: this.answers ? this.answerMicros / this.answers / 1000 : NaN,
+      closedStreams: this.streams.filter((stream) => stream.closed).length,
+    };
+  }
+
+  close(): void {
+    closeStreams(this.streams);
+    this.agent.destroy();
+  }
+}
+
+/** One notifications service; with BENCH_CPU_PROF=<dir> it writes a V8 CPU profile there when stopped. */
+async function startNotifications(
+  context: ScenarioContext,
+): Promise<{ server: ServerProcess; port: number }> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  if (!profileDir) return startSwitchboardService('notifications', context.env);
+  const port = await freePort();
+  const server = startServer(
+    `switchboard notifications:${port} (profiled)`,
+    join(DIST, 'apps', 'notifications', 'src', 'main.js'),
+    [],
+    switchboardEnv(context.env, port),
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, EXIT_ON_SIGTERM],
+  );
+  try {
+    await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { server, port };
+}
+
+async function startTarget(
+  name: SseTargetName,
+  context: ScenarioContext,
+  streams: number,
+): Promise<SseTarget> {
+  if (name === 'switchboard') {
+    const { server, port } = await startNotifications(context);
+    // The recipients' part of the body is the same for every publish: serialized once.
+    const head = JSON.stringify({
+      userIds: Array.from({ length: streams }, (_, i) => userOf(i)),
+      type: 'bench',
+      body: '',
+    }).slice(0, -1);
+    return {
+      server,
+      port,
+      streamPath: '/notifications/stream',
+      streamHeaders: (index) => ({
+        Authorization: `Bearer ${context.env.tokenOf(userOf(index))}`,
+      }),
+      publishPath: '/notifications',
+      publishHeaders: { 'X-Api-Key': context.env.serviceApiKey },
+      publishBody: (title) => `${head},"title":${JSON.stringify(title)}}`,
+    };
+  }
+  const port = await freePort();
+  const server = startServer(
+    `sse-peer:${port}`,
+    peerScript('sse-peer'),
+    ['--port', String(port)],
+    {},
+  );
+  try {
+    await waitForReadyLine(server);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    server,
+    port,
+    streamPath: '/stream',
+    streamHeaders: () => ({}),
+    publishPath: '/publish',
+    publishHeaders: {},
+    publishBody: (title) => JSON.stringify({ title }),
+  };
+}
+
+const COLUMNS: Column[] = [
+  { key: 'offered', label: 'offered/s', digits: 0 },
+  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
+  { key: 'p50', label: 'p50 ms', digits: 2 },
+  { key: 'p95', label: 'p95 ms', digits: 2 },
+  { key: 'p99', label: 'p99 ms', digits: 2 },
+  { key: 'max', label: 'max ms', digits: 2 },
+  { key: 'lost', label: 'lost', digits: 0 },
+  { key: 'peakRssMb', label: 'peak RSS MB', digits: 1 },
+  { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
+  { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
+];
+
+function rowOf(target: SseTargetName, run: SseRun | null): Row {
+  if (!run) return { target, values: { offered: null } };
+  return {
+    target,
+    values: {
+      offered: run.offeredPerSecond,
+      deliveriesPerSecond: run.deliveriesPerSecond,
+      p50: run.latency.p50,
+      p95: run.latency.p95,
+      p99: run.latency.p99,
+      max: run.latency.max,
+      lost: run.lost,
+      peakRssMb: run.peakRssMb,
+      cpuPerDelivery: run.cpuPerDeliveryMicros,
+      loadCpu: run.loadCpuPercent,
+    },
+  };
+}
+
+/**
+ * `sse`: N streams (one user each on Switchboard) receiving broadcast notifications; the publish rate
+ * rises by ×1.5 per step until something is lost, under 90% of the offered rate arrives, or p99
+ * passes 1 s. Reports each target's best passing step.
+ */
+export async function sse(context: ScenarioContext): Promise<void> {
+  const streams = context.quick ? 100 : 10_000;
+  const stepMs = context.quick ? 1000 : 3000;
+  const drainMs = context.quick ? 1500 : 3000;
+  /** Publishes per second, each N deliveries: Switchboard's single publish already takes most of a second. */
+  const first = context.quick ? 20 : 0.5;
+  const ceiling = context.quick ? 50 : 200;
+  const rows: Row[] = [];
+  const notes: string[] = [
+    'each Switchboard publish stores one row per recipient in PostgreSQL (N rows, per-user ids for Last-Event-ID resume) and fans out through Redis; the node:http peer stores nothing and writes one shared buffer to every stream',
+    "server CPU is the service's process only: PostgreSQL and Redis are not counted",
+    `Switchboard recipients are u<i>: with user-<i>, ${streams >= 10_000 ? 'this' : 'a 10,000-recipient'} publish body passes the service's 100 kB JSON body limit (answered 500, not 413)`,
+  ];
+  if (process.env.BENCH_CPU_PROF)
+    notes.push(`switchboard ran under --cpu-prof (${process.env.BENCH_CPU_PROF})`);
+  for (const name of ['switchboard', 'node:http'] as const) {
+    log(`sse: ${name}, ${streams} streams`);
+    const target = await startTarget(name, context, streams);
+    const progress = new Progress(`${name} N=${streams}`);
+    let rig: SseRig | null = null;
+    try {
+      const openStarted = Date.now();
+      const opened = await openSseStreams(
+        streams,
+        (i) => ({
+          host: '127.0.0.1',
+          port: target.port,
+          path: target.streamPath,
+          headers: target.streamHeaders(i),
+        }),
+        progress,
+      );
+      const openSeconds = (Date.now() - openStarted) / 1000;
+      rig = new SseRig(target, opened, drainMs);
+      await rig.run(first, context.quick ? 300 : 1000, progress);
+      let passed: SseRun | null = null;
+      let stop = 'passed every step up to the ceiling: its figure is a floor';
+      for (let rate = first; rate <= ceiling; rate *= STEP_FACTOR) {
+        const run = await rig.run(rate, stepMs, progress);
+        const ok =
+          run.lost === 0 &&
+          run.latency.p99 <= MAX_P99_MS &&
+          run.deliveriesPerSecond >= 0.9 * run.offeredPerSecond;
+        if (!ok) {
+          stop = `${passed ? '' : 'passed no step: '}stopped at ${rate.toFixed(2)} publishes/s (${run.offeredPerSecond.toFixed(0)} deliveries/s offered): ${run.deliveriesPerSecond.toFixed(0)}/s delivered, p99 ${run.latency.p99.toFixed(1)} ms, lost ${run.lost}, publish errors ${run.publishErrors}, publishes answered in ${run.answerMs.toFixed(0)} ms on average, streams closed ${run.closedStreams}, loadgen CPU ${run.loadCpuPercent.toFixed(0)}%`;
+          break;
+        }
+        passed = run;
+        await sleep(300);
+      }
+      notes.push(`${name}: ${streams} streams opened in ${openSeconds.toFixed(1)} s; ${stop}`);
+      rows.push(rowOf(name, passed));
+    } finally {
+      rig?.close();
+      progress.done();
+      await target.server.stop();
+    }
+  }
+  context.report({
+    scenario: 'sse',
+    case: `N=${streams} streams, highest sustained broadcast rate (no loss, ≥ 90% of offered, p99 ≤ ${MAX_P99_MS} ms), ${stepMs / 1000} s steps ×${STEP_FACTOR}`,
+    columns: COLUMNS,
+    rows,
+    comparisons: [
+      ...compare(rows, 'deliveriesPerSecond', { 'node:http': { op: '>=', limit: 0.8 } }),
+      ...compare(rows, 'p99'),
+    ],
+    notes,
+  });
+}

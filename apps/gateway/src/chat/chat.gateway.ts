@@ -37,7 +37,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const user = this.handshake.userOf(request);
     // Unreachable: the adapter authenticates every upgrade before a socket exists.
     if (!user) return socket.terminate();
-    this.sessions.open(socket, user);
+    // The upgrade request's socket is the one ws speaks over.
+    this.sessions.open(socket, user, request.socket);
   }
 
   handleDisconnect(socket: WebSocket): void {

@@ -50,6 +50,9 @@ export class ChatWsAdapter extends WsAdapter {
     return super.create(port, {
       ...options,
       maxPayload: PROTOCOL_LIMITS.maxFrameBytes,
+      // Broadcasts write pre-built frames beside ws's own sends (ClientSession.sendFrame): that needs
+      // ws to write every frame at once, which compression would not (it queues while deflating).
+      perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
         this.handshake.authenticate(info.req).then(
           (verdict) => (verdict.ok ? done(true) : done(false, verdict.status, verdict.reason)),

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 
 /** A connection whose unsent data passes this is too slow to keep up with its rooms and is closed. */
@@ -25,6 +26,8 @@ export class ClientSession {
   constructor(
     readonly socket: WebSocket,
     readonly user: UserRef,
+    /** The TCP socket under `socket`, for frames built once per broadcast. */
+    private readonly transport: Pick<Socket, 'write'>,
   ) {}
 
   /**
@@ -67,10 +70,15 @@ export class ClientSession {
     this.socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
   }
 
-  /** Writes an already-serialized frame; false if the connection is no longer open. */
-  sendSerialized(data: Buffer): boolean {
+  /**
+   * Writes a complete WebSocket frame (`textFrame`) straight to the TCP socket; false if the
+   * connection is no longer open. Safe beside ws's own sends because the server negotiates no
+   * compression, so ws writes each frame synchronously and never holds one back in a queue.
+   * What waits unsent still counts in `bufferedAmount`, so `isSlow()` sees it.
+   */
+  sendFrame(frame: Buffer): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(data, { binary: false });
+    this.transport.write(frame);
     return true;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UserRef } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { ClientSession } from './client-session';
 
@@ -12,8 +13,8 @@ export class SessionRegistry {
 
   constructor(private readonly metrics: SwitchboardMetrics) {}
 
-  open(socket: WebSocket, user: UserRef): ClientSession {
-    const session = new ClientSession(socket, user);
+  open(socket: WebSocket, user: UserRef, transport: Socket): ClientSession {
+    const session = new ClientSession(socket, user, transport);
     socket.on('pong', () => {
       session.alive = true;
     });

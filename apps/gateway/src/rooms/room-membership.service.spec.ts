@@ -31,8 +31,16 @@ function fakeSession(userId: string, backlog = 0) {
     send: (data: string | Buffer) => received.push(JSON.parse(data.toString()) as ServerFrame),
     close: (code: number) => closes.push(code),
   } as unknown as WebSocket;
+  // Broadcasts arrive as whole frames: the payload follows a 2-, 4- or 10-byte header.
+  const transport = {
+    write: (frame: Buffer) => {
+      const length = frame[1] & 0x7f;
+      const header = length === 127 ? 10 : length === 126 ? 4 : 2;
+      received.push(JSON.parse(frame.subarray(header).toString()) as ServerFrame);
+    },
+  } as never;
   return {
-    session: new ClientSession(socket, { id: userId, name: userId }),
+    session: new ClientSession(socket, { id: userId, name: userId }, transport),
     received,
     closes,
     socket,

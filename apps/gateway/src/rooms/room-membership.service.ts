@@ -5,6 +5,7 @@ import { PresenceStore } from '@switchboard/presence';
 import { PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
 import { ClientSession } from '../connections/client-session';
+import { textFrame } from '../connections/websocket-frame';
 import { RoomSequencer } from './room-sequencer';
 
 /**
@@ -17,7 +18,7 @@ import { RoomSequencer } from './room-sequencer';
 interface Membership {
   phase: 'syncing' | 'live' | 'paused';
   watermark: number;
-  pending: { frame: RoomEventFrame; data: Buffer }[];
+  pending: { frame: RoomEventFrame; wire: Buffer }[];
   /** Whether this connection is counted in the room's `connectionsByUser` (and so in presence). */
   counted: boolean;
 }
@@ -126,8 +127,8 @@ export class RoomMembershipService {
     }
     membership.watermark = history.messages.at(-1)?.seq ?? Math.min(since ?? 0, roomEnd);
     membership.phase = 'live';
-    for (const { frame, data } of membership.pending)
-      this.deliver(session, membership, frame, data);
+    for (const { frame, wire } of membership.pending)
+      this.deliver(session, membership, frame, wire);
     membership.pending = [];
   }
 
@@ -207,20 +208,20 @@ export class RoomMembershipService {
     }
   }
 
-  /** The fan-out hot path: one Buffer per broadcast, shared by every local member. */
+  /** The fan-out hot path: one WebSocket frame per broadcast, written as is to every local member. */
   private broadcast(room: string, frame: RoomEventFrame, raw: string): void {
     const local = this.rooms.get(room);
     if (!local) return;
     const started = process.hrtime.bigint();
-    const data = Buffer.from(raw);
+    const wire = textFrame(Buffer.from(raw));
     let delivered = 0;
     for (const [session, membership] of local.sessions) {
       switch (membership.phase) {
         case 'live':
-          if (this.deliver(session, membership, frame, data)) delivered++;
+          if (this.deliver(session, membership, frame, wire)) delivered++;
           break;
         case 'syncing':
-          membership.pending.push({ frame, data });
+          membership.pending.push({ frame, wire });
           break;
         case 'paused':
           break;
@@ -234,7 +235,7 @@ export class RoomMembershipService {
     session: ClientSession,
     membership: Membership,
     frame: RoomEventFrame,
-    data: Buffer,
+    wire: Buffer,
   ): boolean {
     switch (frame.type) {
       case 'message':
@@ -251,6 +252,6 @@ export class RoomMembershipService {
       this.metrics.slowConsumersDropped.inc();
       return false;
     }
-    return session.sendSerialized(data);
+    return session.sendFrame(wire);
   }
 }

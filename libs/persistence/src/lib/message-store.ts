@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ChatMessage } from '@switchboard/protocol';
-import { Between, DataSource, LessThan, Repository } from 'typeorm';
-import { MessageEntity } from './entities';
+import { DataSource } from 'typeorm';
 
 export interface NewMessage {
   room: string;
@@ -47,26 +46,45 @@ const APPEND_SQL = `
   ON CONFLICT (room, user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
   RETURNING id, seq, created_at`;
 
-export function toChatMessage(row: MessageEntity): ChatMessage {
+/** A `messages` row as pg returns it (bigint as a string). */
+interface MessageRow {
+  id: string;
+  room: string;
+  seq: string;
+  user_id: string;
+  user_name: string;
+  text: string;
+  client_msg_id: string | null;
+  created_at: Date;
+}
+
+const MESSAGE_COLUMNS = 'id, room, seq, user_id, user_name, text, client_msg_id, created_at';
+
+// Pages are plain SQL on the (room, seq) index: history reads are the hot path of joins and of the
+// history API, and the ORM's query building and entity mapping cost more than the query itself.
+const PAGE_FORWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
+  WHERE room = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`;
+const PAGE_BACKWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
+  WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`;
+const BY_CLIENT_MSG_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
+  WHERE room = $1 AND user_id = $2 AND client_msg_id = $3`;
+
+function toChatMessage(row: MessageRow): ChatMessage {
   return {
-    id: row.id,
+    id: String(row.id),
     room: row.room,
-    seq: row.seq,
-    user: { id: row.userId, name: row.userName },
+    seq: Number(row.seq),
+    user: { id: row.user_id, name: row.user_name },
     text: row.text,
-    ts: row.createdAt.getTime(),
-    clientMsgId: row.clientMsgId,
+    ts: row.created_at.getTime(),
+    clientMsgId: row.client_msg_id,
   };
 }
 
 /** Chat messages in PostgreSQL: gap-free per-room sequence numbers, idempotent appends, cursor pages. */
 @Injectable()
 export class MessageStore {
-  private readonly messages: Repository<MessageEntity>;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.messages = dataSource.getRepository(MessageEntity);
-  }
+  constructor(private readonly dataSource: DataSource) {}
 
   /** Resolves only after the message is committed. */
   async append(input: NewMessage): Promise<AppendResult> {
@@ -105,11 +123,11 @@ export class MessageStore {
         },
       };
     }
-    const original = await this.messages.findOneByOrFail({
-      room: input.room,
-      userId: input.userId,
-      clientMsgId: input.clientMsgId as string,
-    });
+    const [original] = await this.dataSource.query<MessageRow[]>(BY_CLIENT_MSG_ID_SQL, [
+      input.room,
+      input.userId,
+      input.clientMsgId,
+    ]);
     return { created: false, message: toChatMessage(original) };
   }
 
@@ -121,24 +139,30 @@ export class MessageStore {
     const { before, after, limit } = query;
     if (after !== undefined) {
       const upper = before ?? Number.MAX_SAFE_INTEGER;
-      const rows = await this.messages.find({
-        where: { room, seq: Between(after + 1, upper - 1) },
-        order: { seq: 'ASC' },
-        take: limit,
-      });
+      const rows = await this.dataSource.query<MessageRow[]>(PAGE_FORWARD_SQL, [
+        room,
+        after,
+        upper,
+        limit,
+      ]);
       const last = rows.at(-1);
       const hasMore =
         last !== undefined &&
-        (before !== undefined ? last.seq < before - 1 : last.seq < (await this.lastSeq(room)));
+        (before !== undefined
+          ? Number(last.seq) < before - 1
+          : Number(last.seq) < (await this.lastSeq(room)));
       return { messages: rows.map(toChatMessage), hasMore };
     }
-    const rows = await this.messages.find({
-      where: before !== undefined ? { room, seq: LessThan(before) } : { room },
-      order: { seq: 'DESC' },
-      take: limit,
-    });
+    const rows = await this.dataSource.query<MessageRow[]>(PAGE_BACKWARD_SQL, [
+      room,
+      before ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    ]);
     rows.reverse();
-    return { messages: rows.map(toChatMessage), hasMore: rows.length > 0 && rows[0].seq > 1 };
+    return {
+      messages: rows.map(toChatMessage),
+      hasMore: rows.length > 0 && Number(rows[0].seq) > 1,
+    };
   }
 
   async lastSeq(room: string): Promise<number> {

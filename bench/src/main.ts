@@ -17,10 +17,10 @@ import { sse } from './scenarios/sse';
 const SCENARIOS: Record<string, Scenario> = {
   fanout,
   'fanout-max': fanoutMax,
+  chat,
+  idle,
   sse,
   history,
-  idle,
-  chat,
 };
 
 const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick] [--only=<target>,…]`;

@@ -1,5 +1,4 @@
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
 import { sleep } from '../harness/connections';
 import { LatencyRecorder, LatencySummary } from '../harness/latency';
 import { freePort, ServerProcess, startServer } from '../harness/processes';
@@ -7,16 +6,11 @@ import { log, Progress } from '../harness/progress';
 import { Column, compare, Row } from '../harness/report';
 import { closeStreams, openSseStreams, RawSseStream } from '../harness/sse-client';
 import { nowMicros, StampReader, stampText } from '../harness/stamp';
-import {
-  httpStatus,
-  peerScript,
-  startSwitchboardService,
-  switchboardEnv,
-  waitForReadyLine,
-} from '../harness/targets';
+import { peerScript, startSwitchboardService, waitForReadyLine } from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
 type SseTargetName = 'switchboard' | 'node:http';
+const TARGETS: SseTargetName[] = ['switchboard', 'node:http'];
 
 /** A server under test and how the load generator opens streams on it and publishes to them. */
 interface SseTarget {
@@ -34,14 +28,6 @@ const MAX_P99_MS = 1000;
 const STEP_FACTOR = 1.5;
 /** Enough for a publish answered slowly (Switchboard stores N rows first) not to hold up the next ones. */
 const PUBLISH_SOCKETS = 32;
-/** The compiled workspace: bench/src/scenarios → dist. */
-const DIST = join(__dirname, '..', '..', '..');
-/**
- * Nest closes on SIGTERM and then re-raises it, and a process killed by a signal writes no CPU
- * profile: under BENCH_CPU_PROF the service exits normally on SIGTERM instead.
- */
-const EXIT_ON_SIGTERM = "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))";
-
 /**
  * Switchboard's recipients: `u<i>` rather than `user-<i>` because 10,000 of the longer ids make a
  * ~119 kB body, past the 100 kB default JSON limit of the service's body parser (answered 500
@@ -193,36 +179,13 @@ class SseRig {
   }
 }
 
-/** One notifications service; with BENCH_CPU_PROF=<dir> it writes a V8 CPU profile there when stopped. */
-async function startNotifications(
-  context: ScenarioContext,
-): Promise<{ server: ServerProcess; port: number }> {
-  const profileDir = process.env.BENCH_CPU_PROF;
-  if (!profileDir) return startSwitchboardService('notifications', context.env);
-  const port = await freePort();
-  const server = startServer(
-    `switchboard notifications:${port} (profiled)`,
-    join(DIST, 'apps', 'notifications', 'src', 'main.js'),
-    [],
-    switchboardEnv(context.env, port),
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, EXIT_ON_SIGTERM],
-  );
-  try {
-    await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return { server, port };
-}
-
 async function startTarget(
   name: SseTargetName,
   context: ScenarioContext,
   streams: number,
 ): Promise<SseTarget> {
   if (name === 'switchboard') {
-    const { server, port } = await startNotifications(context);
+    const { server, port } = await startSwitchboardService('notifications', context.env);
     // The recipients' part of the body is the same for every publish: serialized once.
     const head = JSON.stringify({
       userIds: Array.from({ length: streams }, (_, i) => userOf(i)),
@@ -317,7 +280,7 @@ export async function sse(context: ScenarioContext): Promise<void> {
   ];
   if (process.env.BENCH_CPU_PROF)
     notes.push(`switchboard ran under --cpu-prof (${process.env.BENCH_CPU_PROF})`);
-  for (const name of ['switchboard', 'node:http'] as const) {
+  for (const name of TARGETS.filter((target) => context.selects(target))) {
     log(`sse: ${name}, ${streams} streams`);
     const target = await startTarget(name, context, streams);
     const progress = new Progress(`${name} N=${streams}`);

@@ -190,6 +190,18 @@ describe('history API', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('answers 413 too_large to a body over 100 kB, and stores nothing', async () => {
+    const room = uniqueRoom();
+    const response = await post(
+      `/rooms/${room}/messages`,
+      JSON.stringify({ text: 'x'.repeat(200_000) }),
+    );
+    expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({ statusCode: 413, code: 'too_large' });
+    const { rows } = await db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
+    expect(rows).toHaveLength(0);
+  });
+
   it('answers 429 with Retry-After past the rate limit, and stores nothing of it', async () => {
     const room = uniqueRoom();
     const sender = { Authorization: `Bearer ${signTestToken('hasty')}` };

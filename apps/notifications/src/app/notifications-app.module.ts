@@ -26,11 +26,11 @@ export async function createNotificationsApp(
   runtime: RuntimeOptions = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await createServiceApp(
-    NotificationsAppModule.forRoot(config, runtime),
-    config,
-    appOptions,
-  );
+  const app = await createServiceApp(NotificationsAppModule.forRoot(config, runtime), config, {
+    // The largest valid publish: 10,000 user ids of up to 255 characters, a 10,000-character body.
+    jsonBodyLimit: '4mb',
+    ...appOptions,
+  });
   serveApiDocs(app, {
     title: 'Switchboard notification service',
     description:

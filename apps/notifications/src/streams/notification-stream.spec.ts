@@ -209,6 +209,28 @@ describe('notification service, two instances', () => {
     expect(((await listed.json()) as { notifications: unknown[] }).notifications).toEqual([]);
   });
 
+  it('takes a publish to thousands of long user ids, which is past the usual 100 kB body limit', async () => {
+    const userIds = Array.from({ length: 2000 }, (_, i) => `${'u'.repeat(200)}-${i}`);
+    const response = await publish(0, { userIds, type: 't', title: 'wide', body: 'b' });
+    expect(response.status).toBe(202);
+    expect(response.body.ids).toHaveLength(2000);
+  });
+
+  it('answers 413 too_large to a body over the limit, and stores nothing', async () => {
+    const user = newUser();
+    const response = await publish(0, {
+      userIds: [user],
+      type: 't',
+      title: 't',
+      body: 'b',
+      data: 'x'.repeat(5 * 1024 * 1024),
+    });
+    expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({ statusCode: 413, code: 'too_large' });
+    const listed = await fetch(`${bases[0]}/notifications`, { headers: bearer(user) });
+    expect(((await listed.json()) as { notifications: unknown[] }).notifications).toEqual([]);
+  });
+
   it.each([
     ['invalid_json', '{"userIds":'],
     ['invalid_body', { type: 't', title: 't', body: 'b' }],

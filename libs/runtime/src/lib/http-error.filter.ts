@@ -31,6 +31,18 @@ export function apiError(status: HttpStatus, details: ApiErrorDetails): HttpExce
   return new HttpException(details, status);
 }
 
+/**
+ * An error the body parser raises before Nest sees the request (a body over the limit, say): an
+ * `http-errors` error with a 4xx `status`, meant to be shown to the client (`expose`).
+ */
+function clientErrorStatus(exception: unknown): number | null {
+  if (typeof exception !== 'object' || exception === null) return null;
+  const { status, expose } = exception as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true
+    ? status
+    : null;
+}
+
 /** The body parser's complaint about a body that is not JSON (our own errors carry a `code`). */
 function isUnparsableBody(exception: HttpException): boolean {
   return exception.getStatus() === 400 && /JSON/.test(exception.message);
@@ -48,6 +60,15 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) {
       response.end();
+      return;
+    }
+    const clientStatus = clientErrorStatus(exception);
+    if (!(exception instanceof HttpException) && clientStatus !== null) {
+      response.status(clientStatus).json({
+        statusCode: clientStatus,
+        code: CODE_BY_STATUS[clientStatus] ?? 'http_error',
+        message: (exception as Error).message,
+      });
       return;
     }
     if (!(exception instanceof HttpException)) {

@@ -1,12 +1,17 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwitchboardConfig } from '@switchboard/config';
 import { Logger } from 'nestjs-pino';
 
 export interface ServiceAppOptions {
   /** Close on SIGTERM/SIGINT (sockets closed, streams ended, then exit). Off in tests that run many apps. */
   shutdownHooks?: boolean;
+  /** The largest JSON body accepted (body-parser syntax, e.g. `4mb`); larger ones get 413 `too_large`. */
+  jsonBodyLimit?: string;
 }
+
+const DEFAULT_JSON_BODY_LIMIT = '100kb';
 
 /**
  * Creates a service's Nest application the one way every service is created: pino as the logger,
@@ -19,7 +24,13 @@ export async function createServiceApp(
 ): Promise<INestApplication> {
   // Nest's own logger stays off until pino takes over: a failure while the module graph is built
   // (an unmigrated schema, an unreachable database) reaches the caller as one error, not a log dump.
-  const app = await NestFactory.create(rootModule, { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  // Every API takes JSON; the limit is the service's own (a publish may name 10,000 users).
+  app.useBodyParser('json', { limit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT });
   app.useLogger(app.get(Logger));
   app.enableCors({ origin: config.allowedOrigins === null ? true : [...config.allowedOrigins] });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();

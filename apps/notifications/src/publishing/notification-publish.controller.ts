@@ -58,19 +58,17 @@ export class NotificationPublishController {
     const parsed = validatePublishNotificationsBody(body);
     if (!parsed.ok) throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
     const { userIds, ...content } = parsed.body;
-    const notifications = await this.store.publish(userIds, content);
-    this.metrics.notificationsStored.inc(notifications.length);
+    const published = await this.store.publish(userIds, content);
+    const { recipients } = published;
+    this.metrics.notificationsStored.inc(recipients.length);
     try {
-      await this.bus.publish('notifications', '', { notifications });
+      await this.bus.publish('notifications', '', published);
     } catch (error) {
       // Stored is delivered: a stream that misses this live gets it on resume, so the caller still gets 202.
       this.logger.error(
-        `fan-out of ${notifications.length} notifications failed: ${(error as Error).message}`,
+        `fan-out of ${recipients.length} notifications failed: ${(error as Error).message}`,
       );
     }
-    return {
-      ids: notifications.map(({ id }) => id),
-      notifications: notifications.map(({ id, userId }) => ({ id, userId })),
-    };
+    return { ids: recipients.map(({ id }) => id), notifications: recipients };
   }
 }

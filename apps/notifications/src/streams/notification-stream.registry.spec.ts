@@ -1,7 +1,7 @@
 import { InProcessMessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
-import { Notification } from '@switchboard/protocol';
+import { Notification, NotificationBatch } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -11,6 +11,12 @@ const USER = 'reader';
 
 function notification(id: number): Notification {
   return { id: String(id), userId: USER, type: 't', title: `n${id}`, body: '', data: null, ts: id };
+}
+
+/** A publish to USER alone, as the bus carries it. */
+function batch(id: number): NotificationBatch {
+  const { id: _id, userId, ...content } = notification(id);
+  return { content, recipients: [{ id: String(id), userId }] };
 }
 
 /** A response that records what is written to it. */
@@ -36,9 +42,8 @@ describe('NotificationStreamRegistry resume seam', () => {
     const store = {
       newestId: async () => '7',
       listAfter: async () => {
-        await bus.publish('notifications', '', {
-          notifications: [notification(7), notification(8)],
-        });
+        await bus.publish('notifications', '', batch(7));
+        await bus.publish('notifications', '', batch(8));
         await settle();
         return [notification(6), notification(7)];
       },
@@ -49,7 +54,7 @@ describe('NotificationStreamRegistry resume seam', () => {
     const { response, written } = fakeResponse();
 
     await registry.open({ id: USER, name: USER }, response, '5');
-    await bus.publish('notifications', '', { notifications: [notification(9)] });
+    await bus.publish('notifications', '', batch(9));
     await settle();
 
     expect(written().startsWith('retry: 2000\n\n')).toBe(true);

@@ -2,11 +2,16 @@ import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
-import { Notification, NotificationBatch, UserRef } from '@switchboard/protocol';
+import { NotificationBatch, UserRef } from '@switchboard/protocol';
 import { SwitchboardMetrics } from '@switchboard/runtime';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { formatSseComment, formatSseEvent, formatSseRetry } from './sse-framing';
+import {
+  formatSseComment,
+  formatSseRetry,
+  notificationFrame,
+  notificationFrames,
+} from './sse-framing';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
 const SLOW_STREAM_BYTES = 1024 * 1024;
@@ -23,14 +28,6 @@ interface OpenStream {
   phase: 'syncing' | 'live';
   watermark: bigint;
   pending: { id: bigint; frame: string }[];
-}
-
-export function toSseFrame(notification: Notification): string {
-  return formatSseEvent({
-    id: notification.id,
-    event: 'notification',
-    data: JSON.stringify(notification),
-  });
 }
 
 /**
@@ -103,7 +100,7 @@ export class NotificationStreamRegistry
         const batch = await this.store.listAfter(user.id, cursor, REPLAY_BATCH);
         for (const notification of batch) {
           if (response.destroyed) return;
-          if (!response.write(toSseFrame(notification))) await once(response, 'drain');
+          if (!response.write(notificationFrame(notification))) await once(response, 'drain');
         }
         cursor = batch.at(-1)?.id ?? cursor;
         if (batch.length < REPLAY_BATCH) break;
@@ -116,12 +113,13 @@ export class NotificationStreamRegistry
     stream.pending = [];
   }
 
-  private deliver({ notifications }: NotificationBatch): void {
-    for (const notification of notifications) {
-      const streams = this.streamsByUser.get(notification.userId);
+  private deliver({ content, recipients }: NotificationBatch): void {
+    const frameFor = notificationFrames(content);
+    for (const recipient of recipients) {
+      const streams = this.streamsByUser.get(recipient.userId);
       if (!streams) continue;
-      const frame = toSseFrame(notification);
-      const id = BigInt(notification.id);
+      const frame = frameFor(recipient.id, recipient.userId);
+      const id = BigInt(recipient.id);
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
         else if (id > stream.watermark) this.write(stream, frame);

@@ -1,26 +1,34 @@
-import { formatSseComment, formatSseEvent, formatSseRetry } from './sse-framing';
+import type { Notification } from '@switchboard/protocol';
+import {
+  formatSseComment,
+  formatSseRetry,
+  notificationFrame,
+  notificationFrames,
+} from './sse-framing';
 
 describe('SSE framing', () => {
-  it('frames an event with id, type and one-line data, ended by a blank line', () => {
-    expect(formatSseEvent({ id: '42', event: 'notification', data: '{"a":1}' })).toBe(
-      'id: 42\nevent: notification\ndata: {"a":1}\n\n',
+  const notification: Notification = {
+    id: '42',
+    userId: 'ada "the" first',
+    type: 'mention',
+    title: 'line one\nline two',
+    body: 'b',
+    data: { room: 'r1' },
+    ts: 1700000000000,
+  };
+
+  it('frames a notification with its id, event type and whole JSON on one data line', () => {
+    expect(notificationFrame(notification)).toBe(
+      `id: 42\nevent: notification\ndata: ${JSON.stringify(notification)}\n\n`,
     );
   });
 
-  it('splits multi-line data into one data line per line, whatever the line break', () => {
-    expect(formatSseEvent({ data: 'one\ntwo\r\nthree\rfour' })).toBe(
-      'data: one\ndata: two\ndata: three\ndata: four\n\n',
+  it('frames each recipient of a publish from the content serialized once', () => {
+    const frameFor = notificationFrames(notification);
+    expect(frameFor('7', 'bob')).toBe(
+      `id: 7\nevent: notification\ndata: ${JSON.stringify({ ...notification, id: '7', userId: 'bob' })}\n\n`,
     );
-  });
-
-  it('keeps an empty value as one empty data line', () => {
-    expect(formatSseEvent({ data: '' })).toBe('data: \n\n');
-  });
-
-  it('refuses an id or event name that would break the frame', () => {
-    expect(() => formatSseEvent({ id: '1\n2', data: 'x' })).toThrow(RangeError);
-    expect(() => formatSseEvent({ event: 'a\rb', data: 'x' })).toThrow(RangeError);
-    expect(() => formatSseEvent({ id: 'a\0', data: 'x' })).toThrow(RangeError);
+    expect(frameFor('8', 'carol')).toContain('"id":"8","userId":"carol","type":"mention"');
   });
 
   it('frames comments and retry', () => {

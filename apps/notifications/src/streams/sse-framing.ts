@@ -1,15 +1,29 @@
+import type { Notification, NotificationContent } from '@switchboard/protocol';
+
 /**
  * Server-sent events framing (WHATWG HTML, "Server-sent events"): UTF-8 lines, a blank line ends an
  * event, one `data:` line per line of the value (never a raw CR or LF inside a field).
  */
 const LINE_BREAK = /\r\n|\r|\n/;
 
-export function formatSseEvent(event: { id?: string; event?: string; data: string }): string {
-  let frame = '';
-  if (event.id !== undefined) frame += `id: ${singleLine('id', event.id)}\n`;
-  if (event.event !== undefined) frame += `event: ${singleLine('event', event.event)}\n`;
-  for (const line of event.data.split(LINE_BREAK)) frame += `data: ${line}\n`;
-  return frame + '\n';
+/**
+ * Frames one publish for each of its recipients (`event: notification`): the content is serialized
+ * once, and each frame is that shared text behind the recipient's ids. The data is the JSON of the
+ * whole `Notification`, keys in its order, on one `data:` line (JSON never holds a raw line break).
+ * Ids are PostgreSQL bigints, digits only, so the `id:` field cannot break the frame.
+ */
+export function notificationFrames(
+  content: NotificationContent,
+): (id: string, userId: string) => string {
+  const { type, title, body, data, ts } = content;
+  const shared = `,${JSON.stringify({ type, title, body, data, ts }).slice(1)}\n\n`;
+  return (id, userId) =>
+    `id: ${id}\nevent: notification\ndata: {"id":"${id}","userId":${JSON.stringify(userId)}${shared}`;
+}
+
+/** The frame of one stored notification (a replay). */
+export function notificationFrame(notification: Notification): string {
+  return notificationFrames(notification)(notification.id, notification.userId);
 }
 
 /** A comment line: ignored by EventSource, keeps proxies from closing an idle stream. */
@@ -26,11 +40,4 @@ export function formatSseRetry(milliseconds: number): string {
   if (!Number.isInteger(milliseconds) || milliseconds < 0)
     throw new RangeError('retry must be a whole number of milliseconds');
   return `retry: ${milliseconds}\n\n`;
-}
-
-function singleLine(field: string, value: string): string {
-  // An id with NUL is ignored by browsers; a line break would end the field early.
-  if (LINE_BREAK.test(value) || value.includes('\0'))
-    throw new RangeError(`SSE ${field} must be one line without NUL`);
-  return value;
 }

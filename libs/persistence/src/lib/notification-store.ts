@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Notification } from '@switchboard/protocol';
+import { Notification, NotificationBatch } from '@switchboard/protocol';
 import { DataSource, MoreThan, Repository } from 'typeorm';
 import { NotificationEntity } from './entities';
 
@@ -37,8 +37,11 @@ export class NotificationStore {
     this.notifications = dataSource.getRepository(NotificationEntity);
   }
 
-  /** Stores one notification per user (duplicates in `userIds` count once); resolves after commit. */
-  async publish(userIds: readonly string[], content: NewNotification): Promise<Notification[]> {
+  /**
+   * Stores one notification per user (duplicates in `userIds` count once); resolves after commit with
+   * the content and each recipient's id, in the order of the sorted, deduplicated recipients.
+   */
+  async publish(userIds: readonly string[], content: NewNotification): Promise<NotificationBatch> {
     // Sorted so that concurrent publishes lock recipients in the same order and cannot deadlock.
     const recipients = [...new Set(userIds)].sort();
     const data = content.data === undefined ? null : JSON.stringify(content.data);
@@ -56,15 +59,17 @@ export class NotificationStore {
         [recipients, content.type, content.title, content.body, data],
       );
     });
-    return rows.map((row) => ({
-      id: String(row.id),
-      userId: row.user_id,
-      type: content.type,
-      title: content.title,
-      body: content.body,
-      data: content.data ?? null,
-      ts: row.created_at.getTime(),
-    }));
+    return {
+      content: {
+        type: content.type,
+        title: content.title,
+        body: content.body,
+        data: content.data ?? null,
+        // One statement, one transaction: every row has the same created_at (now() is the transaction's).
+        ts: rows[0].created_at.getTime(),
+      },
+      recipients: rows.map((row) => ({ id: String(row.id), userId: row.user_id })),
+    };
   }
 
   /** The id of the user's newest notification, '0' when there is none. */

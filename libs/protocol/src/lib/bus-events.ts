@@ -1,9 +1,13 @@
-import { Notification } from './models';
+import { NotificationContent, NotificationRecipient } from './models';
 import { RoomEventFrame } from './server-frames';
 
-/** A batch of stored notifications; each instance delivers the ones whose user has a stream open there. */
+/**
+ * One stored publish: its content once and each recipient's own id (a 10,000-user publish stays small
+ * on Redis). Each instance delivers to the recipients that have a stream open there.
+ */
 export interface NotificationBatch {
-  notifications: Notification[];
+  content: NotificationContent;
+  recipients: NotificationRecipient[];
 }
 
 /**

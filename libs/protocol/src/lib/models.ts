@@ -25,3 +25,12 @@ export interface Notification {
   data: unknown;
   ts: number;
 }
+
+/** What every recipient of one publish shares: the notification without its per-user id. */
+export type NotificationContent = Omit<Notification, 'id' | 'userId'>;
+
+/** One recipient of a publish and the id its notification got. */
+export interface NotificationRecipient {
+  id: string;
+  userId: string;
+}

@@ -170,6 +170,9 @@ describe('history API', () => {
     // The repeat is acknowledged, not broadcast again: give a second broadcast the time to show up.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(broadcast).toHaveLength(1);
+    // Nor did it use up a sequence number: the next message follows with no gap.
+    const next = await post(`/rooms/${room}/messages`, JSON.stringify({ text: 'after' }));
+    expect(next.body).toMatchObject({ seq: 2 });
     await unsubscribe();
   });
 

@@ -33,8 +33,9 @@ interface InsertedRow {
   created_at: Date;
 }
 
-// Takes the room's next sequence number (locking its counter row until commit) and inserts the message.
-// A repeated clientMsgId inserts nothing; the caller then rolls back so the number is not used up.
+// One statement, committed on its own: takes the room's next sequence number (its counter row stays
+// locked only while this statement runs) and inserts the message. A repeated clientMsgId violates
+// messages_client_msg_id_key, which undoes the whole statement, so the number is never used up.
 const APPEND_SQL = `
   WITH next AS (
     INSERT INTO room_sequences (room, last_seq) VALUES ($1, 1)
@@ -43,8 +44,15 @@ const APPEND_SQL = `
   )
   INSERT INTO messages (room, seq, user_id, user_name, text, client_msg_id)
   SELECT $1, next.last_seq, $2, $3, $4, $5 FROM next
-  ON CONFLICT (room, user_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
   RETURNING id, seq, created_at`;
+
+const UNIQUE_VIOLATION = '23505';
+const CLIENT_MSG_ID_KEY = 'messages_client_msg_id_key';
+
+function isRepeatedClientMsgId(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === UNIQUE_VIOLATION && constraint === CLIENT_MSG_ID_KEY;
+}
 
 /** A `messages` row as pg returns it (bigint as a string). */
 interface MessageRow {
@@ -86,49 +94,38 @@ function toChatMessage(row: MessageRow): ChatMessage {
 export class MessageStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Resolves only after the message is committed. */
+  /** Resolves only after the message is committed (one round trip when it is new). */
   async append(input: NewMessage): Promise<AppendResult> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    let inserted: InsertedRow | undefined;
+    let inserted: InsertedRow;
     try {
-      await runner.startTransaction();
-      const rows = (await runner.query(APPEND_SQL, [
+      [inserted] = await this.dataSource.query<InsertedRow[]>(APPEND_SQL, [
         input.room,
         input.userId,
         input.userName,
         input.text,
         input.clientMsgId,
-      ])) as InsertedRow[];
-      inserted = rows[0];
-      if (inserted) await runner.commitTransaction();
-      else await runner.rollbackTransaction();
+      ]);
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
+      if (!isRepeatedClientMsgId(error)) throw error;
+      const [original] = await this.dataSource.query<MessageRow[]>(BY_CLIENT_MSG_ID_SQL, [
+        input.room,
+        input.userId,
+        input.clientMsgId,
+      ]);
+      return { created: false, message: toChatMessage(original) };
     }
-    if (inserted) {
-      return {
-        created: true,
-        message: {
-          id: String(inserted.id),
-          room: input.room,
-          seq: Number(inserted.seq),
-          user: { id: input.userId, name: input.userName },
-          text: input.text,
-          ts: inserted.created_at.getTime(),
-          clientMsgId: input.clientMsgId,
-        },
-      };
-    }
-    const [original] = await this.dataSource.query<MessageRow[]>(BY_CLIENT_MSG_ID_SQL, [
-      input.room,
-      input.userId,
-      input.clientMsgId,
-    ]);
-    return { created: false, message: toChatMessage(original) };
+    return {
+      created: true,
+      message: {
+        id: String(inserted.id),
+        room: input.room,
+        seq: Number(inserted.seq),
+        user: { id: input.userId, name: input.userName },
+        text: input.text,
+        ts: inserted.created_at.getTime(),
+        clientMsgId: input.clientMsgId,
+      },
+    };
   }
 
   /**

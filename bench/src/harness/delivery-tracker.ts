@@ -21,6 +21,7 @@ export class DeliveryTracker {
     this.nextIndex += messages;
     this.counts = new Uint32Array(messages);
     this.received = 0;
+    this.lastReceipt = 0;
     this.latency.reset();
     return this.base;
   }

@@ -102,8 +102,11 @@ export class ServerProcess {
     throw new Error(`${this.name} did not become ready in ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-  async stop(graceMs = 5000): Promise<void> {
+  /**
+   * SIGTERM, then SIGKILL if it has not exited within `graceMs` (Switchboard drains for up to its
+   * SHUTDOWN_GRACE_MS, 10 s, and writes its CPU profile only when it exits by itself).
+   */
+  async stop(graceMs = 20_000): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');

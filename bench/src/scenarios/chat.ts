@@ -100,7 +100,9 @@ class ChatRig {
     const deadline = Date.now() + DRAIN_MS;
     while (this.tracker.received < expected && Date.now() < deadline) await sleep(5);
     const wall = nowMicros() - started;
-    const elapsed = Math.max(1, this.tracker.lastReceipt - started) / 1e6;
+    // Rates run to the last receipt (a run that received nothing runs to now).
+    const last = this.tracker.lastReceipt > started ? this.tracker.lastReceipt : started + wall;
+    const elapsed = (last - started) / 1e6;
     const latency = this.tracker.latency.summary();
     const load = process.cpuUsage(loadBefore);
     return {

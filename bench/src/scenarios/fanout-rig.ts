@@ -126,7 +126,9 @@ export class FanoutRig {
     while (tracker.received < expected && Date.now() < drainDeadline) await sleep(5);
     const cpuSeconds = this.target.servers.cpuSeconds() - cpuBefore;
     const load = process.cpuUsage(loadBefore);
-    const elapsedMicros = Math.max(1, tracker.lastReceipt - started);
+    // Rates run to the last receipt (a run that received nothing runs to now).
+    const elapsedMicros =
+      (tracker.lastReceipt > started ? tracker.lastReceipt : nowMicros()) - started;
     return {
       offeredPerSecond: deliveriesPerSecond,
       deliveries: tracker.received,

@@ -20,6 +20,8 @@ export class ClientSession {
   readonly id = randomUUID();
   /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
   alive = true;
+  /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
+  readonly rooms = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
 

@@ -79,6 +79,7 @@ export class RoomMembershipService {
       this.rooms.set(room, local);
     }
     local.sessions.set(session, membership);
+    session.rooms.add(room);
     try {
       await local.subscription;
       if (!membership.counted) await this.enterPresence(local, room, session, membership);
@@ -137,6 +138,7 @@ export class RoomMembershipService {
     const membership = local?.sessions.get(session);
     if (!local || !membership) return;
     local.sessions.delete(session);
+    session.rooms.delete(room);
     const remaining =
       (local.connectionsByUser.get(session.user.id) ?? 0) - (membership.counted ? 1 : 0);
     if (remaining > 0) {
@@ -175,10 +177,7 @@ export class RoomMembershipService {
 
   /** Leaves every room of a closed session. */
   async leaveAll(session: ClientSession): Promise<void> {
-    const rooms = [...this.rooms]
-      .filter(([, local]) => local.sessions.has(session))
-      .map(([room]) => room);
-    await Promise.all(rooms.map((room) => this.leave(session, room)));
+    await Promise.all([...session.rooms].map((room) => this.leave(session, room)));
   }
 
   /**

@@ -17,8 +17,9 @@ export class RedisMessageBus extends MessageBus {
     private readonly keyPrefix: string,
   ) {
     super();
-    this.publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-    this.subscriber = this.publisher.duplicate();
+    // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
+    this.publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    this.subscriber = this.publisher.duplicate({ enableAutoPipelining: false });
     this.subscriber.on('message', (channel: string, raw: string) => {
       try {
         this.registry.dispatch(channel.slice(this.keyPrefix.length), raw);

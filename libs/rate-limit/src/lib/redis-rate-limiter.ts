@@ -39,7 +39,8 @@ export class RedisRateLimiter extends RateLimiter {
     private readonly policy: TokenBucketPolicy,
   ) {
     super();
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
     redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
     this.redis = redis as Redis & TokenBucketCommands;
   }

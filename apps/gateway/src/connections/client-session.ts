@@ -14,12 +14,18 @@ export const MAX_QUEUED_FRAMES = 256;
 export const CLOSE_FLOODING = 1008;
 
 const logger = new Logger('ClientSession');
+/** A heartbeat interval is worked through in this many slices, so no single turn pings every socket. */
+export const HEARTBEAT_SLICES = 10;
+/** Connections take the heartbeat's slices in turn, so each slice pings an even share. */
+let nextHeartbeatSlice = 0;
 
 /** One authenticated WebSocket connection and the rooms it has joined. */
 export class ClientSession {
   readonly id = randomUUID();
   /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
   alive = true;
+  /** Which slice of the heartbeat interval pings this connection (HeartbeatService). */
+  readonly heartbeatSlice = nextHeartbeatSlice++ % HEARTBEAT_SLICES;
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
   readonly rooms = new Set<string>();
   private queue: Promise<void> = Promise.resolve();

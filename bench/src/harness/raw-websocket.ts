@@ -21,6 +21,7 @@ const OPCODE_BINARY = 0x2;
 const OPCODE_CLOSE = 0x8;
 const OPCODE_PING = 0x9;
 const HEADER_END = Buffer.from('\r\n\r\n');
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 export class RawWebSocket {
   /** Called with each text or binary payload; the view is reused after the callback returns. */
@@ -33,24 +34,12 @@ export class RawWebSocket {
 
   static open(options: RawWebSocketOptions, timeoutMs = 10_000): Promise<RawWebSocket> {
     return new Promise((resolve, reject) => {
-      const socket = connect({
-        host: options.host,
-        port: options.port,
-        localAddress: options.localAddress,
-      });
-      socket.setNoDelay(true);
-      const timer = setTimeout(() => fail(new Error('WebSocket upgrade timed out')), timeoutMs);
+      let ws: RawWebSocket | null = null;
       let head = Buffer.alloc(0);
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      };
-      const onData = (chunk: Buffer) => {
+      const onHandshake = (chunk: Buffer) => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf(HEADER_END);
         if (end < 0) return;
-        socket.off('data', onData);
         socket.off('error', fail);
         clearTimeout(timer);
         const status = head.subarray(0, head.indexOf('\r\n')).toString();
@@ -59,16 +48,38 @@ export class RawWebSocket {
           reject(new Error(`upgrade refused: ${status}`));
           return;
         }
-        const ws = new RawWebSocket(socket);
-        socket.on('data', (data: Buffer) => ws.receive(data));
-        socket.on('close', () => ws.closedBy(1006));
+        const open = new RawWebSocket(socket);
+        ws = open;
+        socket.on('close', () => open.closedBy(1006));
         socket.on('error', () => socket.destroy());
-        resolve(ws);
+        resolve(open);
         // Frames that came with the 101 wait a turn, so that the caller's handler is in place.
         const rest = head.subarray(end + HEADER_END.length);
-        if (rest.length) setImmediate(() => ws.receive(rest));
+        if (rest.length) setImmediate(() => open.receive(rest));
       };
-      socket.on('data', onData);
+      // Reads land in one buffer shared by every connection (no allocation, no stream machinery
+      // per read); each read is handled before the next one reuses it.
+      const socket = connect({
+        host: options.host,
+        port: options.port,
+        localAddress: options.localAddress,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (bytes: number, buffer: Uint8Array) => {
+            const chunk = (buffer as Buffer).subarray(0, bytes);
+            if (ws) ws.receive(chunk);
+            else onHandshake(chunk);
+            return true;
+          },
+        },
+      });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => fail(new Error('WebSocket upgrade timed out')), timeoutMs);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
       socket.on('error', fail);
       socket.on('connect', () => {
         const extra = Object.entries(options.headers ?? {})

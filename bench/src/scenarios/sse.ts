@@ -28,12 +28,7 @@ const MAX_P99_MS = 1000;
 const STEP_FACTOR = 1.5;
 /** Enough for a publish answered slowly (Switchboard stores N rows first) not to hold up the next ones. */
 const PUBLISH_SOCKETS = 32;
-/**
- * Switchboard's recipients: `u<i>` rather than `user-<i>` because 10,000 of the longer ids make a
- * ~119 kB body, past the 100 kB default JSON limit of the service's body parser (answered 500
- * internal_error: the filter does not map the parser's 413).
- */
-const userOf = (index: number) => `u${index}`;
+const userOf = (index: number) => `user-${index}`;
 
 interface SseRun {
   offeredPerSecond: number;
@@ -276,7 +271,6 @@ export async function sse(context: ScenarioContext): Promise<void> {
   const notes: string[] = [
     'each Switchboard publish stores one row per recipient in PostgreSQL (N rows, per-user ids for Last-Event-ID resume) and fans out through Redis; the node:http peer stores nothing and writes one shared buffer to every stream',
     "server CPU is the service's process only: PostgreSQL and Redis are not counted",
-    `Switchboard recipients are u<i>: with user-<i>, ${streams >= 10_000 ? 'this' : 'a 10,000-recipient'} publish body passes the service's 100 kB JSON body limit (answered 500, not 413)`,
   ];
   if (process.env.BENCH_CPU_PROF)
     notes.push(`switchboard ran under --cpu-prof (${process.env.BENCH_CPU_PROF})`);

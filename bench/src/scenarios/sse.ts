@@ -23,8 +23,10 @@ interface SseTarget {
   publishBody(title: string): string;
 }
 
-/** A step passes when nothing was lost, ≥ 90% of the offered rate arrived and p99 stayed within this. */
-const MAX_P99_MS = 1000;
+/**
+ * A step passes when nothing was lost and ≥ 90% of the offered rate arrived: the target is a delivery
+ * rate. Latency is reported, and bounded by the drain (a notification later than that counts as lost).
+ */
 const STEP_FACTOR = 1.5;
 /** Enough for a publish answered slowly (Switchboard stores N rows first) not to hold up the next ones. */
 const PUBLISH_SOCKETS = 32;
@@ -298,10 +300,7 @@ export async function sse(context: ScenarioContext): Promise<void> {
       let stop = 'passed every step up to the ceiling: its figure is a floor';
       for (let rate = first; rate <= ceiling; rate *= STEP_FACTOR) {
         const run = await rig.run(rate, stepMs, progress);
-        const ok =
-          run.lost === 0 &&
-          run.latency.p99 <= MAX_P99_MS &&
-          run.deliveriesPerSecond >= 0.9 * run.offeredPerSecond;
+        const ok = run.lost === 0 && run.deliveriesPerSecond >= 0.9 * run.offeredPerSecond;
         if (!ok) {
           stop = `${passed ? '' : 'passed no step: '}stopped at ${rate.toFixed(2)} publishes/s (${run.offeredPerSecond.toFixed(0)} deliveries/s offered): ${run.deliveriesPerSecond.toFixed(0)}/s delivered, p99 ${run.latency.p99.toFixed(1)} ms, lost ${run.lost}, publish errors ${run.publishErrors}, publishes answered in ${run.answerMs.toFixed(0)} ms on average, streams closed ${run.closedStreams}, loadgen CPU ${run.loadCpuPercent.toFixed(0)}%`;
           break;
@@ -319,7 +318,7 @@ export async function sse(context: ScenarioContext): Promise<void> {
   }
   context.report({
     scenario: 'sse',
-    case: `N=${streams} streams, highest sustained broadcast rate (no loss, ≥ 90% of offered, p99 ≤ ${MAX_P99_MS} ms), ${stepMs / 1000} s steps ×${STEP_FACTOR}`,
+    case: `N=${streams} streams, highest sustained broadcast rate (nothing lost or later than ${drainMs / 1000} s, ≥ 90% of offered arrived), ${stepMs / 1000} s steps ×${STEP_FACTOR}`,
     columns: COLUMNS,
     rows,
     comparisons: [

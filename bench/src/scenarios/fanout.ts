@@ -59,7 +59,9 @@ async function withRig<T>(
   }
 }
 
-/** `fanout`: one room of N subscribers, a fixed 20,000 deliveries/s. */
+const REPEATS = 3;
+
+/** `fanout`: one room of N subscribers, a fixed 20,000 deliveries/s, the median of three runs. */
 export async function fanout(context: ScenarioContext): Promise<void> {
   const sizes = context.quick ? [50] : [1000, 10_000];
   const rate = context.quick ? 5000 : 20_000;
@@ -70,14 +72,18 @@ export async function fanout(context: ScenarioContext): Promise<void> {
       log(`fanout: ${name}, ${subscribers} subscribers, ${rate} deliveries/s`);
       const run = await withRig(context, name, subscribers, async (rig, progress) => {
         await rig.run(rate, context.quick ? 300 : 1000, progress);
-        return rig.run(rate, durationMs, progress);
+        // CPU per delivery varies by ~10% from run to run: the median of three runs is reported.
+        const runs: FanoutRun[] = [];
+        for (let i = 0; i < REPEATS; i++) runs.push(await rig.run(rate, durationMs, progress));
+        runs.sort((a, b) => a.cpuPerDeliveryMicros - b.cpuPerDeliveryMicros);
+        return runs[Math.floor(runs.length / 2)];
       });
       rows.push(rowOf(name, run));
     }
     const big = subscribers >= 10_000;
     context.report({
       scenario: 'fanout',
-      case: `N=${subscribers}, ${rate} deliveries/s, ${durationMs / 1000} s`,
+      case: `N=${subscribers}, ${rate} deliveries/s, median of ${REPEATS} runs of ${durationMs / 1000} s (by server CPU per delivery)`,
       columns: FANOUT_COLUMNS,
       rows,
       comparisons: [
@@ -111,12 +117,17 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
     log(`fanout-max: ${name}, ${subscribers} subscribers`);
     const best = await withRig(context, name, subscribers, async (rig, progress) => {
       await rig.run(first, context.quick ? 300 : 1000, progress);
-      const sustains = async (rate: number) => {
+      const attempt = async (rate: number) => {
         await sleep(300);
         const run = await rig.run(rate, stepMs, progress);
         const ok =
           run.lost === 0 && run.latency.p99 <= MAX_P99_MS && run.deliveriesPerSecond >= 0.9 * rate;
         return { run, ok };
+      };
+      // A step fails only when it fails twice: one pause (a GC, a checkpoint) ends no search.
+      const sustains = async (rate: number) => {
+        const once = await attempt(rate);
+        return once.ok ? once : attempt(rate);
       };
       let passed: FanoutRun | null = null;
       let failed: { rate: number; run: FanoutRun } | null = null;
@@ -153,7 +164,7 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
   }
   context.report({
     scenario: 'fanout-max',
-    case: `N=${subscribers}, highest sustained rate (p99 ≤ ${MAX_P99_MS} ms, no loss), ${stepMs / 1000} s steps ×${STEP}, refined twice between the last pass and the failure`,
+    case: `N=${subscribers}, highest sustained rate (p99 ≤ ${MAX_P99_MS} ms, no loss), ${stepMs / 1000} s steps ×${STEP}, refined twice between the last pass and the failure; a step fails when it fails twice`,
     columns: [{ key: 'offered', label: 'offered/s', digits: 0 }, ...FANOUT_COLUMNS],
     rows,
     comparisons: compare(rows, 'deliveriesPerSecond', {

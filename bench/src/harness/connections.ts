@@ -13,40 +13,67 @@ export interface OpenRequest {
 }
 
 /**
- * Opens `count` connections, at most OPEN_CONCURRENCY in flight, each from the next source address.
- * Any failure closes every connection opened so far and rejects.
+ * Opens `count` things (connections, streams), at most OPEN_CONCURRENCY in flight, each from the next
+ * source address. Any failure closes everything opened so far (`close`) and rejects.
  */
-export async function openConnections(
+export async function openMany<T>(
+  count: number,
+  open: (index: number, localAddress: string) => Promise<T>,
+  close: (opened: readonly (T | undefined)[]) => void,
+  what: string,
+  progress: Progress,
+): Promise<T[]> {
+  const items = new Array<T>(count);
+  let next = 0;
+  let opened = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < count && !failed) {
+      const index = next++;
+      try {
+        items[index] = await open(index, SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+      if (++opened % 100 === 0 || opened === count) progress.update(`${opened}/${count} ${what}`);
+    }
+  };
+  // Settled, not raced: one still opening when another fails is closed too.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker),
+  );
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    close(items);
+    throw failure.reason;
+  }
+  return items;
+}
+
+/** Opens `count` WebSocket connections, each set up (handshake, join) before it counts. */
+export function openConnections(
   count: number,
   requestOf: (index: number) => OpenRequest,
   progress: Progress,
 ): Promise<RawWebSocket[]> {
-  const sockets: RawWebSocket[] = new Array<RawWebSocket>(count);
-  let next = 0;
-  let opened = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
+  return openMany(
+    count,
+    async (index, localAddress) => {
       const { port, path, setup } = requestOf(index);
-      const ws = await RawWebSocket.open({
-        host: '127.0.0.1',
-        port,
-        path,
-        localAddress: SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length],
-      });
-      sockets[index] = ws;
-      if (setup) await setup(ws);
-      if (++opened % 100 === 0 || opened === count)
-        progress.update(`${opened}/${count} connections`);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker));
-  } catch (error) {
-    closeAll(sockets);
-    throw error;
-  }
-  return sockets;
+      const ws = await RawWebSocket.open({ host: '127.0.0.1', port, path, localAddress });
+      try {
+        await setup?.(ws);
+      } catch (error) {
+        ws.destroy();
+        throw error;
+      }
+      return ws;
+    },
+    closeAll,
+    'connections',
+    progress,
+  );
 }
 
 export function closeAll(sockets: readonly (RawWebSocket | undefined)[]): void {

@@ -1,6 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 
 /** Servers run on core 0, the load generator on core 1 (when the machine has two). */
@@ -38,19 +37,8 @@ export function pinSelf(): boolean {
   return true;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
+// Ports are found the way the test setup finds them.
+export { freePort } from '../../../tools/testing/test-services';
 
 /** A server process under test: its CPU time and memory read from /proc. */
 export class ServerProcess {

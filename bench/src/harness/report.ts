@@ -7,6 +7,19 @@ export interface Column {
   digits: number;
 }
 
+/** The figures of every scenario that measures a delivery rate (fanout, fanout-max, sse). */
+export const DELIVERY_COLUMNS: Column[] = [
+  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
+  { key: 'p50', label: 'p50 ms', digits: 2 },
+  { key: 'p95', label: 'p95 ms', digits: 2 },
+  { key: 'p99', label: 'p99 ms', digits: 2 },
+  { key: 'max', label: 'max ms', digits: 2 },
+  { key: 'lost', label: 'lost', digits: 0 },
+  { key: 'peakRssMb', label: 'peak RSS MB', digits: 1 },
+  { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
+  { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
+];
+
 /** One target's figures in one case. */
 export interface Row {
   target: string;

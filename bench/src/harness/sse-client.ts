@@ -1,4 +1,5 @@
 import { connect, Socket } from 'node:net';
+import { openMany } from './connections';
 import { Progress } from './progress';
 
 /**
@@ -112,48 +113,19 @@ export class RawSseStream {
   }
 }
 
-/** Loopback source addresses, as for the WebSocket connections: 10,000 streams need more than one's ports. */
-const SOURCE_ADDRESSES = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
-const OPEN_CONCURRENCY = 200;
-
-/**
- * Opens `count` streams, at most OPEN_CONCURRENCY in flight, each from the next source address.
- * Any failure closes every stream opened so far and rejects.
- */
-export async function openSseStreams(
+/** Opens `count` streams; each counts once it is live (see `RawSseStream.open`). */
+export function openSseStreams(
   count: number,
   optionsOf: (index: number) => Omit<SseStreamOptions, 'localAddress'>,
   progress: Progress,
 ): Promise<RawSseStream[]> {
-  const streams = new Array<RawSseStream>(count);
-  let next = 0;
-  let opened = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < count && !failed) {
-      const index = next++;
-      try {
-        streams[index] = await RawSseStream.open({
-          ...optionsOf(index),
-          localAddress: SOURCE_ADDRESSES[index % SOURCE_ADDRESSES.length],
-        });
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-      if (++opened % 100 === 0 || opened === count) progress.update(`${opened}/${count} streams`);
-    }
-  };
-  // Settled, not raced: a stream still opening when another fails is closed too.
-  const results = await Promise.allSettled(
-    Array.from({ length: Math.min(OPEN_CONCURRENCY, count) }, worker),
+  return openMany(
+    count,
+    (index, localAddress) => RawSseStream.open({ ...optionsOf(index), localAddress }),
+    closeStreams,
+    'streams',
+    progress,
   );
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) {
-    closeStreams(streams);
-    throw failure.reason;
-  }
-  return streams;
 }
 
 export function closeStreams(streams: readonly (RawSseStream | undefined)[]): void {

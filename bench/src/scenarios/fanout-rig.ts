@@ -1,4 +1,5 @@
-import { closeAll, openConnections, sleep } from '../harness/connections';
+import { closeAll, openConnections } from '../harness/connections';
+import { drain, paceSends } from '../harness/pacing';
 import { DeliveryTracker } from '../harness/delivery-tracker';
 import { LatencySummary } from '../harness/latency';
 import { Progress } from '../harness/progress';
@@ -108,22 +109,16 @@ export class FanoutRig {
     const cpuBefore = this.target.servers.cpuSeconds();
     const loadBefore = process.cpuUsage();
     const started = nowMicros();
-    let sent = 0;
-    while (sent < messages) {
-      const due = Math.min(
-        messages,
-        Math.floor(((nowMicros() - started) / 1e6) * messagesPerSecond) + 1,
-      );
-      for (; sent < due; sent++) {
-        this.target.protocol.publish(this.publisher, this.room, stampText(base + sent));
-      }
-      progress.update(
-        `${sent}/${messages} messages sent, ${tracker.received}/${expected} delivered`,
-      );
-      await sleep(1);
-    }
-    const drainDeadline = Date.now() + DRAIN_MS;
-    while (tracker.received < expected && Date.now() < drainDeadline) await sleep(5);
+    await paceSends(
+      messages,
+      messagesPerSecond,
+      (i) => this.target.protocol.publish(this.publisher, this.room, stampText(base + i)),
+      (sent) =>
+        progress.update(
+          `${sent}/${messages} messages sent, ${tracker.received}/${expected} delivered`,
+        ),
+    );
+    await drain(() => tracker.received >= expected, DRAIN_MS);
     const cpuSeconds = this.target.servers.cpuSeconds() - cpuBefore;
     const load = process.cpuUsage(loadBefore);
     // Rates run to the last receipt (a run that received nothing runs to now).

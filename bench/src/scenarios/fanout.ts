@@ -1,6 +1,6 @@
 import { sleep } from '../harness/connections';
 import { log, Progress } from '../harness/progress';
-import { Column, compare, Row } from '../harness/report';
+import { compare, DELIVERY_COLUMNS, Row } from '../harness/report';
 import { startWsTarget, WsTarget, WsTargetName } from '../harness/targets';
 import { FanoutRig, FanoutRun } from './fanout-rig';
 import { ScenarioContext } from './scenario';
@@ -8,18 +8,6 @@ import { ScenarioContext } from './scenario';
 const TARGETS: WsTargetName[] = ['ws', 'ws+ioredis', 'socket.io', 'switchboard'];
 /** One publisher sends far more than a person: its limit is raised, the check itself still runs. */
 const PUBLISHER_RATE_LIMIT = { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' };
-
-const FANOUT_COLUMNS: Column[] = [
-  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
-  { key: 'p50', label: 'p50 ms', digits: 2 },
-  { key: 'p95', label: 'p95 ms', digits: 2 },
-  { key: 'p99', label: 'p99 ms', digits: 2 },
-  { key: 'max', label: 'max ms', digits: 2 },
-  { key: 'lost', label: 'lost', digits: 0 },
-  { key: 'peakRssMb', label: 'peak RSS MB', digits: 1 },
-  { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
-  { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
-];
 
 function rowOf(target: string, run: FanoutRun): Row {
   return {
@@ -84,7 +72,7 @@ export async function fanout(context: ScenarioContext): Promise<void> {
     context.report({
       scenario: 'fanout',
       case: `N=${subscribers}, ${rate} deliveries/s, median of ${REPEATS} runs of ${durationMs / 1000} s (by server CPU per delivery)`,
-      columns: FANOUT_COLUMNS,
+      columns: DELIVERY_COLUMNS,
       rows,
       comparisons: [
         ...compare(
@@ -165,7 +153,7 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
   context.report({
     scenario: 'fanout-max',
     case: `N=${subscribers}, highest sustained rate (p99 ≤ ${MAX_P99_MS} ms, no loss), ${stepMs / 1000} s steps ×${STEP}, refined twice between the last pass and the failure; a step fails when it fails twice`,
-    columns: [{ key: 'offered', label: 'offered/s', digits: 0 }, ...FANOUT_COLUMNS],
+    columns: [{ key: 'offered', label: 'offered/s', digits: 0 }, ...DELIVERY_COLUMNS],
     rows,
     comparisons: compare(rows, 'deliveriesPerSecond', {
       'ws+ioredis': { op: '>=', limit: 0.8 },

@@ -1,11 +1,13 @@
 import { Agent, request } from 'node:http';
 import { sleep } from '../harness/connections';
-import { LatencyRecorder, LatencySummary } from '../harness/latency';
+import { DeliveryTracker } from '../harness/delivery-tracker';
+import { LatencySummary } from '../harness/latency';
+import { drain, paceSends } from '../harness/pacing';
 import { freePort, ServerProcess, startServer } from '../harness/processes';
 import { log, Progress } from '../harness/progress';
-import { Column, compare, Row } from '../harness/report';
+import { Column, compare, DELIVERY_COLUMNS, Row } from '../harness/report';
 import { closeStreams, openSseStreams, RawSseStream } from '../harness/sse-client';
-import { nowMicros, StampReader, stampText } from '../harness/stamp';
+import { nowMicros, stampText } from '../harness/stamp';
 import { peerScript, startSwitchboardService, waitForReadyLine } from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
@@ -52,14 +54,8 @@ interface SseRun {
  * every receipt is timed on this clock.
  */
 class SseRig {
-  private readonly reader = new StampReader();
-  private readonly latency = new LatencyRecorder();
+  private readonly tracker = new DeliveryTracker();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: PUBLISH_SOCKETS });
-  private counts = new Uint32Array(0);
-  private base = 0;
-  private received = 0;
-  private lastReceipt = 0;
-  private nextIndex = 0;
   private publishErrors = 0;
   private inFlight = 0;
   private answers = 0;
@@ -70,17 +66,7 @@ class SseRig {
     private readonly streams: RawSseStream[],
     private readonly drainMs: number,
   ) {
-    for (const stream of streams) stream.onEvent = (event) => this.delivered(event);
-  }
-
-  private delivered(event: Buffer): void {
-    if (!this.reader.read(event)) return;
-    const slot = this.reader.index - this.base;
-    if (slot < 0 || slot >= this.counts.length) return;
-    this.counts[slot]++;
-    this.received++;
-    this.lastReceipt = nowMicros();
-    this.latency.record(this.lastReceipt - this.reader.sentMicros);
+    for (const stream of streams) stream.onEvent = (event) => this.tracker.delivered(event);
   }
 
   /** POSTs notification `index`; a refused or failed publish counts as an error (its deliveries as lost). */
@@ -123,45 +109,40 @@ class SseRig {
   async run(publishesPerSecond: number, durationMs: number, progress: Progress): Promise<SseRun> {
     const n = this.streams.length;
     const messages = Math.max(1, Math.round((publishesPerSecond * durationMs) / 1000));
-    this.base = this.nextIndex;
-    this.nextIndex += messages;
-    this.counts = new Uint32Array(messages);
-    this.received = 0;
+    const tracker = this.tracker;
+    const base = tracker.begin(messages);
     this.publishErrors = 0;
     this.answers = 0;
     this.answerMicros = 0;
-    this.latency.reset();
     const expected = messages * n;
+    const status = (sent: number) =>
+      `${sent}/${messages} published, ${tracker.received}/${expected} delivered`;
 
     const cpuBefore = this.target.server.cpuSeconds();
     const loadBefore = process.cpuUsage();
     const started = nowMicros();
-    let sent = 0;
-    while (sent < messages) {
-      const due = Math.min(
-        messages,
-        Math.floor(((nowMicros() - started) / 1e6) * publishesPerSecond) + 1,
-      );
-      for (; sent < due; sent++) this.publish(this.base + sent);
-      progress.update(`${sent}/${messages} published, ${this.received}/${expected} delivered`);
-      await sleep(1);
-    }
-    const drainDeadline = Date.now() + this.drainMs;
-    while ((this.received < expected || this.inFlight > 0) && Date.now() < drainDeadline) {
-      progress.update(`${sent}/${messages} published, ${this.received}/${expected} delivered`);
-      await sleep(5);
-    }
+    await paceSends(
+      messages,
+      publishesPerSecond,
+      (i) => this.publish(base + i),
+      (sent) => progress.update(status(sent)),
+    );
+    await drain(
+      () => tracker.received >= expected && this.inFlight === 0,
+      this.drainMs,
+      () => progress.update(status(messages)),
+    );
     const cpuSeconds = this.target.server.cpuSeconds() - cpuBefore;
     const load = process.cpuUsage(loadBefore);
-    const elapsedMicros = Math.max(1, this.lastReceipt - started);
-    let lost = 0;
-    for (const count of this.counts) lost += Math.max(0, n - count);
+    // Rates run to the last receipt (a run that received nothing runs to now).
+    const elapsedMicros =
+      (tracker.lastReceipt > started ? tracker.lastReceipt : nowMicros()) - started;
     return {
       offeredPerSecond: publishesPerSecond * n,
-      lost,
-      deliveriesPerSecond: (this.received / elapsedMicros) * 1e6,
-      latency: this.latency.summary(),
-      cpuPerDeliveryMicros: this.received ? (cpuSeconds / this.received) * 1e6 : NaN,
+      lost: tracker.lost(n),
+      deliveriesPerSecond: (tracker.received / elapsedMicros) * 1e6,
+      latency: tracker.latency.summary(),
+      cpuPerDeliveryMicros: tracker.received ? (cpuSeconds / tracker.received) * 1e6 : NaN,
       loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
       peakRssMb: this.target.server.memoryKb().peak / 1024,
       publishErrors: this.publishErrors,
@@ -225,18 +206,7 @@ async function startTarget(
   };
 }
 
-const COLUMNS: Column[] = [
-  { key: 'offered', label: 'offered/s', digits: 0 },
-  { key: 'deliveriesPerSecond', label: 'deliveries/s', digits: 0 },
-  { key: 'p50', label: 'p50 ms', digits: 2 },
-  { key: 'p95', label: 'p95 ms', digits: 2 },
-  { key: 'p99', label: 'p99 ms', digits: 2 },
-  { key: 'max', label: 'max ms', digits: 2 },
-  { key: 'lost', label: 'lost', digits: 0 },
-  { key: 'peakRssMb', label: 'peak RSS MB', digits: 1 },
-  { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
-  { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
-];
+const COLUMNS: Column[] = [{ key: 'offered', label: 'offered/s', digits: 0 }, ...DELIVERY_COLUMNS];
 
 function rowOf(target: SseTargetName, run: SseRun | null): Row {
   if (!run) return { target, values: { offered: null } };

@@ -13,7 +13,9 @@ export function createDataSource(databaseUrl: string, poolSize = 20): DataSource
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Failed queries reach their caller as errors, and unexpected ones are logged there, through pino;
+    // TypeORM's own logger would print to the console, expected failures too (a repeated clientMsgId).
+    logging: false,
     extra: { max: poolSize },
   });
 }

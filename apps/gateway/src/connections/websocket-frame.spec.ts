@@ -8,11 +8,11 @@ const { Sender } = ws as unknown as {
 
 describe('textFrame', () => {
   it.each([0, 1, 125, 126, 65535, 65536, 70_000])(
-    'is the frame ws itself builds for a %i-byte text payload',
+    'is the frame ws itself builds for a %i-byte text payload (two-byte characters included)',
     (length) => {
-      const payload = Buffer.alloc(length, 'a');
+      const payload = 'é'.repeat(Math.floor(length / 2)) + 'a'.repeat(length % 2);
       const expected = Buffer.concat(
-        Sender.frame(payload, {
+        Sender.frame(Buffer.from(payload), {
           fin: true,
           rsv1: false,
           opcode: 1,

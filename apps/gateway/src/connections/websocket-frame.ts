@@ -1,10 +1,10 @@
 /**
  * A complete server-to-client WebSocket text frame (FIN, unmasked, no extension bits) around
- * `payload`: built once per broadcast and written as is to every member's socket, instead of
+ * `payload` (encoded straight into the frame): built once per broadcast and written as is to every member's socket, instead of
  * `ws` framing the same payload again for each of them.
  */
-export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
+export function textFrame(payload: string): Buffer {
+  const length = Buffer.byteLength(payload);
   const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -17,6 +17,6 @@ export function textFrame(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(frame, headerLength);
+  frame.write(payload, headerLength);
   return frame;
 }

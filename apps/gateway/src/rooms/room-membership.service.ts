@@ -212,7 +212,7 @@ export class RoomMembershipService {
     const local = this.rooms.get(room);
     if (!local) return;
     const started = process.hrtime.bigint();
-    const wire = textFrame(Buffer.from(raw));
+    const wire = textFrame(raw);
     let delivered = 0;
     for (const [session, membership] of local.sessions) {
       switch (membership.phase) {

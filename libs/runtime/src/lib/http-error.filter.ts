@@ -32,14 +32,20 @@ export function apiError(status: HttpStatus, details: ApiErrorDetails): HttpExce
 }
 
 /**
- * An error the body parser raises before Nest sees the request (a body over the limit, say): an
- * `http-errors` error with a 4xx `status`, meant to be shown to the client (`expose`).
+ * The error as an HttpException: as is, or, for one the body parser raises before Nest sees the
+ * request (a body over the limit, say), its `http-errors` 4xx status and message; null for anything
+ * else (a fault of ours).
  */
-function clientErrorStatus(exception: unknown): number | null {
+function asHttpException(exception: unknown): HttpException | null {
+  if (exception instanceof HttpException) return exception;
   if (typeof exception !== 'object' || exception === null) return null;
-  const { status, expose } = exception as { status?: unknown; expose?: unknown };
+  const { status, expose, message } = exception as {
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
   return typeof status === 'number' && status >= 400 && status < 500 && expose === true
-    ? status
+    ? new HttpException(String(message), status)
     : null;
 }
 
@@ -62,16 +68,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    const clientStatus = clientErrorStatus(exception);
-    if (!(exception instanceof HttpException) && clientStatus !== null) {
-      response.status(clientStatus).json({
-        statusCode: clientStatus,
-        code: CODE_BY_STATUS[clientStatus] ?? 'http_error',
-        message: (exception as Error).message,
-      });
-      return;
-    }
-    if (!(exception instanceof HttpException)) {
+    const error = asHttpException(exception);
+    if (!error) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
@@ -80,17 +78,16 @@ export class HttpErrorFilter implements ExceptionFilter {
         .json({ statusCode: 500, code: 'internal_error', message: 'internal server error' });
       return;
     }
-    const status = exception.getStatus();
-    const body = exception.getResponse();
+    const status = error.getStatus();
+    const body = error.getResponse();
     if (typeof body === 'object' && body !== null && 'code' in body) {
       response.status(status).json({ statusCode: status, ...body });
       return;
     }
-    const code = isUnparsableBody(exception)
+    const code = isUnparsableBody(error)
       ? 'invalid_json'
       : (CODE_BY_STATUS[status] ?? 'http_error');
-    const message =
-      code === 'invalid_json' ? 'the request body is not valid JSON' : exception.message;
+    const message = code === 'invalid_json' ? 'the request body is not valid JSON' : error.message;
     response.status(status).json({ statusCode: status, code, message });
   }
 }

@@ -1,3 +1,4 @@
+import { LatencySummary } from './latency';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +20,27 @@ export const DELIVERY_COLUMNS: Column[] = [
   { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
   { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
 ];
+
+/** What a delivery-rate run measured, in the units DELIVERY_COLUMNS show. */
+export interface DeliveryFigures {
+  deliveriesPerSecond: number;
+  latency: LatencySummary;
+  lost: number;
+  peakRssMb: number;
+  cpuPerDeliveryMicros: number;
+  loadCpuPercent: number;
+}
+
+export function deliveryValues(run: DeliveryFigures): Record<string, number> {
+  return {
+    deliveriesPerSecond: run.deliveriesPerSecond,
+    ...run.latency,
+    lost: run.lost,
+    peakRssMb: run.peakRssMb,
+    cpuPerDelivery: run.cpuPerDeliveryMicros,
+    loadCpu: run.loadCpuPercent,
+  };
+}
 
 /** One target's figures in one case. */
 export interface Row {

@@ -5,7 +5,8 @@ import { log, Progress } from '../harness/progress';
 import { RawWebSocket } from '../harness/raw-websocket';
 import { Column, compare, Row } from '../harness/report';
 import { cpuSecondsOfCommands } from '../harness/processes';
-import { nowMicros, stampText } from '../harness/stamp';
+import { MeasuredWindow } from '../harness/measured-window';
+import { stampText } from '../harness/stamp';
 import { startWsTarget, WsTarget, WsTargetName } from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
@@ -76,10 +77,8 @@ class ChatRig {
     const base = this.tracker.begin(messages);
     this.acks = 0;
     this.errors = 0;
-    const cpuBefore = this.target.servers.cpuSeconds();
-    const backingBefore = cpuSecondsOfCommands(BACKING_SERVICES);
-    const loadBefore = process.cpuUsage();
-    const started = nowMicros();
+    const window = new MeasuredWindow(() => this.target.servers.cpuSeconds());
+    const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
     await paceSends(
       messages,
       messagesPerSecond,
@@ -95,12 +94,9 @@ class ChatRig {
     );
     const expected = messages * ROOM_SIZE;
     await drain(() => this.tracker.received >= expected, DRAIN_MS);
-    const wall = nowMicros() - started;
-    // Rates run to the last receipt (a run that received nothing runs to now).
-    const last = this.tracker.lastReceipt > started ? this.tracker.lastReceipt : started + wall;
-    const elapsed = (last - started) / 1e6;
+    const wall = window.wallSeconds();
+    const elapsed = window.secondsToLastReceipt(this.tracker);
     const latency = this.tracker.latency.summary();
-    const load = process.cpuUsage(loadBefore);
     return {
       messagesPerSecond: messages / elapsed,
       acksPerSecond: this.target.name === 'switchboard' ? this.acks / elapsed : null,
@@ -110,10 +106,9 @@ class ChatRig {
       max: latency.max,
       lost: this.tracker.lost(ROOM_SIZE),
       errors: this.errors,
-      serverCpuPercent: ((this.target.servers.cpuSeconds() - cpuBefore) / (wall / 1e6)) * 100,
-      backingCpuPercent:
-        ((cpuSecondsOfCommands(BACKING_SERVICES) - backingBefore) / (wall / 1e6)) * 100,
-      loadCpuPercent: ((load.user + load.system) / wall) * 100,
+      serverCpuPercent: (window.cpu() / wall) * 100,
+      backingCpuPercent: (backing.cpu() / wall) * 100,
+      loadCpuPercent: window.loadCpuPercent(),
     };
   }
 

@@ -4,7 +4,8 @@ import { DeliveryTracker } from '../harness/delivery-tracker';
 import { LatencySummary } from '../harness/latency';
 import { Progress } from '../harness/progress';
 import { RawWebSocket } from '../harness/raw-websocket';
-import { nowMicros, stampText } from '../harness/stamp';
+import { MeasuredWindow } from '../harness/measured-window';
+import { stampText } from '../harness/stamp';
 import { WsTarget } from '../harness/targets';
 
 export interface FanoutRun {
@@ -106,9 +107,7 @@ export class FanoutRig {
     this.publishErrors = 0;
     const expected = messages * n;
 
-    const cpuBefore = this.target.servers.cpuSeconds();
-    const loadBefore = process.cpuUsage();
-    const started = nowMicros();
+    const window = new MeasuredWindow(() => this.target.servers.cpuSeconds());
     await paceSends(
       messages,
       messagesPerSecond,
@@ -119,21 +118,17 @@ export class FanoutRig {
         ),
     );
     await drain(() => tracker.received >= expected, DRAIN_MS);
-    const cpuSeconds = this.target.servers.cpuSeconds() - cpuBefore;
-    const load = process.cpuUsage(loadBefore);
-    // Rates run to the last receipt (a run that received nothing runs to now).
-    const elapsedMicros =
-      (tracker.lastReceipt > started ? tracker.lastReceipt : nowMicros()) - started;
+    const cpuSeconds = window.cpu();
     return {
       offeredPerSecond: deliveriesPerSecond,
       deliveries: tracker.received,
       expected,
       lost: tracker.lost(n),
-      deliveriesPerSecond: (tracker.received / elapsedMicros) * 1e6,
+      deliveriesPerSecond: tracker.received / window.secondsToLastReceipt(tracker),
       latency: tracker.latency.summary(),
       serverCpuSeconds: cpuSeconds,
       cpuPerDeliveryMicros: tracker.received ? (cpuSeconds / tracker.received) * 1e6 : NaN,
-      loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
+      loadCpuPercent: window.loadCpuPercent(),
       peakRssMb: this.target.servers.peakRssKb() / 1024,
       publishErrors: this.publishErrors,
     };

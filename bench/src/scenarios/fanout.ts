@@ -1,6 +1,6 @@
 import { sleep } from '../harness/connections';
 import { log, Progress } from '../harness/progress';
-import { compare, DELIVERY_COLUMNS, Row } from '../harness/report';
+import { compare, DELIVERY_COLUMNS, deliveryValues, Row } from '../harness/report';
 import { startWsTarget, WsTarget, WsTargetName } from '../harness/targets';
 import { FanoutRig, FanoutRun } from './fanout-rig';
 import { ScenarioContext } from './scenario';
@@ -8,23 +8,6 @@ import { ScenarioContext } from './scenario';
 const TARGETS: WsTargetName[] = ['ws', 'ws+ioredis', 'socket.io', 'switchboard'];
 /** One publisher sends far more than a person: its limit is raised, the check itself still runs. */
 const PUBLISHER_RATE_LIMIT = { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' };
-
-function rowOf(target: string, run: FanoutRun): Row {
-  return {
-    target,
-    values: {
-      deliveriesPerSecond: run.deliveriesPerSecond,
-      p50: run.latency.p50,
-      p95: run.latency.p95,
-      p99: run.latency.p99,
-      max: run.latency.max,
-      lost: run.lost,
-      peakRssMb: run.peakRssMb,
-      cpuPerDelivery: run.cpuPerDeliveryMicros,
-      loadCpu: run.loadCpuPercent,
-    },
-  };
-}
 
 async function withRig<T>(
   context: ScenarioContext,
@@ -66,7 +49,7 @@ export async function fanout(context: ScenarioContext): Promise<void> {
         runs.sort((a, b) => a.cpuPerDeliveryMicros - b.cpuPerDeliveryMicros);
         return runs[Math.floor(runs.length / 2)];
       });
-      rows.push(rowOf(name, run));
+      rows.push({ target: name, values: deliveryValues(run) });
     }
     const big = subscribers >= 10_000;
     context.report({
@@ -146,7 +129,7 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
     });
     rows.push(
       best
-        ? { target: name, values: { ...rowOf(name, best).values, offered: best.offeredPerSecond } }
+        ? { target: name, values: { ...deliveryValues(best), offered: best.offeredPerSecond } }
         : { target: name, values: { offered: null } },
     );
   }

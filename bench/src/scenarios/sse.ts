@@ -5,8 +5,9 @@ import { LatencySummary } from '../harness/latency';
 import { drain, paceSends } from '../harness/pacing';
 import { freePort, ServerProcess, startServer } from '../harness/processes';
 import { log, Progress } from '../harness/progress';
-import { Column, compare, DELIVERY_COLUMNS, Row } from '../harness/report';
+import { Column, compare, DELIVERY_COLUMNS, deliveryValues, Row } from '../harness/report';
 import { closeStreams, openSseStreams, RawSseStream } from '../harness/sse-client';
+import { MeasuredWindow } from '../harness/measured-window';
 import { nowMicros, stampText } from '../harness/stamp';
 import { peerScript, startSwitchboardService, waitForReadyLine } from '../harness/targets';
 import { ScenarioContext } from './scenario';
@@ -118,9 +119,7 @@ class SseRig {
     const status = (sent: number) =>
       `${sent}/${messages} published, ${tracker.received}/${expected} delivered`;
 
-    const cpuBefore = this.target.server.cpuSeconds();
-    const loadBefore = process.cpuUsage();
-    const started = nowMicros();
+    const window = new MeasuredWindow(() => this.target.server.cpuSeconds());
     await paceSends(
       messages,
       publishesPerSecond,
@@ -132,18 +131,14 @@ class SseRig {
       this.drainMs,
       () => progress.update(status(messages)),
     );
-    const cpuSeconds = this.target.server.cpuSeconds() - cpuBefore;
-    const load = process.cpuUsage(loadBefore);
-    // Rates run to the last receipt (a run that received nothing runs to now).
-    const elapsedMicros =
-      (tracker.lastReceipt > started ? tracker.lastReceipt : nowMicros()) - started;
+    const cpuSeconds = window.cpu();
     return {
       offeredPerSecond: publishesPerSecond * n,
       lost: tracker.lost(n),
-      deliveriesPerSecond: (tracker.received / elapsedMicros) * 1e6,
+      deliveriesPerSecond: tracker.received / window.secondsToLastReceipt(tracker),
       latency: tracker.latency.summary(),
       cpuPerDeliveryMicros: tracker.received ? (cpuSeconds / tracker.received) * 1e6 : NaN,
-      loadCpuPercent: ((load.user + load.system) / (nowMicros() - started)) * 100,
+      loadCpuPercent: window.loadCpuPercent(),
       peakRssMb: this.target.server.memoryKb().peak / 1024,
       publishErrors: this.publishErrors,
       answerMs: this.answers ? this.answerMicros / this.answers / 1000 : NaN,
@@ -209,28 +204,16 @@ async function startTarget(
 const COLUMNS: Column[] = [{ key: 'offered', label: 'offered/s', digits: 0 }, ...DELIVERY_COLUMNS];
 
 function rowOf(target: SseTargetName, run: SseRun | null): Row {
-  if (!run) return { target, values: { offered: null } };
   return {
     target,
-    values: {
-      offered: run.offeredPerSecond,
-      deliveriesPerSecond: run.deliveriesPerSecond,
-      p50: run.latency.p50,
-      p95: run.latency.p95,
-      p99: run.latency.p99,
-      max: run.latency.max,
-      lost: run.lost,
-      peakRssMb: run.peakRssMb,
-      cpuPerDelivery: run.cpuPerDeliveryMicros,
-      loadCpu: run.loadCpuPercent,
-    },
+    values: run ? { offered: run.offeredPerSecond, ...deliveryValues(run) } : { offered: null },
   };
 }
 
 /**
  * `sse`: N streams (one user each on Switchboard) receiving broadcast notifications; the publish rate
- * rises by ×1.5 per step until something is lost, under 90% of the offered rate arrives, or p99
- * passes 1 s. Reports each target's best passing step.
+ * rises by ×1.5 per step until something is lost (or later than the drain) or under 90% of the
+ * offered rate arrives. Reports each target's best passing step.
  */
 export async function sse(context: ScenarioContext): Promise<void> {
   const streams = context.quick ? 100 : 10_000;

@@ -94,6 +94,16 @@ describe('chat gateway, rejected frames', () => {
     ['text with ESC', (r) => ({ type: 'message', room: r, text: '\u001b[31mred' })],
     ['text with DEL', (r) => ({ type: 'message', room: r, text: 'a\u007fb' })],
     ['text with a carriage return', (r) => ({ type: 'message', room: r, text: 'a\rb' })],
+    // Escaped JSON is valid UTF-8 on the wire, but decodes to a lone surrogate PostgreSQL cannot hold.
+    ['text with a lone high surrogate', (r) => `{"type":"message","room":"${r}","text":"\\ud800"}`],
+    [
+      'text with a lone low surrogate',
+      (r) => `{"type":"message","room":"${r}","text":"a\\udfffb"}`,
+    ],
+    [
+      'a clientMsgId with a lone surrogate',
+      (r) => `{"type":"message","room":"${r}","text":"x","clientMsgId":"c\\ud83d"}`,
+    ],
     ['an unknown field', (r) => ({ type: 'message', room: r, text: 'x', html: true })],
     ['ping with extra fields', () => ({ type: 'ping', now: 1 })],
   ];
@@ -137,6 +147,13 @@ describe('chat gateway, rejected frames', () => {
       JSON.stringify({ type: 'message', room, text: 'x'.repeat(PROTOCOL_LIMITS.maxFrameBytes) }),
     );
     await expect(big.waitClosed()).resolves.toBe(1009);
+  });
+
+  it('closes the socket with 1007 for a text frame that is not valid UTF-8', async () => {
+    const garbled = await WsTestClient.connect(urls[0], { token: signTestToken('garbled') });
+    // ED A0 80 would be U+D800 (a surrogate), which UTF-8 may not encode.
+    garbled.socket.send(Buffer.from([0x7b, 0xed, 0xa0, 0x80, 0x7d]), { binary: false });
+    await expect(garbled.waitClosed()).resolves.toBe(1007);
   });
 
   it('closes a connection with 1008 when it floods frames faster than they are handled', async () => {

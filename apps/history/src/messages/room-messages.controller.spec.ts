@@ -182,6 +182,9 @@ describe('history API', () => {
     ['invalid_message', '{"text":7}'],
     ['invalid_message', '{"text":"bell\\u0007"}'],
     ['invalid_message', '{"text":"x","extra":1}'],
+    ['invalid_message', '{"text":"\\ud800"}'],
+    ['invalid_message', '{"text":"a\\udfffb"}'],
+    ['invalid_message', '{"text":"x","clientMsgId":"c\\udfff"}'],
     ['invalid_message', '[]'],
     ['too_long', JSON.stringify({ text: 'x'.repeat(4001) })],
   ])('answers 400 %s and stores nothing for %s', async (code, body) => {

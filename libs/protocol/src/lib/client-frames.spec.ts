@@ -74,6 +74,23 @@ describe('parseClientFrame', () => {
     }
   });
 
+  it('refuses text and clientMsgId that are not valid Unicode (a lone surrogate), accepts surrogate pairs', () => {
+    // Escaped on the wire: valid JSON and valid UTF-8, but the decoded string has a lone surrogate.
+    for (const escaped of ['\\ud800', 'a\\udfffb', '\\udc4b\\ud83d', '\\ud83d']) {
+      expect(codeOf(`{"type":"message","room":"ok","text":"${escaped}"}`)).toBe('invalid_message');
+      expect(codeOf(`{"type":"message","room":"ok","text":"x","clientMsgId":"${escaped}"}`)).toBe(
+        'invalid_message',
+      );
+    }
+    const parsed = parseClientFrame('{"type":"message","room":"ok","text":"a\\udfffb"}');
+    expect(parsed.ok ? null : parsed.error.message).toMatch(/^text: must be valid Unicode/);
+    expect(
+      codeOf(
+        '{"type":"message","room":"ok","text":"\\ud83d\\udc4b","clientMsgId":"\\ud83d\\ude00"}',
+      ),
+    ).toBe('ok');
+  });
+
   it('says too_long above 4,000 characters and accepts exactly 4,000', () => {
     expect(
       frame({ type: 'message', room: 'ok', text: 'x'.repeat(PROTOCOL_LIMITS.maxTextLength) }),
@@ -95,6 +112,14 @@ describe('validateSendMessageBody', () => {
       error: { code: 'too_long' },
     });
     expect(validateSendMessageBody({ text: 'a\u0007' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+    expect(validateSendMessageBody({ text: 'a\udfffb' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+    expect(validateSendMessageBody({ text: 'hi', clientMsgId: '\ud800' })).toMatchObject({
       ok: false,
       error: { code: 'invalid_message' },
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors';
 import { PROTOCOL_LIMITS } from './limits';
+import { isWellFormed, NOT_WELL_FORMED } from './unicode';
 
 const room = z
   .string()
@@ -12,11 +13,18 @@ const seq = z.number().int().nonnegative();
 const FORBIDDEN_CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F]/;
 
 /** Message text: length is checked separately so that it gets its own `too_long` code. */
-export const messageText = z.string().refine((text) => !FORBIDDEN_CONTROL_CHARACTERS.test(text), {
-  message: 'text must not contain control characters other than newline and tab',
-});
+export const messageText = z
+  .string()
+  .refine((text) => !FORBIDDEN_CONTROL_CHARACTERS.test(text), {
+    message: 'text must not contain control characters other than newline and tab',
+  })
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
-export const clientMsgId = z.string().min(1).max(PROTOCOL_LIMITS.maxClientMsgIdLength);
+export const clientMsgId = z
+  .string()
+  .min(1)
+  .max(PROTOCOL_LIMITS.maxClientMsgIdLength)
+  .refine(isWellFormed, NOT_WELL_FORMED);
 
 export const joinFrame = z.strictObject({ type: z.literal('join'), room, since: seq.optional() });
 export const leaveFrame = z.strictObject({ type: z.literal('leave'), room });

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { describeIssues, FrameRejection } from './client-frames';
+import { isWellFormed, isWellFormedJson, NOT_WELL_FORMED } from './unicode';
 
 /** `POST /notifications` (server to server): one notification, stored once per listed user. */
 export const publishNotificationsBody = z.strictObject({
-  userIds: z.array(z.string().min(1).max(255)).min(1).max(10_000),
-  type: z.string().min(1).max(64),
-  title: z.string().max(500),
-  body: z.string().max(10_000),
-  data: z.unknown().optional(),
+  userIds: z
+    .array(z.string().min(1).max(255).refine(isWellFormed, NOT_WELL_FORMED))
+    .min(1)
+    .max(10_000),
+  type: z.string().min(1).max(64).refine(isWellFormed, NOT_WELL_FORMED),
+  title: z.string().max(500).refine(isWellFormed, NOT_WELL_FORMED),
+  body: z.string().max(10_000).refine(isWellFormed, NOT_WELL_FORMED),
+  data: z.unknown().optional().refine(isWellFormedJson, NOT_WELL_FORMED),
 });
 export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
 

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export type ServiceName = 'gateway' | 'notifications' | 'history' | 'standalone';
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The validated configuration of one service. Injected as a class token; nothing else reads `process.env`. */
 export class SwitchboardConfig {
   readonly service!: ServiceName;
@@ -22,7 +25,17 @@ export class SwitchboardConfig {
   readonly presenceHeartbeatMs!: number;
   readonly sse!: { readonly keepAliveMs: number; readonly retryMs: number };
   readonly shutdownGraceMs!: number;
-  readonly logLevel!: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a new connection (or a kept-alive one) has to send its request headers, a WebSocket upgrade included. */
+  readonly requestHeadersTimeoutMs!: number;
+  readonly metrics!: {
+    /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+    readonly token: string | null;
+    /** When set, `/metrics` is served on this port only, not on the service's own. */
+    readonly port: number | null;
+  };
+  /** Whether `/docs` and `/docs-json` are served. */
+  readonly apiDocs!: boolean;
+  readonly logLevel!: LogLevel;
 
   constructor(values: SwitchboardConfig) {
     Object.assign(this, values);
@@ -36,37 +49,90 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const positiveInt = (fallback: number) =>
-  z.coerce.number().int('must be a whole number').positive('must be positive').default(fallback);
+/** The longest delay `setTimeout` and `setInterval` honour; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Node's limit for a whole request, which the headers limit may not exceed. */
+const MAX_REQUEST_HEADERS_TIMEOUT_MS = 300_000;
 
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .url('must be a URL')
-    .refine((value) => protocols.includes(new URL(value).protocol), {
-      message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    });
+const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const withProtocol = (protocols: readonly string[]) =>
+  z.string().refine((value) => {
+    try {
+      const { protocol } = new URL(value);
+      return protocols.includes(protocol) && value.slice(protocol.length).startsWith('//');
+    } catch {
+      return false;
+    }
+  });
+
+const secret = z.string().min(16);
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int('must be a whole number').min(0).max(65535).optional(),
-  DATABASE_URL: url(['postgres:', 'postgresql:']),
-  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  PORT: wholeNumber(0, 65535).optional(),
+  DATABASE_URL: withProtocol(['postgres:', 'postgresql:']),
+  REDIS_URL: withProtocol(['redis:', 'rediss:']).optional(),
   REDIS_KEY_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .default('sb:'),
-  JWT_SECRET: z.string().min(16, 'must be at least 16 characters'),
-  SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  JWT_SECRET: secret,
+  SERVICE_API_KEY: secret.optional(),
   ALLOWED_ORIGINS: z.string().optional(),
-  RATE_LIMIT_PER_SECOND: positiveInt(10),
-  RATE_LIMIT_BURST: positiveInt(20),
-  HEARTBEAT_INTERVAL_MS: positiveInt(30_000),
-  PRESENCE_HEARTBEAT_MS: positiveInt(10_000),
-  SSE_KEEPALIVE_MS: positiveInt(15_000),
-  SSE_RETRY_MS: positiveInt(3_000),
-  SHUTDOWN_GRACE_MS: positiveInt(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RATE_LIMIT_PER_SECOND: wholeNumber(1, 1_000_000).default(10),
+  RATE_LIMIT_BURST: wholeNumber(1, 1_000_000).default(20),
+  HEARTBEAT_INTERVAL_MS: wholeNumber(1, MAX_TIMER_MS).default(30_000),
+  PRESENCE_HEARTBEAT_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
+  SSE_KEEPALIVE_MS: wholeNumber(1, MAX_TIMER_MS).default(15_000),
+  SSE_RETRY_MS: wholeNumber(1, MAX_TIMER_MS).default(3_000),
+  SHUTDOWN_GRACE_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
+  REQUEST_HEADERS_TIMEOUT_MS: wholeNumber(1, MAX_REQUEST_HEADERS_TIMEOUT_MS).default(10_000),
+  METRICS_TOKEN: secret.optional(),
+  METRICS_PORT: wholeNumber(0, 65535).optional(),
+  API_DOCS: z.enum(['on', 'off']).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
+
+type VariableName = keyof typeof envSchema.shape;
+
+const MILLISECONDS = `must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`;
+
+/** What each variable must be, in the words of the one-line error that stops a service. */
+const EXPECTED: Record<VariableName, string> = {
+  PORT: 'must be a whole number from 0 to 65535',
+  DATABASE_URL: 'must be a URL like postgres://user:pass@host:5432/db',
+  REDIS_URL: 'must be a URL like redis://host:6379 (or rediss:// for TLS)',
+  REDIS_KEY_PREFIX: 'must be 1-64 of A-Z a-z 0-9 _ . : -',
+  JWT_SECRET: 'must be at least 16 characters',
+  SERVICE_API_KEY: 'must be at least 16 characters',
+  ALLOWED_ORIGINS: 'must be a comma list of origins like https://app.example.com',
+  RATE_LIMIT_PER_SECOND: 'must be a whole number from 1 to 1000000',
+  RATE_LIMIT_BURST: 'must be a whole number from 1 to 1000000',
+  HEARTBEAT_INTERVAL_MS: MILLISECONDS,
+  PRESENCE_HEARTBEAT_MS: MILLISECONDS,
+  SSE_KEEPALIVE_MS: MILLISECONDS,
+  SSE_RETRY_MS: MILLISECONDS,
+  SHUTDOWN_GRACE_MS: MILLISECONDS,
+  REQUEST_HEADERS_TIMEOUT_MS: `must be a whole number of milliseconds from 1 to ${MAX_REQUEST_HEADERS_TIMEOUT_MS}`,
+  METRICS_TOKEN: 'must be at least 16 characters',
+  METRICS_PORT: 'must be a whole number from 0 to 65535',
+  API_DOCS: 'must be on or off',
+  LOG_LEVEL: `must be one of ${LOG_LEVELS.join(', ')}`,
+};
+
+/** Variables whose value may hold a credential: an error about them never repeats the value. */
+const SECRET_VARIABLES: ReadonlySet<VariableName> = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'SERVICE_API_KEY',
+  'METRICS_TOKEN',
+]);
+
+function invalidVariable(name: VariableName, value: string): ConfigError {
+  const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 64))})`;
+  return new ConfigError(`${name} ${EXPECTED[name]}${shown}`);
+}
 
 const DEFAULT_PORTS: Record<ServiceName, number> = {
   gateway: 3001,
@@ -109,11 +175,11 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
   );
   const result = envSchema.safeParse(present);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const name = String(issue.path[0] ?? 'environment');
-    const reason =
-      issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
-    throw new ConfigError(`${name} ${reason}`);
+    const name = result.error.issues[0].path[0] as VariableName;
+    const value = present[name];
+    throw value === undefined
+      ? new ConfigError(`${name} is required`)
+      : invalidVariable(name, value);
   }
   const values = result.data;
   if (service !== 'standalone' && values.REDIS_URL === undefined) {
@@ -138,6 +204,10 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
     presenceHeartbeatMs: values.PRESENCE_HEARTBEAT_MS,
     sse: { keepAliveMs: values.SSE_KEEPALIVE_MS, retryMs: values.SSE_RETRY_MS },
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    requestHeadersTimeoutMs: values.REQUEST_HEADERS_TIMEOUT_MS,
+    metrics: { token: values.METRICS_TOKEN ?? null, port: values.METRICS_PORT ?? null },
+    // The interactive docs are for development; a production deployment opts in with API_DOCS=on.
+    apiDocs: (values.API_DOCS ?? (env.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     logLevel: values.LOG_LEVEL,
   });
 }
@@ -152,13 +222,9 @@ export function deriveConfig(
 
 /** `npm run migrate` needs only the database: DATABASE_URL, validated like every other variable. */
 export function loadDatabaseUrl(env: Env): string {
-  const result = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || undefined);
-  if (!result.success) {
-    throw new ConfigError(
-      env.DATABASE_URL
-        ? `DATABASE_URL ${result.error.issues[0].message}`
-        : 'DATABASE_URL is required',
-    );
-  }
+  const value = env.DATABASE_URL || undefined;
+  if (value === undefined) throw new ConfigError('DATABASE_URL is required');
+  const result = envSchema.shape.DATABASE_URL.safeParse(value);
+  if (!result.success) throw invalidVariable('DATABASE_URL', value);
   return result.data;
 }

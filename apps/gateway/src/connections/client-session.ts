@@ -28,6 +28,7 @@ export class ClientSession {
   readonly heartbeatSlice = nextHeartbeatSlice++ % HEARTBEAT_SLICES;
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
   readonly rooms = new Set<string>();
+  private droppedAsSlow = false;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
 
@@ -73,9 +74,15 @@ export class ClientSession {
     return this.socket.bufferedAmount > SLOW_CONSUMER_BYTES;
   }
 
-  /** Closes a slow consumer; it reconnects and resumes with `since`, which costs it nothing. */
-  dropAsSlow(): void {
+  /**
+   * Closes a slow consumer; it reconnects and resumes with `since`, which costs it nothing. True only
+   * for the call that closed it: broadcasts keep finding it slow until the close completes.
+   */
+  dropAsSlow(): boolean {
+    if (this.droppedAsSlow) return false;
+    this.droppedAsSlow = true;
     this.socket.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+    return true;
   }
 
   /**

@@ -155,6 +155,30 @@ describe('RoomMembershipService join seam', () => {
     expect((await metrics.slowConsumersDropped.get()).values[0].value).toBe(1);
   });
 
+  it('counts a slow consumer once however many broadcasts find it slow before its close completes', async () => {
+    const bus = new InProcessMessageBus();
+    const metrics = new SwitchboardMetrics();
+    const rooms = service(new RacingStore(bus, 0, [], []), bus, metrics);
+    const slow = fakeSession('slow');
+    const fine = fakeSession('fine');
+    await rooms.join(slow.session, ROOM, undefined);
+    await rooms.join(fine.session, ROOM, undefined);
+    // The backlog stays: a socket that is closing still holds what it never sent.
+    (slow.socket as { bufferedAmount: number }).bufferedAmount = 2 * 1024 * 1024;
+
+    for (let seq = 1; seq <= 50; seq++)
+      await bus.publish('room', ROOM, { type: 'message', ...message(seq) });
+    await settle();
+
+    expect(fine.received.filter((f) => f.type === 'message')).toHaveLength(50);
+    expect(slow.closes).toEqual([1013]);
+    expect(slow.received.filter((f) => f.type === 'message')).toEqual([]);
+    const dropped = await metrics.registry.getSingleMetricAsString(
+      'switchboard_slow_consumers_dropped_total',
+    );
+    expect(dropped).toMatch(/^switchboard_slow_consumers_dropped_total 1$/m);
+  });
+
   it("leaves nothing behind when a join fails, and keeps the same user's other connection present", async () => {
     const bus = new InProcessMessageBus();
     const presence = new InMemoryPresenceStore();

@@ -247,8 +247,7 @@ export class RoomMembershipService {
         break;
     }
     if (session.isSlow()) {
-      session.dropAsSlow();
-      this.metrics.slowConsumersDropped.inc();
+      if (session.dropAsSlow()) this.metrics.slowConsumersDropped.inc();
       return false;
     }
     return session.sendFrame(wire);

@@ -1,6 +1,6 @@
 export { DEFAULT_BACKOFF, reconnectDelay } from './lib/backoff';
 export type { BackoffPolicy } from './lib/backoff';
-export { SwitchboardClient, SwitchboardError } from './lib/switchboard-client';
+export { SEND_REFUSALS, SwitchboardClient, SwitchboardError } from './lib/switchboard-client';
 export type {
   ClientEvents,
   ConnectionState,

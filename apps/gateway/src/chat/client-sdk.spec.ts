@@ -45,10 +45,34 @@ describe('@switchboard/client against the gateway', () => {
     return { sdk, received, cut, resume: () => resume() };
   }
 
-  async function until(condition: () => boolean): Promise<void> {
-    for (let n = 0; n < 500 && !condition(); n++)
+  async function until(
+    condition: () => boolean | Promise<boolean>,
+    deadlineMs = 5000,
+  ): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (!(await condition()) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(condition()).toBe(true);
+    expect(await condition()).toBe(true);
+  }
+
+  /** Sends `count` messages with up to `window` awaiting their acks, as a busy client would. */
+  function sendMany(
+    sdk: SwitchboardClient,
+    room: string,
+    label: string,
+    count: number,
+    window = 8,
+  ) {
+    const progress = { acked: 0, done: Promise.resolve() };
+    let next = 0;
+    const lane = async () => {
+      while (next < count) {
+        await sdk.send(room, `${label} ${next++}`);
+        progress.acked++;
+      }
+    };
+    progress.done = Promise.all(Array.from({ length: window }, lane)).then(() => undefined);
+    return progress;
   }
 
   async function rows(room: string, text: string): Promise<number> {
@@ -131,7 +155,7 @@ describe('@switchboard/client against the gateway', () => {
     const whileDown = alice.sdk.send(room, 'while down');
     alice.resume();
     const acks = await Promise.all([inFlight, whileDown]);
-    expect(acks.map((ack) => ack.seq).sort()).toEqual([1, 2]);
+    expect(acks.map((ack) => ack.seq).sort((a, b) => a - b)).toEqual([1, 2]);
     expect(await rows(room, 'in flight')).toBe(1);
     expect(await rows(room, 'while down')).toBe(1);
   });
@@ -166,4 +190,88 @@ describe('@switchboard/client against the gateway', () => {
     await until(() => bob.received.length === 1200);
     expect(bob.received.map((m) => m.seq)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
   });
+
+  it('after cuts in the middle of fast traffic from both instances, has every seq once and in order', async () => {
+    const room = uniqueRoom();
+    const alice = client(0, 'alice');
+    const carol = client(1, 'carol');
+    const bob = client(1, 'bob');
+    const dave = client(0, 'dave');
+    await Promise.all([alice, carol, bob, dave].map(({ sdk }) => sdk.connect()));
+    await Promise.all([alice, carol, bob].map(({ sdk }) => sdk.join(room)));
+
+    const perSender = 250;
+    const senders = [
+      sendMany(alice.sdk, room, 'alice', perSender),
+      sendMany(carol.sdk, room, 'carol', perSender),
+    ];
+    const acked = () => senders.reduce((sum, sender) => sum + sender.acked, 0);
+    // A first join in the middle of the traffic: its history and its live messages meet exactly.
+    await until(() => acked() >= 40);
+    const { messages: history } = await dave.sdk.join(room);
+
+    for (let cut = 0; cut < 4; cut++) {
+      const seen = bob.received.length;
+      await until(() => bob.received.length > seen);
+      bob.cut();
+      await until(() => bob.sdk.connectionState !== 'open');
+      const before = acked();
+      await until(() => acked() >= before + 20);
+      // Resumed while both keep sending: the resume reply and live messages arrive together.
+      bob.resume();
+      await until(() => bob.sdk.connectionState === 'open');
+    }
+    await Promise.all(senders.map((sender) => sender.done));
+
+    const total = 2 * perSender;
+    await until(
+      () => bob.received.at(-1)?.seq === total && dave.received.at(-1)?.seq === total,
+      15_000,
+    );
+    const all = Array.from({ length: total }, (_, i) => i + 1);
+    expect(bob.received.map((m) => m.seq)).toEqual(all);
+    expect([...history, ...dave.received].map((m) => m.seq)).toEqual(all.slice(history[0].seq - 1));
+  }, 30_000);
+
+  it('retries sends the database refused (internal_error) until they are stored, each once', async () => {
+    const room = uniqueRoom();
+    const fault = `refuse_${room.replace(/\W/g, '_')}`;
+    const alice = client(0, 'alice');
+    const bob = client(1, 'bob');
+    await Promise.all([alice.sdk.connect(), bob.sdk.connect()]);
+    await alice.sdk.join(room);
+    await bob.sdk.join(room);
+    // A real refusal by PostgreSQL for this room only; the sequence counts refusals, as it survives rollbacks.
+    await db.query(`CREATE SEQUENCE ${fault}`);
+    await db.query(
+      `CREATE FUNCTION ${fault}() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM nextval('${fault}'); RAISE EXCEPTION 'refused by the test'; END $$`,
+    );
+    await db.query(
+      `CREATE TRIGGER ${fault} BEFORE INSERT ON messages FOR EACH ROW
+       WHEN (NEW.room = '${room}') EXECUTE FUNCTION ${fault}()`,
+    );
+    const refusals = async () => {
+      const { rows: counted } = await db.query<{ refused: string }>(
+        `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS refused FROM ${fault}`,
+      );
+      return Number(counted[0].refused);
+    };
+    try {
+      const texts = ['one', 'two', 'three', 'four', 'five'];
+      const sends = texts.map((text) => alice.sdk.send(room, text));
+      // Every send refused, and some more than once: they were sent again.
+      await until(async () => (await refusals()) >= 2 * texts.length);
+      await db.query(`DROP TRIGGER ${fault} ON messages`);
+      const acks = await Promise.all(sends);
+      expect(acks.map((ack) => ack.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+      for (const text of texts) expect(await rows(room, text)).toBe(1);
+      await until(() => bob.received.length === texts.length);
+      expect(bob.received.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await db.query(`DROP TRIGGER IF EXISTS ${fault} ON messages`);
+      await db.query(`DROP FUNCTION ${fault}()`);
+      await db.query(`DROP SEQUENCE ${fault}`);
+    }
+  }, 30_000);
 });

@@ -29,6 +29,7 @@ export interface SwitchboardClientOptions {
   token: () => string | Promise<string>;
   /** Opens a socket; defaults to the global `WebSocket` (browsers, Node 22+). In Node 20: `(url) => new WebSocket(url)` from `ws`. */
   createSocket?: (url: string) => WebSocketLike;
+  /** Backoff of reconnections and of sends the server failed to store (`internal_error`). */
   reconnect?: Partial<BackoffPolicy>;
 }
 
@@ -54,6 +55,24 @@ export interface ClientEvents {
   state: (state: ConnectionState) => void;
 }
 
+/**
+ * What a refused send becomes: `retry` sends it again with the same `clientMsgId` (the server stored
+ * nothing and may accept it later), `final` rejects it with the error. Exhaustive, so a new code
+ * needs a decision.
+ */
+export const SEND_REFUSALS: Readonly<Record<ErrorCode, 'retry' | 'final'>> = {
+  internal_error: 'retry',
+  rate_limited: 'retry',
+  invalid_json: 'final',
+  invalid_message: 'final',
+  not_joined: 'final',
+  too_long: 'final',
+  invalid_parameter: 'final',
+  invalid_body: 'final',
+  unauthorized: 'final',
+  not_found: 'final',
+};
+
 type Reply = JoinedFrame | LeftFrame | AckFrame | PongFrame;
 
 interface PendingReply {
@@ -65,8 +84,33 @@ interface OutgoingMessage {
   room: string;
   text: string;
   clientMsgId: string;
+  /** Sent on the current connection and not answered yet. */
+  inFlight: boolean;
   resolve: (ack: AckFrame) => void;
   reject: (error: Error) => void;
+}
+
+/**
+ * One joined room. While any join of it awaits its reply (`joining > 0`) the room is recovering:
+ * live messages wait in `held`. Otherwise it is live, and `held` is empty unless a gap waits to be
+ * filled. `lastSeq` is undefined until the first join reply says where the room stands.
+ */
+interface RoomState {
+  lastSeq: number | undefined;
+  joining: number;
+  held: Map<number, ChatMessage>;
+}
+
+/** A room's send backoff: `timer` is set while its sends wait after a retryable refusal. */
+interface SendBackoff {
+  attempt: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+
+function isServerRefusal(error: unknown): error is SwitchboardError {
+  return error instanceof SwitchboardError && error.code !== 'connection_closed';
 }
 
 /**
@@ -84,8 +128,9 @@ export class SwitchboardClient {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly replies: PendingReply[] = [];
-  private readonly rooms = new Map<string, { lastSeq: number }>();
+  private readonly rooms = new Map<string, RoomState>();
   private readonly outbox = new Map<string, OutgoingMessage>();
+  private readonly sendBackoff = new Map<string, SendBackoff>();
   private readonly listeners: { [K in keyof ClientEvents]: Set<ClientEvents[K]> } = {
     message: new Set(),
     userJoined: new Set(),
@@ -133,14 +178,42 @@ export class SwitchboardClient {
 
   /**
    * Joins a room and returns its recent history (or, with `since`, everything after it). The room
-   * stays joined across reconnects until `leave`; live messages, and messages recovered after a
-   * reconnect, arrive through `on('message')`.
+   * stays joined across reconnects until `leave`; every later message arrives through
+   * `on('message')`, once and in order, from a task after this promise settles.
    */
   async join(
     room: string,
     since?: number,
   ): Promise<{ messages: ChatMessage[]; members: UserRef[] }> {
-    return this.joinUntilComplete(room, since, false);
+    let state = this.rooms.get(room);
+    if (!state) {
+      state = { lastSeq: undefined, joining: 0, held: new Map() };
+      this.rooms.set(room, state);
+    }
+    state.joining++;
+    let result: { messages: ChatMessage[]; members: UserRef[] };
+    try {
+      result = await this.synchronize(room, state, since ?? state.lastSeq, false);
+    } catch (error) {
+      state.joining--;
+      if (state.lastSeq === undefined) {
+        // Never joined: nothing to restore later.
+        if (state.joining === 0 && this.rooms.get(room) === state) this.rooms.delete(room);
+      } else if (error instanceof SwitchboardError && error.code === 'internal_error') {
+        // The server dropped the membership with the failed join: joining again restores it.
+        this.resynchronize();
+      } else {
+        this.release(room, state);
+      }
+      throw error;
+    }
+    // Messages held during the join go out after the caller has had the history.
+    const joined = state;
+    setTimeout(() => {
+      joined.joining--;
+      this.release(room, joined);
+    }, 0);
+    return result;
   }
 
   async leave(room: string): Promise<void> {
@@ -149,15 +222,16 @@ export class SwitchboardClient {
   }
 
   /**
-   * Sends a message; resolves with the server's ack once it is committed. Survives disconnections:
-   * it is sent again after a reconnect until acknowledged, and never stored twice.
+   * Sends a message; resolves with the server's ack once it is committed. Survives disconnections
+   * and server failures: it is sent again (after a reconnect, after `retryAfterMs`, or with backoff
+   * after `internal_error`) until acknowledged or refused for a final reason, and never stored twice.
    */
   send(room: string, text: string): Promise<AckFrame> {
     const clientMsgId = globalThis.crypto.randomUUID();
     return new Promise<AckFrame>((resolve, reject) => {
-      const outgoing = { room, text, clientMsgId, resolve, reject };
+      const outgoing = { room, text, clientMsgId, inFlight: false, resolve, reject };
       this.outbox.set(clientMsgId, outgoing);
-      if (this.ready) this.transmit(outgoing);
+      if (this.ready && !this.sendBackoff.get(room)?.timer) this.transmit(outgoing);
     });
   }
 
@@ -172,6 +246,8 @@ export class SwitchboardClient {
     this.setState('closed');
     this.ready = false;
     clearTimeout(this.reconnectTimer);
+    for (const backoff of this.sendBackoff.values()) clearTimeout(backoff.timer);
+    this.sendBackoff.clear();
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, 'client closed');
@@ -181,35 +257,86 @@ export class SwitchboardClient {
     this.outbox.clear();
   }
 
-  private async joinUntilComplete(
+  /**
+   * Joins from `since` (or the newest page), following `more: true` until caught up. Recovered
+   * messages newer than `lastSeq` are emitted (`emit`) or returned to the application's `join`.
+   */
+  private async synchronize(
     room: string,
+    state: RoomState,
     since: number | undefined,
     emit: boolean,
   ): Promise<{ messages: ChatMessage[]; members: UserRef[] }> {
-    let cursor = since ?? this.rooms.get(room)?.lastSeq;
+    let cursor = since;
     const messages: ChatMessage[] = [];
-    let members: UserRef[] = [];
     for (;;) {
       const joined = (await this.request(
         cursor === undefined ? { type: 'join', room } : { type: 'join', room, since: cursor },
       )) as JoinedFrame;
-      members = joined.members;
-      const state = this.rooms.get(room) ?? { lastSeq: 0 };
-      this.rooms.set(room, state);
+      // A room left meanwhile is not followed further, or the next page would join it again.
+      if (this.rooms.get(room) !== state) return { messages, members: joined.members };
       for (const message of joined.messages) {
-        if (emit && message.seq <= state.lastSeq) continue;
-        messages.push(message);
-        if (emit) for (const listener of this.listeners.message) listener(message);
+        if (!emit) messages.push(message);
+        else if (message.seq > (state.lastSeq ?? 0)) {
+          state.lastSeq = message.seq;
+          this.emit(message);
+        }
       }
-      state.lastSeq = joined.messages.at(-1)?.seq ?? Math.max(state.lastSeq, cursor ?? 0);
-      if (!joined.more) return { messages, members };
+      state.lastSeq = Math.max(state.lastSeq ?? 0, joined.messages.at(-1)?.seq ?? cursor ?? 0);
+      if (!joined.more) return { messages, members: joined.members };
       cursor = state.lastSeq;
     }
   }
 
+  /** Joins a joined room again from its last seq, emitting what it missed; live messages wait meanwhile. */
+  private async recover(room: string, state: RoomState): Promise<void> {
+    state.joining++;
+    try {
+      await this.synchronize(room, state, state.lastSeq, true);
+    } finally {
+      state.joining--;
+    }
+  }
+
+  /**
+   * Delivers held live messages in seq order, dropping those already delivered. A gap (the next
+   * held message is not `lastSeq + 1`) keeps everything held and joins again from `lastSeq`.
+   */
+  private release(room: string, state: RoomState): void {
+    if (state.joining > 0 || state.lastSeq === undefined || this.rooms.get(room) !== state) return;
+    for (const seq of [...state.held.keys()].sort((a, b) => a - b)) {
+      if (seq > state.lastSeq + 1) {
+        if (this.socket?.readyState === OPEN) this.fillGap(room, state);
+        return;
+      }
+      const message = state.held.get(seq) as ChatMessage;
+      state.held.delete(seq);
+      if (seq <= state.lastSeq) continue;
+      state.lastSeq = seq;
+      this.emit(message);
+    }
+  }
+
+  private fillGap(room: string, state: RoomState): void {
+    this.recover(room, state).then(
+      () => {
+        // A join brings every committed message, so a seq still missing does not exist (a restored
+        // database): skip it rather than ask again for ever.
+        const next = Math.min(...state.held.keys());
+        if (next !== Infinity && state.lastSeq !== undefined && next > state.lastSeq + 1) {
+          state.lastSeq = next - 1;
+        }
+        this.release(room, state);
+      },
+      (error: unknown) => {
+        if (isServerRefusal(error)) this.resynchronize();
+      },
+    );
+  }
+
   private request(frame: ClientFrame): Promise<Reply> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== 1) {
+    if (!socket || socket.readyState !== OPEN) {
       return Promise.reject(new SwitchboardError('connection_closed', 'not connected'));
     }
     return new Promise<Reply>((resolve, reject) => {
@@ -225,23 +352,56 @@ export class SwitchboardClient {
       text: outgoing.text,
       clientMsgId: outgoing.clientMsgId,
     };
+    outgoing.inFlight = true;
     this.request(frame).then(
       (ack) => {
+        outgoing.inFlight = false;
         this.outbox.delete(outgoing.clientMsgId);
+        const backoff = this.sendBackoff.get(outgoing.room);
+        if (backoff && !backoff.timer) this.sendBackoff.delete(outgoing.room);
         outgoing.resolve(ack as AckFrame);
       },
       (error: unknown) => {
-        // A send lost with its connection goes out again after the reconnect; a refusal is final.
-        if (
-          error instanceof SwitchboardError &&
-          error.code === 'connection_closed' &&
-          this.state !== 'closed'
-        )
-          return;
+        outgoing.inFlight = false;
+        // Rejected already by `close`.
+        if (!this.outbox.has(outgoing.clientMsgId)) return;
+        if (error instanceof SwitchboardError) {
+          // Lost with its connection: the reconnect sends it again.
+          if (error.code === 'connection_closed') return;
+          if (SEND_REFUSALS[error.code] === 'retry') return this.holdSends(outgoing.room, error);
+        }
         this.outbox.delete(outgoing.clientMsgId);
         outgoing.reject(error as Error);
       },
     );
+  }
+
+  /**
+   * After a retryable refusal, a room's unsent messages wait (`retryAfterMs`, or full-jitter backoff
+   * for `internal_error`) and then go out again in the order they were sent.
+   */
+  private holdSends(room: string, error: SwitchboardError): void {
+    const backoff = this.sendBackoff.get(room) ?? { attempt: 0 };
+    this.sendBackoff.set(room, backoff);
+    if (backoff.timer) return;
+    const delay =
+      error.code === 'rate_limited' && error.retryAfterMs !== undefined
+        ? error.retryAfterMs
+        : reconnectDelay(backoff.attempt++, this.backoff);
+    backoff.timer = setTimeout(() => {
+      backoff.timer = undefined;
+      // While disconnected nothing is sent: the reconnect flushes the outbox.
+      if (this.ready) this.flushOutbox(room);
+    }, delay);
+  }
+
+  /** Sends every unsent message (of `room`, or of every room not waiting after a refusal), in order. */
+  private flushOutbox(room?: string): void {
+    for (const outgoing of this.outbox.values()) {
+      const waiting = this.sendBackoff.get(outgoing.room)?.timer !== undefined;
+      if (outgoing.inFlight || waiting || (room !== undefined && outgoing.room !== room)) continue;
+      this.transmit(outgoing);
+    }
   }
 
   /** Connects, then (once open) restores rooms and unacknowledged sends. */
@@ -259,11 +419,10 @@ export class SwitchboardClient {
       `${this.options.url}${separator}access_token=${encodeURIComponent(token)}`,
     );
     this.socket = socket;
-    socket.onopen = () => {
-      this.attempt = 0;
-      void this.restore(socket);
+    socket.onopen = () => void this.restore(socket);
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.receive(event.data);
     };
-    socket.onmessage = (event) => this.receive(event.data);
     socket.onclose = () => this.lost(socket);
     socket.onerror = () => undefined;
   }
@@ -271,15 +430,32 @@ export class SwitchboardClient {
   /** After (re)connecting: every joined room again from its last seq, then every unacknowledged send. */
   private async restore(socket: WebSocketLike): Promise<void> {
     try {
-      for (const room of [...this.rooms.keys()])
-        await this.joinUntilComplete(room, undefined, true);
-    } catch {
-      return; // The connection went again; the next one restores.
+      await Promise.all(
+        [...this.rooms]
+          .filter(([, state]) => state.lastSeq !== undefined)
+          .map(async ([room, state]) => {
+            await this.recover(room, state);
+            this.release(room, state);
+          }),
+      );
+    } catch (error) {
+      // A connection that went is restored by the next one; a refused join by starting over.
+      if (isServerRefusal(error) && this.socket === socket) this.resynchronize();
+      return;
     }
     if (this.socket !== socket) return;
+    this.attempt = 0;
     this.ready = true;
     this.setState('open');
-    for (const outgoing of this.outbox.values()) this.transmit(outgoing);
+    this.flushOutbox();
+  }
+
+  /** Starts the connection over (with backoff): the simplest way to be joined to every room again. */
+  private resynchronize(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.lost(socket);
+    socket.close(1000, 'resynchronizing');
   }
 
   private lost(socket: WebSocketLike): void {
@@ -314,12 +490,12 @@ export class SwitchboardClient {
           ?.reject(new SwitchboardError(frame.code, frame.message, frame.retryAfterMs));
         return;
       case 'message': {
-        const room = this.rooms.get(frame.room);
-        // Already seen (it was also in a join reply), or from a room left meanwhile.
-        if (!room || frame.seq <= room.lastSeq) return;
-        room.lastSeq = frame.seq;
+        const state = this.rooms.get(frame.room);
+        // From a room left meanwhile, or already delivered.
+        if (!state || frame.seq <= (state.lastSeq ?? 0)) return;
         const { type: _type, ...message } = frame;
-        for (const listener of this.listeners.message) listener(message);
+        state.held.set(message.seq, message);
+        this.release(frame.room, state);
         return;
       }
       case 'user_joined':
@@ -329,6 +505,10 @@ export class SwitchboardClient {
         for (const listener of this.listeners.userLeft) listener(frame.room, frame.user);
         return;
     }
+  }
+
+  private emit(message: ChatMessage): void {
+    for (const listener of this.listeners.message) listener(message);
   }
 
   private failReplies(error: Error): void {

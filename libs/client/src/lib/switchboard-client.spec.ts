@@ -1,0 +1,347 @@
+import type { ChatMessage, ClientFrame, ServerFrame } from '@switchboard/protocol';
+import { SwitchboardClient, SwitchboardError, WebSocketLike } from './switchboard-client';
+
+/** A socket the test drives: frames it delivers in one call are handled back to back, as one read. */
+class FakeSocket implements WebSocketLike {
+  readyState = 0;
+  readonly sent: ClientFrame[] = [];
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as ClientFrame);
+  }
+
+  close(): void {
+    this.readyState = 3;
+  }
+
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+
+  deliver(...frames: ServerFrame[]): void {
+    for (const frame of frames) this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+
+  /** The network drops the connection. */
+  drop(): void {
+    this.readyState = 3;
+    this.onclose?.({ code: 1006 });
+  }
+}
+
+const ROOM = 'lobby';
+const BACKOFF = { initialDelayMs: 100, maxDelayMs: 1000 };
+
+function chat(seq: number, room = ROOM): ChatMessage {
+  return {
+    id: String(seq),
+    room,
+    seq,
+    user: { id: 'bob', name: 'Bob' },
+    text: `m${seq}`,
+    ts: seq,
+    clientMsgId: null,
+  };
+}
+
+const live = (seq: number): ServerFrame => ({ type: 'message', ...chat(seq) });
+
+function joined(seqs: number[], more = false): ServerFrame {
+  return {
+    type: 'joined',
+    room: ROOM,
+    messages: seqs.map((seq) => chat(seq)),
+    members: [],
+    ...(more ? { more: true as const } : {}),
+  };
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Runs due timers and lets every settled promise's continuation run. */
+const settle = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
+
+function setup() {
+  const sockets: FakeSocket[] = [];
+  const client = new SwitchboardClient({
+    url: 'ws://switchboard.test/ws',
+    token: () => 'token',
+    createSocket: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    reconnect: BACKOFF,
+  });
+  const received: number[] = [];
+  client.on('message', (message) => received.push(message.seq));
+  const socket = () => sockets.at(-1) as FakeSocket;
+  const lastSent = () => socket().sent.at(-1);
+
+  async function connect(): Promise<void> {
+    const connected = client.connect();
+    await settle();
+    socket().open();
+    await connected;
+  }
+
+  /** Joins ROOM with a reply whose history ends at `lastSeq`, so the room is live from there. */
+  async function joinAt(lastSeq: number): Promise<void> {
+    const join = client.join(ROOM);
+    socket().deliver(joined([lastSeq]));
+    await join;
+    await settle();
+  }
+
+  /** Drops the connection and opens the next one; the client's restoring join is the last frame sent. */
+  async function reconnect(): Promise<void> {
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().open();
+  }
+
+  return { client, sockets, socket, received, lastSent, connect, joinAt, reconnect };
+}
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+describe('SwitchboardClient: each message of a room once, in seq order', () => {
+  it('applies a resume reply before the live message that followed it in the same read', async () => {
+    const { received, lastSent, socket, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(100);
+    await reconnect();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 100 });
+
+    socket().deliver(joined([101, 102]), live(103));
+    await settle();
+    socket().deliver(live(104));
+    expect(received).toEqual([101, 102, 103, 104]);
+  });
+
+  it('holds a live message that arrives while the resume is pending', async () => {
+    const { received, socket, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(100);
+    await reconnect();
+
+    socket().deliver(live(103));
+    await settle();
+    expect(received).toEqual([]);
+    socket().deliver(joined([101, 102]));
+    await settle();
+    expect(received).toEqual([101, 102, 103]);
+  });
+
+  it('follows more: true page by page, holding live messages until the last page', async () => {
+    const { received, lastSent, socket, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(100);
+    await reconnect();
+
+    socket().deliver(joined(range(101, 600), true));
+    await settle();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 600 });
+    socket().deliver(live(603), joined([601, 602]), live(604));
+    await settle();
+    expect(received).toEqual(range(101, 604));
+  });
+
+  it("gives a first join's history to the caller, then the live messages after it, once each", async () => {
+    const { client, socket, connect } = setup();
+    await connect();
+    const seen: (string | number)[] = [];
+    client.on('message', (message) => seen.push(message.seq));
+
+    const join = client.join(ROOM).then(({ messages }) => {
+      seen.push(`history ${messages[0].seq}-${messages.at(-1)?.seq}`);
+    });
+    socket().deliver(joined(range(53, 102)), live(102), live(103));
+    await join;
+    await settle();
+    socket().deliver(live(104));
+    expect(seen).toEqual(['history 53-102', 103, 104]);
+  });
+
+  it('fills a gap in live messages by joining again with since, never letting later ones overtake', async () => {
+    const { received, lastSent, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+
+    socket().deliver(live(6), live(9));
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 6 });
+    socket().deliver(live(10));
+    await settle();
+    expect(received).toEqual([6]);
+
+    socket().deliver(joined([7, 8, 9, 10]), live(11));
+    await settle();
+    expect(received).toEqual(range(6, 11));
+  });
+
+  it('skips a gap that a fresh join cannot fill (those seqs do not exist), instead of asking for ever', async () => {
+    const { received, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+
+    socket().deliver(live(9));
+    socket().deliver(joined([]));
+    await settle();
+    expect(received).toEqual([9]);
+    expect(socket().sent.filter((frame) => frame.type === 'join')).toHaveLength(2);
+  });
+
+  it('ignores duplicates: live after recovered, twice while held, and after delivery', async () => {
+    const { received, socket, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(100);
+    socket().deliver(live(101), live(101), live(100));
+    await reconnect();
+
+    socket().deliver(live(103), live(102), live(103));
+    socket().deliver(joined([102, 103]), live(103), live(104));
+    await settle();
+    socket().deliver(live(104), live(105));
+    expect(received).toEqual([101, 102, 103, 104, 105]);
+  });
+});
+
+describe('SwitchboardClient: sends the server could not store are retried', () => {
+  async function joinedClient() {
+    const harness = setup();
+    await harness.connect();
+    await harness.joinAt(1);
+    return harness;
+  }
+
+  it('retries internal_error with backoff and the same clientMsgId, and resolves on the later ack', async () => {
+    const { client, socket, lastSent } = await joinedClient();
+    const send = client.send(ROOM, 'hello');
+    const first = lastSent();
+    expect(first).toMatchObject({ type: 'message', room: ROOM, text: 'hello' });
+    const clientMsgId = (first as { clientMsgId: string }).clientMsgId;
+
+    socket().deliver({ type: 'error', code: 'internal_error', message: 'database down' });
+    await settle();
+    expect(socket().sent).toHaveLength(2);
+    await settle(BACKOFF.initialDelayMs);
+    expect(socket().sent).toHaveLength(3);
+    expect(lastSent()).toEqual(first);
+
+    socket().deliver({ type: 'error', code: 'internal_error', message: 'still down' });
+    await settle(2 * BACKOFF.initialDelayMs);
+    expect(socket().sent).toHaveLength(4);
+    expect(lastSent()).toEqual(first);
+
+    const ack = { type: 'ack', clientMsgId, id: '7', room: ROOM, seq: 2, ts: 1 } as const;
+    socket().deliver(ack);
+    await expect(send).resolves.toEqual(ack);
+  });
+
+  it('waits retryAfterMs after rate_limited, then sends the same clientMsgId again', async () => {
+    const { client, socket, lastSent } = await joinedClient();
+    const send = client.send(ROOM, 'hello');
+    const first = lastSent();
+    socket().deliver({
+      type: 'error',
+      code: 'rate_limited',
+      message: 'slow down',
+      retryAfterMs: 700,
+    });
+    await settle(699);
+    expect(socket().sent).toHaveLength(2);
+    await settle(1);
+    expect(socket().sent).toHaveLength(3);
+    expect(lastSent()).toEqual(first);
+    const { clientMsgId } = first as { clientMsgId: string };
+    socket().deliver({ type: 'ack', clientMsgId, id: '7', room: ROOM, seq: 2, ts: 1 });
+    await expect(send).resolves.toMatchObject({ clientMsgId, seq: 2 });
+  });
+
+  it('keeps the order of a room: sends made while one waits go out after it', async () => {
+    const { client, socket } = await joinedClient();
+    const sends = [client.send(ROOM, 'a')];
+    socket().deliver({ type: 'error', code: 'internal_error', message: 'database down' });
+    await settle();
+    sends.push(client.send(ROOM, 'b'), client.send(ROOM, 'c'));
+    expect(socket().sent.filter((frame) => frame.type === 'message')).toHaveLength(1);
+    await settle(BACKOFF.initialDelayMs);
+    const retried = socket().sent.slice(2);
+    expect(retried.map((frame) => (frame.type === 'message' ? frame.text : frame.type))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    for (const [index, frame] of retried.entries()) {
+      const { clientMsgId } = frame as { clientMsgId: string };
+      socket().deliver({
+        type: 'ack',
+        clientMsgId,
+        id: String(index),
+        room: ROOM,
+        seq: index + 2,
+        ts: 1,
+      });
+    }
+    expect((await Promise.all(sends)).map((ack) => ack.seq)).toEqual([2, 3, 4]);
+  });
+
+  it('rejects a final refusal with SwitchboardError and does not send it again', async () => {
+    const { client, socket } = await joinedClient();
+    const send = client.send(ROOM, 'too long');
+    socket().deliver({ type: 'error', code: 'too_long', message: 'over 4,000 characters' });
+    await expect(send).rejects.toBeInstanceOf(SwitchboardError);
+    await expect(send).rejects.toMatchObject({ code: 'too_long' });
+    await settle(BACKOFF.maxDelayMs);
+    expect(socket().sent.filter((frame) => frame.type === 'message')).toHaveLength(1);
+  });
+
+  it('does not retry while disconnected: the reconnect sends the waiting message once', async () => {
+    const { client, socket, sockets } = await joinedClient();
+    const send = client.send(ROOM, 'hello');
+    socket().deliver({ type: 'error', code: 'internal_error', message: 'database down' });
+    await settle();
+    const before = socket();
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    expect(before.sent.filter((frame) => frame.type === 'message')).toHaveLength(1);
+    expect(sockets).toHaveLength(2);
+    expect(socket().sent).toEqual([]);
+
+    socket().open();
+    socket().deliver(joined([]));
+    await settle();
+    const messages = socket().sent.filter((frame) => frame.type === 'message');
+    expect(messages).toHaveLength(1);
+    const { clientMsgId } = messages[0] as { clientMsgId: string };
+    socket().deliver({ type: 'ack', clientMsgId, id: '7', room: ROOM, seq: 2, ts: 1 });
+    await expect(send).resolves.toMatchObject({ seq: 2 });
+  });
+
+  it('starts over when the server fails a restoring join, and sends once it is restored', async () => {
+    const { client, socket, sockets, reconnect } = await joinedClient();
+    await reconnect();
+    const send = client.send(ROOM, 'hello');
+    socket().deliver({ type: 'error', code: 'internal_error', message: 'database down' });
+    await settle(BACKOFF.maxDelayMs);
+    expect(sockets).toHaveLength(3);
+    expect(sockets[1].readyState).toBe(3);
+    expect(sockets[1].sent.filter((frame) => frame.type === 'message')).toEqual([]);
+
+    socket().open();
+    expect(socket().sent).toEqual([{ type: 'join', room: ROOM, since: 1 }]);
+    socket().deliver(joined([]));
+    await settle();
+    expect(client.connectionState).toBe('open');
+    const { clientMsgId } = socket().sent[1] as { clientMsgId: string };
+    socket().deliver({ type: 'ack', clientMsgId, id: '7', room: ROOM, seq: 2, ts: 1 });
+    await expect(send).resolves.toMatchObject({ seq: 2 });
+  });
+});

@@ -1,6 +1,11 @@
 export { DEFAULT_BACKOFF, reconnectDelay } from './lib/backoff';
 export type { BackoffPolicy } from './lib/backoff';
-export { SEND_REFUSALS, SwitchboardClient, SwitchboardError } from './lib/switchboard-client';
+export {
+  MAX_FRAMES_IN_FLIGHT,
+  SEND_REFUSALS,
+  SwitchboardClient,
+  SwitchboardError,
+} from './lib/switchboard-client';
 export type {
   ClientEvents,
   ConnectionState,

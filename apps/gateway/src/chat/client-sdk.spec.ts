@@ -1,6 +1,11 @@
 import { INestApplication } from '@nestjs/common';
-import { SwitchboardClient, SwitchboardError, WebSocketLike } from '@switchboard/client';
-import { ChatMessage } from '@switchboard/protocol';
+import {
+  ConnectionState,
+  SwitchboardClient,
+  SwitchboardError,
+  WebSocketLike,
+} from '@switchboard/client';
+import { AckFrame, ChatMessage } from '@switchboard/protocol';
 import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
 import { Client } from 'pg';
 import { WebSocket } from 'ws';
@@ -20,6 +25,8 @@ describe('@switchboard/client against the gateway', () => {
    */
   function client(instance: 0 | 1, userId: string) {
     const sockets: WebSocket[] = [];
+    /** How each of its connections was closed, by either side. */
+    const closeCodes: number[] = [];
     let away: Promise<void> = Promise.resolve();
     let resume = () => undefined as void;
     const sdk = new SwitchboardClient({
@@ -31,6 +38,7 @@ describe('@switchboard/client against the gateway', () => {
       createSocket: (url) => {
         const socket = new WebSocket(url);
         sockets.push(socket);
+        socket.on('close', (code) => closeCodes.push(code));
         return socket as unknown as WebSocketLike;
       },
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
@@ -42,7 +50,7 @@ describe('@switchboard/client against the gateway', () => {
       away = new Promise((resolve) => (resume = resolve));
       sockets.at(-1)!.terminate();
     };
-    return { sdk, received, cut, resume: () => resume() };
+    return { sdk, received, closeCodes, cut, resume: () => resume() };
   }
 
   async function until(
@@ -274,4 +282,36 @@ describe('@switchboard/client against the gateway', () => {
       await db.query(`DROP SEQUENCE ${fault}`);
     }
   }, 30_000);
+
+  it('sends 1,000 messages at once without flooding its connection: each acked in order and stored once', async () => {
+    const room = uniqueRoom();
+    // Its own user, so the whole burst fits in a fresh rate-limit bucket (1,000) and none is refused.
+    const flooder = client(0, `flooder-${room}`);
+    await flooder.sdk.connect();
+    await flooder.sdk.join(room);
+    const states: ConnectionState[] = [];
+    flooder.sdk.on('state', (state) => states.push(state));
+
+    const texts = Array.from({ length: 1000 }, (_, n) => `burst ${n}`);
+    const acks: AckFrame[] = [];
+    const refusals: unknown[] = [];
+    for (const text of texts) {
+      void flooder.sdk.send(room, text).then(
+        (ack) => acks.push(ack),
+        (error: unknown) => refusals.push(error),
+      );
+    }
+    // More than 256 unanswered frames make the gateway close the connection (1008) on every attempt.
+    await until(() => acks.length === texts.length || flooder.closeCodes.length > 0, 30_000);
+    expect(flooder.closeCodes).toEqual([]);
+    expect(states).toEqual([]);
+    expect(refusals).toEqual([]);
+    expect(acks.map((ack) => ack.seq)).toEqual(texts.map((_, n) => n + 1));
+
+    const { rows: stored } = await db.query<{ text: string }>(
+      'SELECT text FROM messages WHERE room = $1 ORDER BY seq',
+      [room],
+    );
+    expect(stored.map((row) => row.text)).toEqual(texts);
+  }, 60_000);
 });

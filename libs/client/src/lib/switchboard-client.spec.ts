@@ -1,10 +1,21 @@
 import type { ChatMessage, ClientFrame, ServerFrame } from '@switchboard/protocol';
-import { SwitchboardClient, SwitchboardError, WebSocketLike } from './switchboard-client';
+import {
+  MAX_FRAMES_IN_FLIGHT,
+  SwitchboardClient,
+  SwitchboardError,
+  WebSocketLike,
+} from './switchboard-client';
+
+const REPLY_TYPES = new Set<ServerFrame['type']>(['joined', 'left', 'ack', 'pong', 'error']);
 
 /** A socket the test drives: frames it delivers in one call are handled back to back, as one read. */
 class FakeSocket implements WebSocketLike {
   readyState = 0;
   readonly sent: ClientFrame[] = [];
+  /** Replies delivered: `sent[replied]` is the oldest frame still unanswered. */
+  replied = 0;
+  /** The most frames that were ever unanswered at once. */
+  mostUnanswered = 0;
   onopen: ((event: unknown) => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onclose: ((event: { code: number }) => void) | null = null;
@@ -12,6 +23,7 @@ class FakeSocket implements WebSocketLike {
 
   send(data: string): void {
     this.sent.push(JSON.parse(data) as ClientFrame);
+    this.mostUnanswered = Math.max(this.mostUnanswered, this.sent.length - this.replied);
   }
 
   close(): void {
@@ -24,7 +36,10 @@ class FakeSocket implements WebSocketLike {
   }
 
   deliver(...frames: ServerFrame[]): void {
-    for (const frame of frames) this.onmessage?.({ data: JSON.stringify(frame) });
+    for (const frame of frames) {
+      if (REPLY_TYPES.has(frame.type)) this.replied++;
+      this.onmessage?.({ data: JSON.stringify(frame) });
+    }
   }
 
   /** The network drops the connection. */
@@ -343,5 +358,117 @@ describe('SwitchboardClient: sends the server could not store are retried', () =
     const { clientMsgId } = socket().sent[1] as { clientMsgId: string };
     socket().deliver({ type: 'ack', clientMsgId, id: '7', room: ROOM, seq: 2, ts: 1 });
     await expect(send).resolves.toMatchObject({ seq: 2 });
+  });
+});
+
+describe('SwitchboardClient: at most MAX_FRAMES_IN_FLIGHT frames await replies', () => {
+  type MessageFrame = Extract<ClientFrame, { type: 'message' }>;
+  const messagesSent = (socket: FakeSocket) =>
+    socket.sent.filter((frame): frame is MessageFrame => frame.type === 'message');
+  const oldestUnanswered = (socket: FakeSocket) => socket.sent.at(socket.replied);
+
+  /** Acknowledges the oldest unanswered frame, which must be a message. */
+  function ackOldest(socket: FakeSocket, seq: number): void {
+    const frame = oldestUnanswered(socket);
+    if (frame?.type !== 'message') throw new Error(`expected a message, got ${frame?.type}`);
+    const { clientMsgId = null, room } = frame;
+    socket.deliver({ type: 'ack', clientMsgId, id: String(seq), room, seq, ts: 1 });
+  }
+
+  /** Acknowledges messages, oldest first, while the oldest unanswered frame is one; returns the next seq. */
+  function ackMessages(socket: FakeSocket, firstSeq: number): number {
+    let seq = firstSeq;
+    while (oldestUnanswered(socket)?.type === 'message') ackOldest(socket, seq++);
+    return seq;
+  }
+
+  const texts = (count: number) => Array.from({ length: count }, (_, n) => `m${n}`);
+
+  it('keeps 1,000 sends at most MAX_FRAMES_IN_FLIGHT unanswered and sends the next as each ack arrives', async () => {
+    const { client, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(1);
+    const sends = texts(1000).map((text) => client.send(ROOM, text));
+    expect(messagesSent(socket())).toHaveLength(MAX_FRAMES_IN_FLIGHT);
+
+    ackMessages(socket(), 2);
+    const acks = await Promise.all(sends);
+    expect(acks.map((ack) => ack.seq)).toEqual(range(2, 1001));
+    expect(socket().mostUnanswered).toBe(MAX_FRAMES_IN_FLIGHT);
+    const sent = messagesSent(socket());
+    expect(sent.map((frame) => frame.text)).toEqual(texts(1000));
+    expect(acks.map((ack) => ack.clientMsgId)).toEqual(sent.map((frame) => frame.clientMsgId));
+  });
+
+  it('after a reconnect, rejoins before anything else, then sends the outbox again a window at a time', async () => {
+    const { client, socket, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(1);
+    const sends = texts(200).map((text) => client.send(ROOM, text));
+    const onTheWire = messagesSent(socket());
+    // Waiting for the window when the connection goes: rejected like a frame on the wire.
+    const ping = expect(client.ping()).rejects.toMatchObject({ code: 'connection_closed' });
+    await reconnect();
+    await ping;
+    expect(socket().sent).toEqual([{ type: 'join', room: ROOM, since: 1 }]);
+
+    socket().deliver(joined([]));
+    await settle();
+    expect(messagesSent(socket())).toEqual(onTheWire);
+    ackMessages(socket(), 2);
+    expect((await Promise.all(sends)).map((ack) => ack.seq)).toEqual(range(2, 201));
+    expect(socket().mostUnanswered).toBe(MAX_FRAMES_IN_FLIGHT);
+  });
+
+  it('sends the join that fills a gap at the next free slot, ahead of the queued sends', async () => {
+    const { client, socket, received, lastSent, connect, joinAt } = setup();
+    await connect();
+    await joinAt(1);
+    const sends = texts(200).map((text) => client.send(ROOM, text));
+    socket().deliver(live(3));
+    expect(lastSent()?.type).toBe('message');
+
+    ackOldest(socket(), 100);
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 1 });
+    const next = ackMessages(socket(), 101);
+    socket().deliver(joined([2, 3]));
+    await settle();
+    expect(received).toEqual([2, 3]);
+    ackMessages(socket(), next);
+    expect(await Promise.all(sends)).toHaveLength(200);
+    expect(socket().mostUnanswered).toBe(MAX_FRAMES_IN_FLIGHT);
+  });
+
+  it("keeps the application's frames in call order: a leave goes out after the sends made before it", async () => {
+    const { client, socket, lastSent, connect, joinAt } = setup();
+    await connect();
+    await joinAt(1);
+    const sends = texts(100).map((text) => client.send(ROOM, text));
+    const leave = client.leave(ROOM);
+    ackMessages(socket(), 2);
+    expect(socket().sent).toHaveLength(1 + 100 + 1);
+    expect(lastSent()).toEqual({ type: 'leave', room: ROOM });
+    socket().deliver({ type: 'left', room: ROOM });
+    await leave;
+    expect(await Promise.all(sends)).toHaveLength(100);
+  });
+
+  it('after a refusal in a full window, sends no more of that room until it has waited, then resumes in order', async () => {
+    const { client, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(1);
+    const sends = texts(100).map((text) => client.send(ROOM, text));
+    for (let n = 0; n < MAX_FRAMES_IN_FLIGHT; n++) {
+      socket().deliver({ type: 'error', code: 'rate_limited', message: 'slow', retryAfterMs: 500 });
+    }
+    expect(messagesSent(socket())).toHaveLength(MAX_FRAMES_IN_FLIGHT);
+
+    await settle(500);
+    const retried = messagesSent(socket()).slice(MAX_FRAMES_IN_FLIGHT);
+    expect(retried.map((frame) => frame.text)).toEqual(texts(MAX_FRAMES_IN_FLIGHT));
+    ackMessages(socket(), 2);
+    const acks = await Promise.all(sends);
+    expect(acks.map((ack) => ack.seq)).toEqual(range(2, 101));
+    expect(socket().mostUnanswered).toBe(MAX_FRAMES_IN_FLIGHT);
   });
 });

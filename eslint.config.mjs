@@ -52,8 +52,9 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: true,
-          // The bench finds PostgreSQL and Redis the way the test setup does, with the same module.
-          allow: ['../../../tools/testing/test-services'],
+          // The bench finds PostgreSQL and Redis the way the test setup does, with the same module;
+          // the e2e suites (e2e/<suite>/src) share the process helpers in e2e/support.
+          allow: ['../../../tools/testing/test-services', '../../support/*'],
           depConstraints: [
             // Layers: apps use anything below them; features use data-access and util; util uses util.
             {

@@ -17,7 +17,7 @@ import { ReplyOracle, replyName, ReplyPlan, SentMessage } from './reply-oracle';
 const STREAMS = 4;
 /** Batches per stream before the memory baseline is taken, then batches per stream measured. */
 const WARM_UP_BATCHES = 40;
-const MEASURED_BATCHES = 120;
+const MEASURED_BATCHES = 180;
 /** Generous: a reply this late on a loaded 2-core machine is a lost reply, not a slow one. */
 const REPLY_TIMEOUT_MS = 15_000;
 /**
@@ -203,6 +203,10 @@ describe('gateway under generated hostile frames', () => {
         if (!plan.accepts.includes(replyName(reply) as never)) {
           problems.push(
             `frame #${n} ${describeFrame(batch, n)}: expected ${plan.accepts.join(' or ')}, got ${show(reply)}`,
+          );
+        } else if ((reply.type === 'joined' || reply.type === 'left') && reply.room !== plan.room) {
+          problems.push(
+            `frame #${n} ${describeFrame(batch, n)} was answered for another room: ${show(reply)}`,
           );
         }
         // Every ack the client saw counts, expected or not: it promises that exactly this is stored.

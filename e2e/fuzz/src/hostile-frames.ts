@@ -15,7 +15,8 @@ export type FrameFamily =
   | 'number'
   | 'near-limit'
   | 'not-json'
-  | 'binary';
+  | 'binary'
+  | 'burst';
 
 /** A frame that the gateway must answer with exactly one reply. */
 export type HostileFrame =
@@ -541,10 +542,41 @@ const openingJoins = fc.noShrink(fc.subarray([...FUZZ_ROOMS])).map((rooms) =>
   })),
 );
 
+/** Past the rate limit's burst (20): a join and 30 sends at once, some of them refused as rate_limited. */
+const burst = fc
+  .tuple(
+    fc.constantFrom(...FUZZ_ROOMS),
+    fc.array(storableText, { minLength: 30, maxLength: 30 }),
+    fc.boolean(),
+  )
+  .map(([target, texts, withIds]) => [
+    {
+      kind: 'text' as const,
+      family: 'burst' as const,
+      text: writeJson(object(['type', 'join'], ['room', target])),
+    },
+    ...texts.map((text, n) => ({
+      kind: 'text' as const,
+      family: 'burst' as const,
+      text: writeJson(
+        object(
+          ['type', 'message'],
+          ['room', target],
+          ['text', text],
+          withIds ? ['clientMsgId', `burst-${n}`] : null,
+        ),
+      ),
+    })),
+  ]);
+
 export const frameBatch: fc.Arbitrary<FrameBatch> = fc.record({
   frames: fc
-    .tuple(openingJoins, fc.array(hostileFrame, { minLength: 1, maxLength: 40 }))
-    .map(([joins, frames]) => [...joins, ...frames]),
+    .tuple(
+      openingJoins,
+      fc.array(hostileFrame, { minLength: 1, maxLength: 40 }),
+      fc.oneof({ weight: 12, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: burst }),
+    )
+    .map(([joins, frames, tail]) => [...joins, ...frames, ...tail]),
   closing: fc.oneof(
     { weight: 6, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: closingFrame },

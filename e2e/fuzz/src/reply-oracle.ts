@@ -19,6 +19,8 @@ export interface ReplyPlan {
    * it, this is what must be stored.
    */
   message?: SentMessage;
+  /** The room a `joined` or `left` reply must name, so that replies are known to be in order. */
+  room?: string;
 }
 
 const ALLOWED_FIELDS: Record<string, readonly string[]> = {
@@ -73,13 +75,13 @@ export class ReplyOracle {
     if (typeof room !== 'string' || !PROTOCOL_LIMITS.roomPattern.test(room)) return INVALID;
     if (type === 'leave') {
       this.joined.delete(room);
-      return { accepts: ['left'] };
+      return { accepts: ['left'], room };
     }
     if (type === 'join') {
       const since = frame.since;
       if (Object.hasOwn(frame, 'since') && !isSequenceNumber(since)) return INVALID;
       this.joined.add(room);
-      return { accepts: ['joined'] };
+      return { accepts: ['joined'], room };
     }
     return this.planMessage(frame, room);
   }

@@ -3,7 +3,9 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { DependencyHealth, HealthController } from './health';
+import { MetricsAccessGuard } from './metrics-access';
 import { MetricsController } from './metrics.controller';
+import { MetricsPortServer } from './metrics-port.server';
 import { SwitchboardMetrics } from './metrics';
 
 export interface ObservabilityOptions {
@@ -11,12 +13,41 @@ export interface ObservabilityOptions {
   logLevel: string;
 }
 
-/** Tokens may travel in the query string (browsers): never let one reach a log line. */
-export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+/** A query parameter whose name says it carries a credential (`access_token`, `api_key`, `apiKey`, `secret`…). */
+const CREDENTIAL_PARAMETER = /token|key|secret|passw|pwd|signature|auth|credential|session/i;
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }
 
-/** Structured logs (pino), `/metrics` (Prometheus) and `/health/*` (terminus) for one service. */
+/**
+ * The URL with the value of every credential-like query parameter replaced by `[redacted]`: tokens
+ * travel in query strings (browsers), and clients put keys there too, so none may reach a log line.
+ */
+export function redactUrl(url: string | undefined): string | undefined {
+  const queryStart = url?.indexOf('?') ?? -1;
+  if (url === undefined || queryStart < 0) return url;
+  const parameters = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((parameter) => {
+      const equals = parameter.indexOf('=');
+      const name = equals < 0 ? parameter : parameter.slice(0, equals);
+      return equals >= 0 && CREDENTIAL_PARAMETER.test(decodedName(name))
+        ? `${name}=[redacted]`
+        : parameter;
+    });
+  return `${url.slice(0, queryStart + 1)}${parameters.join('&')}`;
+}
+
+/**
+ * Structured logs (pino), `/metrics` (Prometheus; on METRICS_PORT instead when set, behind METRICS_TOKEN
+ * when set) and `/health/*` (terminus) for one service.
+ */
 @Module({})
 export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
@@ -43,7 +74,7 @@ export class ObservabilityModule {
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [SwitchboardMetrics, DependencyHealth],
+      providers: [SwitchboardMetrics, DependencyHealth, MetricsAccessGuard, MetricsPortServer],
       exports: [SwitchboardMetrics],
     };
   }

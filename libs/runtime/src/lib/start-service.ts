@@ -2,7 +2,9 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwitchboardConfig } from '@switchboard/config';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { httpServerLimits, LimitedExpressAdapter } from './http-server-limits';
 
 export interface ServiceAppOptions {
   /** Close on SIGTERM/SIGINT (sockets closed, streams ended, then exit). Off in tests that run many apps. */
@@ -14,8 +16,18 @@ export interface ServiceAppOptions {
 const DEFAULT_JSON_BODY_LIMIT = '100kb';
 
 /**
+ * helmet's headers with its defaults but one: `upgrade-insecure-requests` would make a browser fetch
+ * the `/docs` scripts over https from a service reached over plain http (TLS usually ends at a proxy).
+ */
+const securityHeaders = helmet({
+  contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+});
+
+/**
  * Creates a service's Nest application the one way every service is created: pino as the logger,
- * CORS for ALLOWED_ORIGINS (any origin when unset).
+ * helmet's security headers and no `X-Powered-By`, CORS for ALLOWED_ORIGINS (any origin when
+ * unset), and an HTTP server that closes connections which send no request headers within
+ * REQUEST_HEADERS_TIMEOUT_MS.
  */
 export async function createServiceApp(
   rootModule: DynamicModule,
@@ -24,11 +36,13 @@ export async function createServiceApp(
 ): Promise<INestApplication> {
   // Nest's own logger stays off until pino takes over: a failure while the module graph is built
   // (an unmigrated schema, an unreachable database) reaches the caller as one error, not a log dump.
-  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
-    logger: false,
-    abortOnError: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    rootModule,
+    new LimitedExpressAdapter(httpServerLimits(config.requestHeadersTimeoutMs)),
+    { logger: false, abortOnError: false, bodyParser: false },
+  );
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
   // Every API takes JSON; the limit is the service's own (a publish may name 10,000 users).
   app.useBodyParser('json', { limit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT });
   app.useLogger(app.get(Logger));

@@ -1,0 +1,35 @@
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { createServer, ServerOptions } from 'node:http';
+
+/** Node's own limit for a whole request, body included: a slow upload of a large publish still fits. */
+const REQUEST_TIMEOUT_MS = 300_000;
+
+/**
+ * Options for a Node HTTP server that closes (with 408) a connection that has not sent complete
+ * request headers within `headersTimeoutMs`, a socket that sent nothing included. A WebSocket
+ * leaves these checks once upgraded and an SSE stream once its GET is read, so neither is cut.
+ */
+export function httpServerLimits(headersTimeoutMs: number): ServerOptions {
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs),
+    // Node enforces both limits only when it sweeps its connections (every 30 s by default), so the
+    // sweep runs at a quarter of the limit, at most every second.
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(headersTimeoutMs / 4)),
+  };
+}
+
+/**
+ * Nest's Express adapter on an HTTP server created with our limits: Nest itself creates a plain
+ * `http.createServer()`, whose defaults hold a silent connection for up to 90 s. HTTPS and
+ * `forceCloseConnections`, which the replaced method also handled, are not used by any service.
+ */
+export class LimitedExpressAdapter extends ExpressAdapter {
+  constructor(private readonly serverOptions: ServerOptions) {
+    super();
+  }
+
+  override initHttpServer(): void {
+    this.setHttpServer(createServer(this.serverOptions, this.getInstance()));
+  }
+}

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { loadDatabaseUrl } from '@switchboard/config';
-import { runMigrations } from '@switchboard/persistence';
+import { applyMigrations } from '@switchboard/runtime';
 
 /** `npm run migrate`: applies pending TypeORM migrations to DATABASE_URL. */
 async function main(): Promise<void> {
-  const applied = await runMigrations(loadDatabaseUrl(process.env));
+  const applied = await applyMigrations(loadDatabaseUrl(process.env));
   process.stdout.write(
     applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n',
   );

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { deriveConfig, loadConfig } from '@switchboard/config';
-import { runMigrations } from '@switchboard/persistence';
-import { createSharedInProcessStores } from '@switchboard/runtime';
+import { applyMigrations, createSharedInProcessStores } from '@switchboard/runtime';
 import { createGatewayApp } from '../apps/gateway/src/app/gateway-app.module';
 import { createHistoryApp } from '../apps/history/src/app/history-app.module';
 import { createNotificationsApp } from '../apps/notifications/src/app/notifications-app.module';
@@ -26,26 +25,27 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   };
   const base = loadConfig(env, 'standalone');
-  await runMigrations(base.databaseUrl);
+  await applyMigrations(
+    base.databaseUrl,
+    embedded ? 'the embedded PostgreSQL in .data/postgres' : 'DATABASE_URL',
+  );
   const runtime = { shared: base.redisUrl ? undefined : createSharedInProcessStores(base) };
   const appOptions = { shutdownHooks: false };
   const ports = { gateway: base.port, notifications: base.port + 1, history: base.port + 2 };
+  // METRICS_PORT, like PORT, is the gateway's; notifications and history take the next two.
+  const serviceConfig = (service: keyof typeof ports) => {
+    const offset = ports[service] - base.port;
+    const { port: metricsPort } = base.metrics;
+    return deriveConfig(base, {
+      service,
+      port: ports[service],
+      metrics: { ...base.metrics, port: metricsPort === null ? null : metricsPort + offset },
+    });
+  };
   const apps: INestApplication[] = [
-    await createGatewayApp(
-      deriveConfig(base, { service: 'gateway', port: ports.gateway }),
-      runtime,
-      appOptions,
-    ),
-    await createNotificationsApp(
-      deriveConfig(base, { service: 'notifications', port: ports.notifications }),
-      runtime,
-      appOptions,
-    ),
-    await createHistoryApp(
-      deriveConfig(base, { service: 'history', port: ports.history }),
-      runtime,
-      appOptions,
-    ),
+    await createGatewayApp(serviceConfig('gateway'), runtime, appOptions),
+    await createNotificationsApp(serviceConfig('notifications'), runtime, appOptions),
+    await createHistoryApp(serviceConfig('history'), runtime, appOptions),
   ];
   await apps[0].listen(ports.gateway);
   await apps[1].listen(ports.notifications);

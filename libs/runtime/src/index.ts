@@ -6,6 +6,7 @@ export type { RuntimeOptions, SharedInProcessStores } from './lib/runtime.module
 export { createServiceApp } from './lib/start-service';
 export type { ServiceAppOptions } from './lib/start-service';
 export { runService } from './lib/run-service';
+export { applyMigrations } from './lib/apply-migrations';
 export {
   checkedParameter,
   optionalIdParameter,

@@ -16,3 +16,4 @@ export { openApiSchema, serveApiDocs } from './lib/api-docs';
 export type { ApiDocsOptions } from './lib/api-docs';
 export { apiError } from './lib/http-error.filter';
 export type { ApiErrorDetails } from './lib/http-error.filter';
+export { RepeatedFailureLog } from './lib/repeated-failure-log';

@@ -9,3 +9,4 @@ export {
   uniqueRoom,
 } from './lib/test-config';
 export { WsTestClient } from './lib/ws-test-client';
+export { CapturedLogs } from './lib/captured-logs';

@@ -62,6 +62,23 @@ export class ChatWsAdapter extends WsAdapter {
     }) as WebSocketServer;
   }
 
+  /**
+   * A socket's `error` is the client breaking the WebSocket protocol (a frame over the limit, text that
+   * is not UTF-8): ws has already closed it with the matching code (1009, 1007, 1002), so it is the
+   * client's mistake and goes to debug, without a stack. Nest's adapter logged each at error level.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (socket: WebSocket) =>
+      socket.on('error', (error: Error & { code?: string }) =>
+        this.logger.debug(
+          `closed a connection that broke the WebSocket protocol: ${error.message} (${error.code ?? error.name})`,
+        ),
+      ),
+    );
+    server.on('error', (error: Error) => this.logger.error(error));
+    return server;
+  }
+
   override bindMessageHandlers(
     client: WebSocket,
     handlers: MessageMappingProperties[],

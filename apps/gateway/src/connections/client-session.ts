@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
+import { RepeatedFailureLog } from '@switchboard/runtime';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -13,7 +13,6 @@ export const MAX_QUEUED_FRAMES = 256;
 /** Close code for a client that floods the server: "policy violation". */
 export const CLOSE_FLOODING = 1008;
 
-const logger = new Logger('ClientSession');
 /** A heartbeat interval is worked through in this many slices, so no single turn pings every socket. */
 export const HEARTBEAT_SLICES = 10;
 /** Connections take the heartbeat's slices in turn, so each slice pings an even share. */
@@ -37,6 +36,8 @@ export class ClientSession {
     readonly user: UserRef,
     /** The TCP socket under `socket`, for frames built once per broadcast. */
     private readonly transport: Pick<Socket, 'write'>,
+    /** Shared by every session: an outage fails every frame, and the log says so once, not per frame. */
+    private readonly failures: RepeatedFailureLog,
   ) {}
 
   /**
@@ -50,7 +51,7 @@ export class ClientSession {
     this.queue = this.queue
       .then(task)
       .catch((error: unknown) => {
-        logger.error(`session ${this.id}: ${(error as Error).stack ?? String(error)}`);
+        this.failures.record('internal_error', error);
         this.sendError('internal_error', 'the server failed to handle this frame');
       })
       .finally(() => this.queued--);

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { UserRef } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { ClientSession } from './client-session';
@@ -10,11 +10,12 @@ import { ClientSession } from './client-session';
 export class SessionRegistry {
   private readonly sessions = new Map<WebSocket, ClientSession>();
   private readonly closing = new Set<Promise<void>>();
+  private readonly failures = new RepeatedFailureLog(new Logger(ClientSession.name));
 
   constructor(private readonly metrics: SwitchboardMetrics) {}
 
   open(socket: WebSocket, user: UserRef, transport: Socket): ClientSession {
-    const session = new ClientSession(socket, user, transport);
+    const session = new ClientSession(socket, user, transport, this.failures);
     socket.on('pong', () => {
       session.alive = true;
     });

@@ -1,8 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { InProcessMessageBus } from '@switchboard/bus';
 import { MessagePage, MessageStore } from '@switchboard/persistence';
 import { InMemoryPresenceStore } from '@switchboard/presence';
 import { ChatMessage, ServerFrame } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
 import { WebSocket } from 'ws';
 import { ClientSession } from '../connections/client-session';
 import { RoomMembershipService } from './room-membership.service';
@@ -40,7 +41,12 @@ function fakeSession(userId: string, backlog = 0) {
     },
   } as never;
   return {
-    session: new ClientSession(socket, { id: userId, name: userId }, transport),
+    session: new ClientSession(
+      socket,
+      { id: userId, name: userId },
+      transport,
+      new RepeatedFailureLog(new Logger('test')),
+    ),
     received,
     closes,
     socket,

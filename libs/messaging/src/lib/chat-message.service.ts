@@ -3,7 +3,7 @@ import { MessageBus } from '@switchboard/bus';
 import { AppendResult, MessageStore } from '@switchboard/persistence';
 import { ErrorCode, UserRef } from '@switchboard/protocol';
 import { RateLimiter } from '@switchboard/rate-limit';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
 
 /** A send refused for a reason the client should see, with the protocol's error code. */
 export class ChatError extends Error {
@@ -30,7 +30,8 @@ export interface OutgoingMessage {
  */
 @Injectable()
 export class ChatMessageService {
-  private readonly logger = new Logger(ChatMessageService.name);
+  // A bus outage fails the fan-out of every message: logged once per interval, not per message.
+  private readonly fanOutFailures = new RepeatedFailureLog(new Logger(ChatMessageService.name));
 
   constructor(
     private readonly store: MessageStore,
@@ -58,9 +59,7 @@ export class ChatMessageService {
         await this.bus.publish('room', message.room, { type: 'message', ...result.message });
       } catch (error) {
         // Committed is delivered: members recover it by seq on their next join, so the send still succeeds.
-        this.logger.error(
-          `fan-out of ${message.room}#${result.message.seq} failed: ${(error as Error).message}`,
-        );
+        this.fanOutFailures.record('fan-out failed', error);
       }
     }
     return result;

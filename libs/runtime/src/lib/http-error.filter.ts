@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { RepeatedFailureLog } from './repeated-failure-log';
 
 const CODE_BY_STATUS: Partial<Record<number, string>> = {
   [HttpStatus.BAD_REQUEST]: 'bad_request',
@@ -60,7 +61,8 @@ function isUnparsableBody(exception: HttpException): boolean {
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger(HttpErrorFilter.name);
+  // An outage fails every request: the log says so once per interval, not once per request.
+  private readonly failures = new RepeatedFailureLog(new Logger(HttpErrorFilter.name));
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -70,9 +72,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const error = asHttpException(exception);
     if (!error) {
-      this.logger.error(
-        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
-      );
+      this.failures.record('internal_error', exception);
       response
         .status(500)
         .json({ statusCode: 500, code: 'internal_error', message: 'internal server error' });

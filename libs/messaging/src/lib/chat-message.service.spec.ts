@@ -1,0 +1,52 @@
+import { Logger } from '@nestjs/common';
+import { MessageBus } from '@switchboard/bus';
+import { AppendResult, MessageStore, NewMessage } from '@switchboard/persistence';
+import { RateLimiter } from '@switchboard/rate-limit';
+import { SwitchboardMetrics } from '@switchboard/runtime';
+import { CapturedLogs } from '@switchboard/testing';
+import { ChatMessageService } from './chat-message.service';
+
+describe('ChatMessageService', () => {
+  const logs = new CapturedLogs();
+  beforeAll(() => {
+    Logger.overrideLogger(logs);
+  });
+
+  it('acknowledges messages whose fan-out failed, and logs the bus failure once, not per message', async () => {
+    let seq = 0;
+    const store = {
+      append: async (message: NewMessage): Promise<AppendResult> => ({
+        created: true,
+        message: {
+          id: String(++seq),
+          room: message.room,
+          seq,
+          user: { id: message.userId, name: message.userName },
+          text: message.text,
+          ts: seq,
+          clientMsgId: message.clientMsgId,
+        },
+      }),
+    } as unknown as MessageStore;
+    // The bus of a Redis outage: every publish fails.
+    const bus = {
+      publish: async () => {
+        throw new Error('Connection is closed.');
+      },
+    } as unknown as MessageBus;
+    const limiter = { take: async () => ({ allowed: true }) } as unknown as RateLimiter;
+    const chat = new ChatMessageService(store, bus, limiter, new SwitchboardMetrics());
+
+    for (let n = 1; n <= 25; n++) {
+      const { message } = await chat.send(
+        { id: 'ada', name: 'Ada' },
+        { room: 'lobby', text: `m${n}`, clientMsgId: null },
+      );
+      expect(message.seq).toBe(n);
+    }
+
+    expect(logs.errors()).toHaveLength(1);
+    expect(logs.errors()[0].text).toMatch(/^fan-out failed: Error: Connection is closed\./);
+    expect(logs.withStack()).toHaveLength(1);
+  });
+});

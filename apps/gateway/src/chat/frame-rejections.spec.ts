@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { ErrorCode, PROTOCOL_LIMITS } from '@switchboard/protocol';
 import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
+import type { Socket } from 'node:net';
 import { Client } from 'pg';
 import { createGatewayApp } from '../app/gateway-app.module';
 
@@ -154,6 +155,14 @@ describe('chat gateway, rejected frames', () => {
     // ED A0 80 would be U+D800 (a surrogate), which UTF-8 may not encode.
     garbled.socket.send(Buffer.from([0x7b, 0xed, 0xa0, 0x80, 0x7d]), { binary: false });
     await expect(garbled.waitClosed()).resolves.toBe(1007);
+  });
+
+  it('closes the socket with 1002 for a frame that breaks the WebSocket protocol', async () => {
+    const broken = await WsTestClient.connect(urls[0], { token: signTestToken('broken') });
+    // Written under ws's framing: FIN with the reserved opcode 3, masked, empty payload.
+    const { _socket: tcp } = broken.socket as unknown as { _socket: Socket };
+    tcp.write(Buffer.from([0x83, 0x80, 0, 0, 0, 0]));
+    await expect(broken.waitClosed()).resolves.toBe(1002);
   });
 
   it('closes a connection with 1008 when it floods frames faster than they are handled', async () => {

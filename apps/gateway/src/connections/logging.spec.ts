@@ -82,9 +82,11 @@ describe('gateway logs', () => {
     }
 
     expect(failed.map((frame) => frame.code)).toEqual(Array(30).fill('internal_error'));
-    expect(logs.withStack()).toHaveLength(1);
-    expect(logs.errors()).toHaveLength(1);
-    expect(logs.errors()[0].text).toMatch(/^internal_error: /);
+    // One stack; any other error line is a count of repeats (one per 10 s, were this run that slow).
+    expect(logs.withStack()).toEqual([
+      { level: 'error', text: expect.stringMatching(/^internal_error: /) },
+    ]);
+    expect(logs.errors().filter((entry) => !/ more in the last /.test(entry.text))).toHaveLength(1);
     await victim.close();
   });
 });

@@ -45,8 +45,13 @@ describe('ChatMessageService', () => {
       expect(message.seq).toBe(n);
     }
 
-    expect(logs.errors()).toHaveLength(1);
-    expect(logs.errors()[0].text).toMatch(/^fan-out failed: Error: Connection is closed\./);
-    expect(logs.withStack()).toHaveLength(1);
+    // One stack; any other error line is a count of repeats (one per 10 s, were this run that slow).
+    expect(logs.withStack()).toEqual([
+      {
+        level: 'error',
+        text: expect.stringMatching(/^fan-out failed: Error: Connection is closed\./),
+      },
+    ]);
+    expect(logs.errors().filter((entry) => !/ more in the last /.test(entry.text))).toHaveLength(1);
   });
 });

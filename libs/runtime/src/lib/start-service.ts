@@ -1,9 +1,12 @@
-import { DynamicModule, INestApplication } from '@nestjs/common';
+import { DynamicModule, HttpStatus, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwitchboardConfig } from '@switchboard/config';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import { apiError } from './http-error.filter';
 import { httpServerLimits, LimitedExpressAdapter } from './http-server-limits';
 
 export interface ServiceAppOptions {
@@ -22,6 +25,31 @@ const DEFAULT_JSON_BODY_LIMIT = '100kb';
 const securityHeaders = helmet({
   contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
 });
+
+/**
+ * Refuses a JSON body that is not UTF-8 before it is decoded: the decoder would turn invalid bytes into
+ * U+FFFD (and iconv would decode a UTF-16 or UTF-32 charset), so what is acknowledged would differ
+ * from what was sent and stored. RFC 8259 makes UTF-8 the only encoding of JSON between systems.
+ */
+function refuseNonUtf8Body(
+  _request: IncomingMessage,
+  _response: unknown,
+  body: Buffer,
+  encoding: string,
+): void {
+  if (encoding !== 'utf-8') {
+    throw apiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, {
+      code: 'unsupported_media_type',
+      message: `JSON bodies must be UTF-8, not ${encoding}`,
+    });
+  }
+  if (!isUtf8(body)) {
+    throw apiError(HttpStatus.BAD_REQUEST, {
+      code: 'invalid_json',
+      message: 'the request body is not valid UTF-8',
+    });
+  }
+}
 
 /**
  * Creates a service's Nest application the one way every service is created: pino as the logger,
@@ -43,8 +71,13 @@ export async function createServiceApp(
   );
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  // Every API takes JSON; the limit is the service's own (a publish may name 10,000 users).
-  app.useBodyParser('json', { limit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT });
+  // Every API takes JSON; the limit is the service's own (a publish may name 10,000 users). Nest's
+  // type hides `verify` (it sets its own only for rawBody, which is off) but hands it to express.json.
+  const jsonOptions = {
+    limit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
+    verify: refuseNonUtf8Body,
+  };
+  app.useBodyParser('json', jsonOptions);
   app.useLogger(app.get(Logger));
   app.enableCors({ origin: config.allowedOrigins === null ? true : [...config.allowedOrigins] });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks();

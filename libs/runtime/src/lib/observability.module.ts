@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { DependencyHealth, HealthController } from './health';
 import { MetricsAccessGuard } from './metrics-access';
 import { MetricsController } from './metrics.controller';
@@ -11,6 +12,12 @@ import { SwitchboardMetrics } from './metrics';
 export interface ObservabilityOptions {
   service: string;
   logLevel: string;
+}
+
+/** The fields pino-http gives `customErrorObject` for a failed request's line, besides the `err` we drop. */
+interface RequestLogFields {
+  res: ServerResponse;
+  responseTime: number;
 }
 
 /** A query parameter whose name says it carries a credential (`access_token`, `api_key`, `apiKey`, `secret`…). */
@@ -45,6 +52,38 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /**
+ * pino-http's options: one line per completed request (health checks aside), its URL's credentials
+ * redacted. A 5xx line is a warning with the status and no error: pino-http would attach an Error it
+ * makes up, stack and all, while the real failure is logged, summarised, by HttpErrorFilter.
+ */
+export function requestLogOptions(options: ObservabilityOptions): PinoHttpOptions {
+  return {
+    level: options.logLevel,
+    base: { service: options.service },
+    autoLogging: {
+      ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false,
+    },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) =>
+      error !== undefined || res.statusCode >= 500 ? 'warn' : 'info',
+    customErrorMessage: (_req, res, error) =>
+      res.statusCode >= 500
+        ? `request failed with status ${res.statusCode}`
+        : `request errored: ${error.message}`,
+    customErrorObject: (_req, _res, _error, loggable: RequestLogFields) => ({
+      res: loggable.res,
+      responseTime: loggable.responseTime,
+    }),
+  };
+}
+
+/**
  * Structured logs (pino), `/metrics` (Prometheus; on METRICS_PORT instead when set, behind METRICS_TOKEN
  * when set) and `/health/*` (terminus) for one service.
  */
@@ -57,20 +96,7 @@ export class ObservabilityModule {
       imports: [
         TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: options.logLevel,
-            base: { service: options.service },
-            autoLogging: {
-              ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false,
-            },
-            serializers: {
-              req: (req: { method: string; url: string }) => ({
-                method: req.method,
-                url: redactUrl(req.url),
-              }),
-              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-            },
-          },
+          pinoHttp: requestLogOptions(options),
         }),
       ],
       controllers: [HealthController, MetricsController],

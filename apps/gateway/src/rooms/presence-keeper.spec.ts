@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { PresenceStore, RedisPresenceStore } from '@switchboard/presence';
+import { RedisConnections } from '@switchboard/redis';
 import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
 import Redis from 'ioredis';
 import { createGatewayApp } from '../app/gateway-app.module';
@@ -32,10 +33,11 @@ describe('presence across instance failures', () => {
     const alice = await WsTestClient.connect(urls[0], { token: signTestToken('alice') });
     await alice.request({ type: 'join', room }, 'joined');
     // An instance that entered a user and then died: it never heartbeats again.
-    const crashed = new RedisPresenceStore(config.redisUrl!, prefix, 50);
+    const crashedConnections = new RedisConnections({ url: config.redisUrl!, keyPrefix: prefix });
+    const crashed = new RedisPresenceStore(crashedConnections, 50);
     await crashed.heartbeat();
     await crashed.enter(room, { id: 'ghost', name: 'Ghost' });
-    await crashed.close();
+    await crashedConnections.close();
     expect(
       (await alice.request({ type: 'join', room }, 'joined')).members.map((m) => m.id).sort(),
     ).toEqual(['alice', 'ghost']);

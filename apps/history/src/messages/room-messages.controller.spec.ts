@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { RedisMessageBus } from '@switchboard/bus';
 import { ChatMessage, RoomEventFrame, sendMessageBody } from '@switchboard/protocol';
+import { RedisConnections } from '@switchboard/redis';
 import { openApiSchema } from '@switchboard/runtime';
 import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
 import { Client } from 'pg';
@@ -19,6 +20,7 @@ describe('history API', () => {
   let base: string;
   // Another instance's view of the bus: its own Redis connections, as a gateway would have.
   let gatewayBus: RedisMessageBus;
+  let gatewayRedis: RedisConnections;
   let db: Client;
   const token = signTestToken('reader', 'Reader');
   const auth = { Authorization: `Bearer ${token}` };
@@ -56,14 +58,18 @@ describe('history API', () => {
     const config = testConfig('history', { RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '5' });
     history = await createHistoryApp(config, {}, { shutdownHooks: false });
     base = (await listen(history)).http;
-    gatewayBus = new RedisMessageBus(config.redisUrl!, config.redisKeyPrefix);
+    gatewayRedis = new RedisConnections({
+      url: config.redisUrl!,
+      keyPrefix: config.redisKeyPrefix,
+    });
+    gatewayBus = new RedisMessageBus(gatewayRedis);
     db = new Client({ connectionString: config.databaseUrl });
     await db.connect();
   });
 
   afterAll(async () => {
     await db.end();
-    await Promise.all([history.close(), gatewayBus.close()]);
+    await Promise.all([history.close(), gatewayRedis.close()]);
   });
 
   it('pages newest first, then back with before and forward with after, in ascending seq', async () => {

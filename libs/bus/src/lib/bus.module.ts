@@ -1,24 +1,14 @@
-import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { RedisConnections } from '@switchboard/redis';
 import { InProcessMessageBus } from './in-process-message-bus';
 import { MessageBus } from './message-bus';
 import { RedisMessageBus } from './redis-message-bus';
 
-export interface BusOptions {
-  /** Without a Redis URL the bus is in-process: every publisher and subscriber must share the process. */
-  redisUrl: string | null;
-  keyPrefix: string;
-  /** Share one in-process bus between several applications of one process (single-process mode). */
-  inProcessBus?: InProcessMessageBus;
-}
-
-@Injectable()
-class BusLifecycle implements OnApplicationShutdown {
-  constructor(private readonly bus: MessageBus) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.bus instanceof RedisMessageBus) await this.bus.close();
-  }
-}
+export type BusOptions =
+  /** Over Redis pub/sub, on connections from `RedisModule` (imported by the application). */
+  | { backend: 'redis' }
+  /** In this process: every publisher and subscriber must share it; `shared` is one bus for several applications. */
+  | { backend: 'memory'; shared?: InProcessMessageBus };
 
 @Module({})
 export class BusModule {
@@ -27,14 +17,13 @@ export class BusModule {
       module: BusModule,
       global: true,
       providers: [
-        {
-          provide: MessageBus,
-          useFactory: () =>
-            options.redisUrl
-              ? new RedisMessageBus(options.redisUrl, options.keyPrefix)
-              : (options.inProcessBus ?? new InProcessMessageBus()),
-        },
-        BusLifecycle,
+        options.backend === 'redis'
+          ? {
+              provide: MessageBus,
+              inject: [RedisConnections],
+              useFactory: (connections: RedisConnections) => new RedisMessageBus(connections),
+            }
+          : { provide: MessageBus, useValue: options.shared ?? new InProcessMessageBus() },
       ],
       exports: [MessageBus],
     };

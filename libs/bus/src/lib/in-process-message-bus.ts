@@ -22,9 +22,4 @@ export class InProcessMessageBus extends MessageBus {
   protected unlisten(): Promise<void> {
     return Promise.resolve();
   }
-
-  /** Always reachable: it lives in this process. */
-  ping(): Promise<void> {
-    return Promise.resolve();
-  }
 }

@@ -1,4 +1,5 @@
 import { RoomEventFrame } from '@switchboard/protocol';
+import { RedisConnections } from '@switchboard/redis';
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { InProcessMessageBus } from './in-process-message-bus';
 import { MessageBus } from './message-bus';
@@ -27,11 +28,12 @@ describe.each<[string, () => BusPair]>([
     'Redis, two connections pairs (two instances)',
     () => {
       const { redisUrl, redisKeyPrefix } = testConfig('gateway');
-      const a = new RedisMessageBus(redisUrl!, redisKeyPrefix);
-      const b = new RedisMessageBus(redisUrl!, redisKeyPrefix);
+      const [a, b] = [0, 1].map(
+        () => new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix }),
+      );
       return {
-        publisher: a,
-        subscriber: b,
+        publisher: new RedisMessageBus(a),
+        subscriber: new RedisMessageBus(b),
         close: () => Promise.all([a.close(), b.close()]),
       };
     },
@@ -73,7 +75,6 @@ describe.each<[string, () => BusPair]>([
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received).toHaveLength(20);
     await stopOther();
-    await publisher.ping();
     await close();
   });
 
@@ -90,5 +91,37 @@ describe.each<[string, () => BusPair]>([
     expect(first).toEqual([]);
     await stopSecond();
     await close();
+  });
+});
+
+describe('MessageBus.subscribe when listening fails', () => {
+  /** Fails to listen as often as told (Redis down), then listens; counts what it was asked. */
+  class FlakyBus extends InProcessMessageBus {
+    listens = 0;
+
+    constructor(private failures: number) {
+      super();
+    }
+
+    protected override listen(): Promise<void> {
+      this.listens++;
+      if (this.failures-- > 0) return Promise.reject(new Error('Redis is down'));
+      return Promise.resolve();
+    }
+  }
+
+  it('forgets the handler, so the next subscriber to the topic listens again', async () => {
+    const bus = new FlakyBus(1);
+    const room = uniqueRoom();
+    const first: unknown[] = [];
+    const second: unknown[] = [];
+    await expect(bus.subscribe('room', room, (frame) => first.push(frame))).rejects.toThrow(
+      'Redis is down',
+    );
+    await bus.subscribe('room', room, (frame) => second.push(frame));
+    expect(bus.listens).toBe(2);
+    await bus.publish('room', room, joined(room, 'x'));
+    await eventually(() => second.length === 1);
+    expect(first).toEqual([]);
   });
 });

@@ -18,8 +18,6 @@ export abstract class MessageBus {
     key: string,
     payload: BusChannels[K],
   ): Promise<void>;
-  /** Resolves when the bus is reachable (health checks). */
-  abstract ping(): Promise<void>;
   protected abstract listen(topic: string): Promise<void>;
   protected abstract unlisten(topic: string): Promise<void>;
 
@@ -30,7 +28,15 @@ export abstract class MessageBus {
   ): Promise<Unsubscribe> {
     const topic = topicOf(channel, key);
     const untyped = handler as AnyHandler;
-    if (this.registry.add(topic, untyped)) await this.listen(topic);
+    if (this.registry.add(topic, untyped)) {
+      try {
+        await this.listen(topic);
+      } catch (error) {
+        // Forgotten, so the next subscriber to the topic tries to listen again instead of staying deaf.
+        this.registry.remove(topic, untyped);
+        throw error;
+      }
+    }
     return async () => {
       if (this.registry.remove(topic, untyped)) await this.unlisten(topic);
     };

@@ -1,35 +1,33 @@
 import { Logger } from '@nestjs/common';
 import { BusChannel, BusChannels } from '@switchboard/protocol';
-import Redis from 'ioredis';
+import { RedisConnections, RedisSubscriber } from '@switchboard/redis';
+import type Redis from 'ioredis';
 import { MessageBus, topicOf } from './message-bus';
 
 /**
- * The bus over Redis pub/sub: one connection publishes, a `duplicate()` subscribes (a subscribed
- * connection can run nothing else). Each instance subscribes only to the topics it has handlers for.
+ * The bus over Redis pub/sub: one connection publishes, its `duplicate()` subscribes (both from
+ * `RedisConnections`). Each instance subscribes only to the topics it has handlers for.
  */
 export class RedisMessageBus extends MessageBus {
   private readonly logger = new Logger(RedisMessageBus.name);
+  private readonly keyPrefix: string;
   private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisSubscriber;
 
-  constructor(
-    redisUrl: string,
-    private readonly keyPrefix: string,
-  ) {
+  constructor(connections: RedisConnections) {
     super();
+    this.keyPrefix = connections.keyPrefix;
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    this.publisher = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-    this.subscriber = this.publisher.duplicate({ enableAutoPipelining: false });
-    this.subscriber.on('message', (channel: string, raw: string) => {
+    const { publisher, subscriber } = connections.openPubSub('bus', { autoPipelining: true });
+    this.publisher = publisher;
+    this.subscriber = subscriber;
+    this.subscriber.onMessage((channel, raw) => {
       try {
         this.registry.dispatch(channel.slice(this.keyPrefix.length), raw);
       } catch (error) {
         this.logger.error(`dropped a bus message on ${channel}: ${(error as Error).message}`);
       }
     });
-    for (const connection of [this.publisher, this.subscriber]) {
-      connection.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
-    }
   }
 
   async publish<K extends BusChannel>(
@@ -44,15 +42,12 @@ export class RedisMessageBus extends MessageBus {
     await this.subscriber.subscribe(this.keyPrefix + topic);
   }
 
+  /** A topic left subscribed (Redis down) is harmless: with no handler, its messages are dropped. */
   protected async unlisten(topic: string): Promise<void> {
-    await this.subscriber.unsubscribe(this.keyPrefix + topic);
-  }
-
-  async ping(): Promise<void> {
-    await this.publisher.ping();
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+    try {
+      await this.subscriber.unsubscribe(this.keyPrefix + topic);
+    } catch (error) {
+      this.logger.debug(`left ${topic} subscribed: ${(error as Error).message}`);
+    }
   }
 }

@@ -1,24 +1,24 @@
+import { RedisConnections } from '@switchboard/redis';
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { InMemoryPresenceStore, PresenceStore } from './presence-store';
+import { RedisPresenceStore } from './redis-presence-store';
 
 interface StorePair {
   a: PresenceStore;
   b: PresenceStore;
   close: () => Promise<unknown>;
 }
-import { RedisPresenceStore } from './redis-presence-store';
 
 describe.each<[string, () => StorePair]>([
   [
     'Redis (two instances)',
     () => {
       const { redisUrl, redisKeyPrefix } = testConfig('gateway');
-      const a = new RedisPresenceStore(redisUrl!, redisKeyPrefix, 10_000);
-      const b = new RedisPresenceStore(redisUrl!, redisKeyPrefix, 10_000);
+      const connections = new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix });
       return {
-        a: a,
-        b: b,
-        close: () => Promise.all([a.close(), b.close()]),
+        a: new RedisPresenceStore(connections, 10_000),
+        b: new RedisPresenceStore(connections, 10_000),
+        close: () => connections.close(),
       };
     },
   ],
@@ -69,15 +69,15 @@ describe.each<[string, () => StorePair]>([
 describe('RedisPresenceStore across instance failures', () => {
   const { redisUrl, redisKeyPrefix } = testConfig('gateway');
   // Each test gets its own prefix: reaping looks at every instance under a prefix.
-  const stores: RedisPresenceStore[] = [];
+  const opened: RedisConnections[] = [];
   const make = (prefix: string, heartbeatMs: number) => {
-    const store = new RedisPresenceStore(redisUrl!, prefix, heartbeatMs);
-    stores.push(store);
-    return store;
+    const connections = new RedisConnections({ url: redisUrl!, keyPrefix: prefix });
+    opened.push(connections);
+    return new RedisPresenceStore(connections, heartbeatMs);
   };
 
   afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await Promise.all(opened.splice(0).map((connections) => connections.close()));
   });
 
   it('releases what a silent instance held, once, and tells it so when it comes back', async () => {

@@ -1,5 +1,6 @@
 import { UserRef } from '@switchboard/protocol';
-import Redis from 'ioredis';
+import { RedisConnections } from '@switchboard/redis';
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DepartedUser, PRESENCE_STALE_FACTOR, PresenceStore } from './presence-store';
 
@@ -100,26 +101,27 @@ interface PresenceCommands {
 export class RedisPresenceStore extends PresenceStore {
   readonly instanceId = randomUUID();
   private readonly redis: Redis & PresenceCommands;
+  private readonly keyPrefix: string;
   private readonly instancesKey: string;
   private readonly holdingsKey: string;
   private heartbeats = 0;
 
   constructor(
-    redisUrl: string,
-    private readonly keyPrefix: string,
+    connections: RedisConnections,
     readonly heartbeatIntervalMs: number,
   ) {
     super();
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    const redis = connections.open('presence', { autoPipelining: true });
     redis.defineCommand('presenceEnter', { numberOfKeys: 3, lua: ENTER });
     redis.defineCommand('presenceExit', { numberOfKeys: 3, lua: EXIT });
     redis.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
     redis.defineCommand('presenceReap', { numberOfKeys: 1, lua: REAP });
     redis.defineCommand('presenceRetire', { numberOfKeys: 2, lua: RETIRE });
     this.redis = redis as Redis & PresenceCommands;
-    this.instancesKey = `${keyPrefix}presence:instances`;
-    this.holdingsKey = `${keyPrefix}presence:instance:${this.instanceId}:holdings`;
+    this.keyPrefix = connections.keyPrefix;
+    this.instancesKey = `${this.keyPrefix}presence:instances`;
+    this.holdingsKey = `${this.keyPrefix}presence:instance:${this.instanceId}:holdings`;
   }
 
   private roomKeys(room: string): [string, string] {
@@ -169,9 +171,5 @@ export class RedisPresenceStore extends PresenceStore {
 
   async retire(): Promise<void> {
     await this.redis.presenceRetire(this.instancesKey, this.holdingsKey, this.instanceId);
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit();
   }
 }

@@ -1,24 +1,14 @@
-import { DynamicModule, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { RedisConnections } from '@switchboard/redis';
 import { InMemoryRateLimiter, RateLimiter } from './rate-limiter';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { TokenBucketPolicy } from './token-bucket';
 
-export interface RateLimitOptions {
-  redisUrl: string | null;
-  keyPrefix: string;
-  policy: TokenBucketPolicy;
-  /** Share one in-memory limiter between applications of one process (single-process mode). */
-  inMemoryLimiter?: InMemoryRateLimiter;
-}
-
-@Injectable()
-class RateLimiterLifecycle implements OnApplicationShutdown {
-  constructor(private readonly limiter: RateLimiter) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.limiter instanceof RedisRateLimiter) await this.limiter.close();
-  }
-}
+export type RateLimitOptions =
+  /** In Redis, one bucket per key for every instance, on connections from `RedisModule` (imported by the application). */
+  | { backend: 'redis'; policy: TokenBucketPolicy }
+  /** In this process's memory; `shared` is one limiter for several applications (single-process mode). */
+  | { backend: 'memory'; policy: TokenBucketPolicy; shared?: InMemoryRateLimiter };
 
 @Module({})
 export class RateLimitModule {
@@ -27,14 +17,17 @@ export class RateLimitModule {
       module: RateLimitModule,
       global: true,
       providers: [
-        {
-          provide: RateLimiter,
-          useFactory: () =>
-            options.redisUrl
-              ? new RedisRateLimiter(options.redisUrl, options.keyPrefix, options.policy)
-              : (options.inMemoryLimiter ?? new InMemoryRateLimiter(options.policy)),
-        },
-        RateLimiterLifecycle,
+        options.backend === 'redis'
+          ? {
+              provide: RateLimiter,
+              inject: [RedisConnections],
+              useFactory: (connections: RedisConnections) =>
+                new RedisRateLimiter(connections, options.policy),
+            }
+          : {
+              provide: RateLimiter,
+              useValue: options.shared ?? new InMemoryRateLimiter(options.policy),
+            },
       ],
       exports: [RateLimiter],
     };

@@ -1,15 +1,19 @@
+import { RedisConnections } from '@switchboard/redis';
 import { testConfig } from '@switchboard/testing';
 import { randomBytes } from 'node:crypto';
 import { RedisRateLimiter } from './redis-rate-limiter';
 
 describe('RedisRateLimiter', () => {
   const { redisUrl, redisKeyPrefix } = testConfig('gateway');
-  const limiters = [0, 1].map(
-    () => new RedisRateLimiter(redisUrl!, redisKeyPrefix, { perSecond: 1, burst: 5 }),
+  const connections = [0, 1].map(
+    () => new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix }),
+  );
+  const limiters = connections.map(
+    (instance) => new RedisRateLimiter(instance, { perSecond: 1, burst: 5 }),
   );
 
   afterAll(async () => {
-    await Promise.all(limiters.map((limiter) => limiter.close()));
+    await Promise.all(connections.map((instance) => instance.close()));
   });
 
   it('shares one bucket per key across instances: the burst in all, then a refusal with retryAfterMs', async () => {

@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import { RedisConnections } from '@switchboard/redis';
+import type Redis from 'ioredis';
 import { RateLimiter } from './rate-limiter';
 import { TakeResult, TokenBucketPolicy } from './token-bucket';
 
@@ -32,17 +33,18 @@ interface TokenBucketCommands {
 /** A token bucket per key in Redis, shared by every instance; an idle bucket expires once full. */
 export class RedisRateLimiter extends RateLimiter {
   private readonly redis: Redis & TokenBucketCommands;
+  private readonly keyPrefix: string;
 
   constructor(
-    redisUrl: string,
-    private readonly keyPrefix: string,
+    connections: RedisConnections,
     private readonly policy: TokenBucketPolicy,
   ) {
     super();
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+    const redis = connections.open('rate-limit', { autoPipelining: true });
     redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
     this.redis = redis as Redis & TokenBucketCommands;
+    this.keyPrefix = connections.keyPrefix;
   }
 
   async take(key: string): Promise<TakeResult> {
@@ -52,9 +54,5 @@ export class RedisRateLimiter extends RateLimiter {
       this.policy.burst,
     );
     return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs };
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit();
   }
 }

@@ -1,6 +1,19 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { MessageBus } from '@switchboard/bus';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Optional,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import { RedisConnections } from '@switchboard/redis';
+import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 
 @Injectable()
@@ -8,8 +21,17 @@ export class DependencyHealth {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
-    private readonly messageBus: MessageBus,
+    /** Absent in single-process mode without REDIS_URL, where nothing uses Redis. */
+    @Optional() private readonly redis?: RedisConnections,
   ) {}
+
+  /** What readiness checks: PostgreSQL, and Redis where the service uses it. */
+  readinessChecks(): HealthIndicatorFunction[] {
+    const checks: HealthIndicatorFunction[] = [() => this.databaseHealth()];
+    const { redis } = this;
+    if (redis) checks.push(() => this.redisHealth(redis));
+    return checks;
+  }
 
   async databaseHealth() {
     const indicator = this.indicators.check('database');
@@ -21,10 +43,10 @@ export class DependencyHealth {
     }
   }
 
-  async messageBusHealth() {
-    const indicator = this.indicators.check('bus');
+  async redisHealth(redis: RedisConnections) {
+    const indicator = this.indicators.check('redis');
     try {
-      await this.messageBus.ping();
+      await redis.ping();
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
@@ -32,7 +54,7 @@ export class DependencyHealth {
   }
 }
 
-/** `/health/live`: the process answers. `/health/ready`: PostgreSQL and the bus answer too (503 if not). */
+/** `/health/live`: the process answers. `/health/ready`: PostgreSQL and Redis answer too (503 if not). */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -46,12 +68,16 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  /** A 503 keeps terminus' body, which names the dependency that is down, past the error filter. */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([
-      () => this.dependencies.databaseHealth(),
-      () => this.dependencies.messageBusHealth(),
-    ]);
+  async ready(@Res({ passthrough: true }) response: Response) {
+    try {
+      return await this.health.check(this.dependencies.readinessChecks());
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(error.getStatus());
+      return error.getResponse();
+    }
   }
 }

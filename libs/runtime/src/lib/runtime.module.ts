@@ -6,6 +6,7 @@ import { ConfigModule, SwitchboardConfig } from '@switchboard/config';
 import { PersistenceModule } from '@switchboard/persistence';
 import { InMemoryPresenceStore, PresenceModule } from '@switchboard/presence';
 import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
+import { RedisModule } from '@switchboard/redis';
 import { HttpErrorFilter } from './http-error.filter';
 import { ObservabilityModule } from './observability.module';
 
@@ -32,12 +33,14 @@ export interface RuntimeOptions {
 
 /**
  * Everything a Switchboard service runs on, from one validated config: configuration, logs, metrics,
- * health, PostgreSQL, the bus, presence, rate limits and JWT auth. Every app imports this once.
+ * health, PostgreSQL, Redis (when configured), the bus, presence, rate limits and JWT auth. Every
+ * app imports this once.
  */
 @Module({})
 export class RuntimeModule {
   static forRoot(config: SwitchboardConfig, options: RuntimeOptions = {}): DynamicModule {
     const { redisUrl, redisKeyPrefix: keyPrefix } = config;
+    const shared = options.shared;
     return {
       module: RuntimeModule,
       imports: [
@@ -47,19 +50,21 @@ export class RuntimeModule {
           databaseUrl: config.databaseUrl,
           migrations: options.runMigrations ? 'run' : 'verify',
         }),
-        BusModule.forRoot({ redisUrl, keyPrefix, inProcessBus: options.shared?.bus }),
-        PresenceModule.forRoot({
-          redisUrl,
-          keyPrefix,
-          heartbeatIntervalMs: config.presenceHeartbeatMs,
-          inMemoryStore: options.shared?.presence,
-        }),
-        RateLimitModule.forRoot({
-          redisUrl,
-          keyPrefix,
-          policy: config.rateLimit,
-          inMemoryLimiter: options.shared?.rateLimiter,
-        }),
+        // Before the stores on it: global modules shut down in reverse order, Redis after its users.
+        ...(redisUrl ? [RedisModule.forRoot({ url: redisUrl, keyPrefix })] : []),
+        BusModule.forRoot(
+          redisUrl ? { backend: 'redis' } : { backend: 'memory', shared: shared?.bus },
+        ),
+        PresenceModule.forRoot(
+          redisUrl
+            ? { backend: 'redis', heartbeatIntervalMs: config.presenceHeartbeatMs }
+            : { backend: 'memory', shared: shared?.presence },
+        ),
+        RateLimitModule.forRoot(
+          redisUrl
+            ? { backend: 'redis', policy: config.rateLimit }
+            : { backend: 'memory', policy: config.rateLimit, shared: shared?.rateLimiter },
+        ),
         AuthModule.forRoot({ jwtSecret: config.jwtSecret }),
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],

@@ -1,0 +1,255 @@
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { deriveConfig } from '@switchboard/config';
+import { createSharedInProcessStores } from '@switchboard/runtime';
+import {
+  listen,
+  signTestToken,
+  SseTestClient,
+  TEST_SERVICE_API_KEY,
+  testConfig,
+} from '@switchboard/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { createNotificationsApp } from './notifications-app.module';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', () => resolve(false));
+    socket.once('data', (reply) => {
+      socket.destroy();
+      resolve(reply.toString().startsWith('+PONG'));
+    });
+    socket.write('PING\r\n');
+  });
+}
+
+/** A redis-server of this test's own, so it can be killed and started again on the same port. */
+class OwnRedisServer {
+  private child: ChildProcess | undefined;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    await once(child, 'spawn');
+    await waitFor(async () => {
+      if (!this.running) throw new Error('redis-server exited');
+      return answersPing(this.port);
+    }, 'redis-server to answer');
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
+
+/** Every line the application logs through Nest's Logger. */
+class RecordedLogs implements LoggerService {
+  readonly lines: { level: string; message: string }[] = [];
+  log = (message: string) => this.lines.push({ level: 'log', message });
+  warn = (message: string) => this.lines.push({ level: 'warn', message });
+  error = (message: string) => this.lines.push({ level: 'error', message });
+  debug = (message: string) => this.lines.push({ level: 'debug', message });
+  verbose = (message: string) => this.lines.push({ level: 'verbose', message });
+
+  about(pattern: RegExp): string[] {
+    return this.lines
+      .filter((line) => pattern.test(line.message))
+      .map((line) => `${line.level} ${line.message}`);
+  }
+}
+
+const newUser = () => `user-${randomBytes(5).toString('hex')}`;
+
+async function readiness(base: string): Promise<{ status: number; redis: unknown }> {
+  const response = await fetch(`${base}/health/ready`);
+  const body = (await response.json()) as { details?: { redis?: unknown } };
+  return { status: response.status, redis: body.details?.redis };
+}
+
+async function notify(base: string, userIds: string[], title: string): Promise<void> {
+  const response = await fetch(`${base}/notifications`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Api-Key': TEST_SERVICE_API_KEY },
+    body: JSON.stringify({ userIds, type: 'test', title, body: title }),
+  });
+  expect(response.status).toBe(202);
+}
+
+async function openStream(base: string, userId: string): Promise<SseTestClient> {
+  return SseTestClient.open(`${base}/notifications/stream`, {
+    Authorization: `Bearer ${signTestToken(userId)}`,
+  });
+}
+
+describe('notification service and Redis', () => {
+  // ioredis 5.8.2+ could send the bus SUBSCRIBE, issued at bootstrap, during its connect handshake
+  // and leave the instance deaf to live notifications: every instance started at once must hear them.
+  it('delivers live on every one of many instances started at once', async () => {
+    const config = testConfig('notifications');
+    const apps: INestApplication[] = [];
+    const streams: SseTestClient[] = [];
+    try {
+      const bases = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const app = await createNotificationsApp(config, {}, { shutdownHooks: false });
+          apps.push(app);
+          return (await listen(app)).http;
+        }),
+      );
+      const users = bases.map(newUser);
+      for (const [n, base] of bases.entries()) streams.push(await openStream(base, users[n]));
+      await notify(bases[0], users, 'live at start');
+      const deaf: number[] = [];
+      await Promise.all(
+        streams.map((stream, n) => stream.waitForEvents(1, 3_000).catch(() => deaf.push(n))),
+      );
+      expect(deaf).toEqual([]);
+    } finally {
+      for (const stream of streams) stream.close();
+      await Promise.all(apps.map((app) => app.close()));
+    }
+  }, 30_000);
+
+  it('does not start while Redis is unreachable: one line naming REDIS_URL, no warning or error logged', async () => {
+    const port = await freePort();
+    const app = await createNotificationsApp(
+      testConfig('notifications', { REDIS_URL: `redis://127.0.0.1:${port}` }),
+      {},
+      { shutdownHooks: false },
+    );
+    const logs = new RecordedLogs();
+    app.useLogger(logs);
+    const consoleErrors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await expect(listen(app)).rejects.toThrow(
+        new Error(`cannot reach Redis at REDIS_URL: connect ECONNREFUSED 127.0.0.1:${port}`),
+      );
+      expect(logs.lines.filter((line) => line.level !== 'log')).toEqual([]);
+      expect(consoleErrors).not.toHaveBeenCalled();
+    } finally {
+      consoleErrors.mockRestore();
+      await app.close();
+    }
+  });
+
+  it('without REDIS_URL (single-process mode) checks PostgreSQL only for readiness', async () => {
+    const config = deriveConfig(testConfig('notifications'), { redisUrl: null });
+    const app = await createNotificationsApp(
+      config,
+      { shared: createSharedInProcessStores(config) },
+      { shutdownHooks: false },
+    );
+    try {
+      const response = await fetch(`${(await listen(app)).http}/health/ready`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { details: unknown }).details).toEqual({
+        database: { status: 'up' },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reports Redis in readiness, logs an outage once per connection, delivers live after it, and shuts down while it is down', async () => {
+    const server = new OwnRedisServer(await freePort());
+    await server.start();
+    const app = await createNotificationsApp(
+      testConfig('notifications', { REDIS_URL: server.url }),
+      {},
+      { shutdownHooks: false },
+    );
+    const logs = new RecordedLogs();
+    app.useLogger(logs);
+    const consoleErrors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const streams: SseTestClient[] = [];
+    let closed = false;
+    try {
+      const base = (await listen(app)).http;
+      expect(await readiness(base)).toEqual({ status: 200, redis: { status: 'up' } });
+      const user = newUser();
+      streams.push(await openStream(base, user));
+
+      await server.kill();
+      await waitFor(async () => (await readiness(base)).status === 503, 'readiness to fail');
+      expect((await readiness(base)).redis).toEqual({
+        status: 'down',
+        message: expect.stringMatching(/^connection \S+ is /),
+      });
+      // Every connection the service holds (bus, presence, rate limit) is lost once, however many retries.
+      await waitFor(() => logs.about(/lost/).length >= 4, 'each connection to be lost');
+
+      await server.start();
+      await waitFor(async () => (await readiness(base)).status === 200, 'readiness to pass again');
+      for (const name of ['bus-publisher', 'bus-subscriber', 'presence', 'rate-limit']) {
+        expect(logs.about(new RegExp(`^connection ${name} `))).toEqual([
+          expect.stringMatching(
+            new RegExp(`^warn connection ${name} lost \\(.+\\); reconnecting$`),
+          ),
+          expect.stringMatching(new RegExp(`^log connection ${name} recovered after [\\d.]+ s$`)),
+        ]);
+      }
+      expect(logs.about(/^connection /)).toHaveLength(8);
+      expect(consoleErrors).not.toHaveBeenCalled();
+
+      // The bus subscription came back with the connection: a stream opened before the outage hears live.
+      const stream = streams[0];
+      await notify(base, [user], 'after the outage');
+      await expect(stream.waitForEvents(1)).resolves.toEqual([
+        expect.objectContaining({ data: expect.stringContaining('"title":"after the outage"') }),
+      ]);
+
+      // Shutdown with Redis gone: nothing waits on it for ever, nothing fails.
+      await server.kill();
+      await waitFor(async () => (await readiness(base)).status === 503, 'readiness to fail again');
+      for (const open of streams) open.close();
+      closed = true;
+      await app.close();
+      expect(consoleErrors).not.toHaveBeenCalled();
+    } finally {
+      consoleErrors.mockRestore();
+      for (const open of streams) open.close();
+      if (!closed) await app.close();
+      await server.kill();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,210 @@
+import { Logger, LoggerService } from '@nestjs/common';
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer, Server, Socket } from 'node:net';
+import { RedisConnections } from './redis-connections';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', () => resolve(false));
+    socket.once('data', (reply) => {
+      socket.destroy();
+      resolve(reply.toString().startsWith('+PONG'));
+    });
+    socket.write('PING\r\n');
+  });
+}
+
+/** A redis-server of this test's own, so it can be killed and started again on the same port. */
+class OwnRedisServer {
+  private child: ChildProcess | undefined;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    await once(child, 'spawn');
+    await waitFor(async () => {
+      if (!this.running) throw new Error('redis-server exited');
+      return answersPing(this.port);
+    }, 'redis-server to answer');
+  }
+
+  get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
+
+/** Every line logged through Nest's Logger, with its arguments (a stack would be one of them). */
+class RecordedLogs implements LoggerService {
+  readonly entries: { level: string; message: string; args: unknown[] }[] = [];
+  log = (message: string, ...args: unknown[]) => this.add('log', message, args);
+  warn = (message: string, ...args: unknown[]) => this.add('warn', message, args);
+  error = (message: string, ...args: unknown[]) => this.add('error', message, args);
+  debug = (message: string, ...args: unknown[]) => this.add('debug', message, args);
+  verbose = (message: string, ...args: unknown[]) => this.add('verbose', message, args);
+
+  matching(level: string, pattern: RegExp): string[] {
+    return this.entries
+      .filter((entry) => entry.level === level && pattern.test(entry.message))
+      .map((entry) => entry.message);
+  }
+
+  private add(level: string, message: string, args: unknown[]): void {
+    this.entries.push({ level, message, args });
+  }
+}
+
+describe('RedisConnections', () => {
+  let logs: RecordedLogs;
+
+  beforeEach(() => {
+    logs = new RecordedLogs();
+    Logger.overrideLogger(logs);
+  });
+
+  it('fails the start in one line when Redis refuses, and logs nothing else', async () => {
+    const port = await freePort();
+    const connections = new RedisConnections({ url: `redis://127.0.0.1:${port}`, keyPrefix: 't:' });
+    connections.open('commands');
+    connections.openPubSub('bus');
+
+    await expect(connections.whenReady()).rejects.toThrow(
+      new Error(`cannot reach Redis at REDIS_URL: connect ECONNREFUSED 127.0.0.1:${port}`),
+    );
+    expect(logs.entries).toEqual([]);
+    await connections.close();
+  });
+
+  it('fails the start when Redis accepts but never answers, within the connect timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as { port: number };
+    const connections = new RedisConnections({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: 't:',
+      connectTimeoutMs: 300,
+    });
+    connections.open('commands');
+
+    await expect(connections.whenReady()).rejects.toThrow(
+      new Error('cannot reach Redis at REDIS_URL: no answer within 300 ms'),
+    );
+    expect(logs.entries).toEqual([]);
+    await connections.close();
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+
+  describe('on a Redis that goes down and comes back', () => {
+    let server: OwnRedisServer;
+
+    beforeEach(async () => {
+      server = new OwnRedisServer(await freePort());
+      await server.start();
+    });
+
+    afterEach(async () => {
+      await server.kill();
+    });
+
+    it('logs each connection lost once and recovered once, reports it in ping, and resubscribes', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const commands = connections.open('commands', { autoPipelining: true });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const received: string[] = [];
+      subscriber.onMessage((channel, message) => received.push(`${channel} ${message}`));
+      await connections.whenReady();
+      await subscriber.subscribe('t:news');
+      await connections.ping();
+
+      let reconnects = 0;
+      for (const connection of [commands, publisher])
+        connection.on('reconnecting', () => reconnects++);
+      await server.kill();
+      await waitFor(
+        () => logs.matching('warn', /lost/).length >= 3 && reconnects >= 6,
+        'three lost connections and several reconnect attempts each',
+      );
+      await expect(connections.ping()).rejects.toThrow(/^connection \S+ is /);
+
+      await server.start();
+      await waitFor(
+        () =>
+          connections.ping().then(
+            () => true,
+            () => false,
+          ),
+        'every connection to answer again',
+      );
+      for (const name of ['bus-publisher', 'bus-subscriber', 'commands']) {
+        expect(logs.matching('warn', new RegExp(`^connection ${name} `))).toEqual([
+          expect.stringMatching(/ lost \(.+\); reconnecting$/),
+        ]);
+        expect(logs.matching('log', new RegExp(`^connection ${name} `))).toEqual([
+          expect.stringMatching(/ recovered after \d+\.\d s$/),
+        ]);
+      }
+      expect(logs.entries).toHaveLength(6);
+      // One line each, no stack: Nest passes only the context after the message.
+      expect(logs.entries.every((entry) => entry.args.length === 1)).toBe(true);
+
+      await waitFor(async () => {
+        await publisher.publish('t:news', 'after the restart');
+        return received.includes('t:news after the restart');
+      }, 'the resubscribed connection to receive');
+      await connections.close();
+      expect(logs.entries).toHaveLength(6);
+    }, 30_000);
+
+    it('closes without waiting on a Redis that is gone', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const commands = connections.open('commands');
+      connections.openPubSub('bus');
+      await connections.whenReady();
+      await server.kill();
+      await waitFor(() => commands.status !== 'ready', 'the loss to be seen');
+      await connections.close();
+      expect(logs.matching('warn', /lost/)).toHaveLength(3);
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadDatabaseUrl } from '@switchboard/config';
-import { applyMigrations } from '@switchboard/runtime';
+import { applyMigrations } from '@switchboard/service-bootstrap';
 
 /** `npm run migrate`: applies pending TypeORM migrations to DATABASE_URL. */
 async function main(): Promise<void> {

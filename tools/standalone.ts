@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { deriveConfig, loadConfig } from '@switchboard/config';
-import { applyMigrations, createSharedInProcessStores } from '@switchboard/runtime';
+import { InProcessMessageBus } from '@switchboard/bus';
+import { InMemoryPresenceStore } from '@switchboard/presence';
+import { InMemoryRateLimiter } from '@switchboard/rate-limit';
+import { applyMigrations } from '@switchboard/service-bootstrap';
 import { createGatewayApp } from '../apps/gateway/src/app/gateway-app.module';
 import { createHistoryApp } from '../apps/history/src/app/history-app.module';
 import { createNotificationsApp } from '../apps/notifications/src/app/notifications-app.module';
@@ -29,7 +32,14 @@ async function main(): Promise<void> {
     base.databaseUrl,
     embedded ? 'the embedded PostgreSQL in .data/postgres' : 'DATABASE_URL',
   );
-  const runtime = { shared: base.redisUrl ? undefined : createSharedInProcessStores(base) };
+  // Without Redis the three services share one in-memory bus, presence and rate limiter.
+  const runtime = base.redisUrl
+    ? {}
+    : {
+        inProcessBus: new InProcessMessageBus(),
+        inProcessPresence: new InMemoryPresenceStore(),
+        inProcessRateLimiter: new InMemoryRateLimiter(base.rateLimit),
+      };
   const appOptions = { shutdownHooks: false };
   const ports = { gateway: base.port, notifications: base.port + 1, history: base.port + 2 };
   // METRICS_PORT, like PORT, is the gateway's; notifications and history take the next two.

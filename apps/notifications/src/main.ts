@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@switchboard/config';
-import { runService } from '@switchboard/runtime';
+import { runService } from '@switchboard/service-bootstrap';
 import { createNotificationsApp } from './app/notifications-app.module';
 
 runService('notifications', async () => {

@@ -1,23 +1,49 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { SwitchboardConfig } from '@switchboard/config';
+import { InMemoryPresenceStore, PresenceModule } from '@switchboard/presence';
+import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
 import {
   createServiceApp,
-  RuntimeModule,
-  RuntimeOptions,
+  FoundationOptions,
   ServiceAppOptions,
-} from '@switchboard/runtime';
+  ServiceFoundationModule,
+} from '@switchboard/service-bootstrap';
 import { ChatModule } from '../chat/chat.module';
 import { ChatWsAdapter } from '../connections/chat-ws.adapter';
 import { ConnectionsModule } from '../connections/connections.module';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
+import { GatewayMetricsModule } from '../metrics/gateway-metrics';
 
+/** Single-process mode without Redis also shares presence and rate limits between the services. */
+export interface GatewayRuntime extends FoundationOptions {
+  inProcessPresence?: InMemoryPresenceStore;
+  inProcessRateLimiter?: InMemoryRateLimiter;
+}
+
+/** The gateway: the foundation, presence and rate limits, and its connections and chat. */
 @Module({})
 export class GatewayAppModule {
-  static forRoot(config: SwitchboardConfig, runtime: RuntimeOptions = {}): DynamicModule {
+  static forRoot(config: SwitchboardConfig, runtime: GatewayRuntime = {}): DynamicModule {
+    const redis = config.redisUrl !== null;
     return {
       module: GatewayAppModule,
-      imports: [RuntimeModule.forRoot(config, runtime), ConnectionsModule, ChatModule],
+      imports: [
+        ServiceFoundationModule.forRoot(config, runtime),
+        PresenceModule.forRoot(
+          redis
+            ? { backend: 'redis', heartbeatIntervalMs: config.presenceHeartbeatMs }
+            : { backend: 'memory', shared: runtime.inProcessPresence },
+        ),
+        RateLimitModule.forRoot(
+          redis
+            ? { backend: 'redis', policy: config.rateLimit }
+            : { backend: 'memory', policy: config.rateLimit, shared: runtime.inProcessRateLimiter },
+        ),
+        GatewayMetricsModule,
+        ConnectionsModule,
+        ChatModule,
+      ],
     };
   }
 }
@@ -25,7 +51,7 @@ export class GatewayAppModule {
 /** The WebSocket gateway as one Nest application, ready to `listen`. */
 export async function createGatewayApp(
   config: SwitchboardConfig,
-  runtime: RuntimeOptions = {},
+  runtime: GatewayRuntime = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(GatewayAppModule.forRoot(config, runtime), config, appOptions);

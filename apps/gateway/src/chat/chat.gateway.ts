@@ -6,14 +6,13 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { ChatError, ChatMessageService } from '@switchboard/messaging';
+import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
 import {
   ClientFrame,
   FrameRejection,
   MessageFrame,
   ParsedClientFrame,
 } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { CLIENT_FRAME_EVENT } from '../connections/chat-ws.adapter';
@@ -30,7 +29,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly sessions: SessionRegistry,
     private readonly rooms: RoomMembershipService,
     private readonly chat: ChatMessageService,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {

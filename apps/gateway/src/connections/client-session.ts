@@ -1,5 +1,5 @@
 import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
-import { RepeatedFailureLog } from '@switchboard/runtime';
+import { RepeatedFailureLog } from '@switchboard/observability';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';

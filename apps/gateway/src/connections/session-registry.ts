@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { UserRef } from '@switchboard/protocol';
-import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
+import { RepeatedFailureLog } from '@switchboard/observability';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { ClientSession } from './client-session';
@@ -12,7 +13,7 @@ export class SessionRegistry {
   private readonly closing = new Set<Promise<void>>();
   private readonly failures = new RepeatedFailureLog(new Logger(ClientSession.name));
 
-  constructor(private readonly metrics: SwitchboardMetrics) {}
+  constructor(private readonly metrics: GatewayMetrics) {}
 
   open(socket: WebSocket, user: UserRef, transport: Socket): ClientSession {
     const session = new ClientSession(socket, user, transport, this.failures);

@@ -3,7 +3,8 @@ import { InProcessMessageBus } from '@switchboard/bus';
 import { MessagePage, MessageStore } from '@switchboard/persistence';
 import { InMemoryPresenceStore } from '@switchboard/presence';
 import { ChatMessage, ServerFrame } from '@switchboard/protocol';
-import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
+import { MetricsRegistry, RepeatedFailureLog } from '@switchboard/observability';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { WebSocket } from 'ws';
 import { ClientSession } from '../connections/client-session';
 import { RoomMembershipService } from './room-membership.service';
@@ -87,7 +88,7 @@ class RacingStore {
 function service(
   store: RacingStore,
   bus: InProcessMessageBus,
-  metrics = new SwitchboardMetrics(),
+  metrics = new GatewayMetrics(new MetricsRegistry()),
 ): RoomMembershipService {
   return new RoomMembershipService(
     bus,
@@ -144,7 +145,8 @@ describe('RoomMembershipService join seam', () => {
 
   it('closes a member more than 1 MB behind with 1013 instead of queueing more for it', async () => {
     const bus = new InProcessMessageBus();
-    const metrics = new SwitchboardMetrics();
+    const registry = new MetricsRegistry();
+    const metrics = new GatewayMetrics(registry);
     const rooms = service(new RacingStore(bus, 0, [], []), bus, metrics);
     const slow = fakeSession('slow');
     const fine = fakeSession('fine');
@@ -163,7 +165,8 @@ describe('RoomMembershipService join seam', () => {
 
   it('counts a slow consumer once however many broadcasts find it slow before its close completes', async () => {
     const bus = new InProcessMessageBus();
-    const metrics = new SwitchboardMetrics();
+    const registry = new MetricsRegistry();
+    const metrics = new GatewayMetrics(registry);
     const rooms = service(new RacingStore(bus, 0, [], []), bus, metrics);
     const slow = fakeSession('slow');
     const fine = fakeSession('fine');
@@ -179,7 +182,7 @@ describe('RoomMembershipService join seam', () => {
     expect(fine.received.filter((f) => f.type === 'message')).toHaveLength(50);
     expect(slow.closes).toEqual([1013]);
     expect(slow.received.filter((f) => f.type === 'message')).toEqual([]);
-    const dropped = await metrics.registry.getSingleMetricAsString(
+    const dropped = await registry.registry.getSingleMetricAsString(
       'switchboard_slow_consumers_dropped_total',
     );
     expect(dropped).toMatch(/^switchboard_slow_consumers_dropped_total 1$/m);
@@ -196,7 +199,12 @@ describe('RoomMembershipService join seam', () => {
         return { messages: [], hasMore: false };
       },
     } as unknown as MessageStore;
-    const rooms = new RoomMembershipService(bus, presence, store, new SwitchboardMetrics());
+    const rooms = new RoomMembershipService(
+      bus,
+      presence,
+      store,
+      new GatewayMetrics(new MetricsRegistry()),
+    );
     const first = fakeSession('ada');
     const second = fakeSession('ada');
     await rooms.join(first.session, ROOM, undefined);

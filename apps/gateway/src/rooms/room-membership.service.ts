@@ -3,8 +3,8 @@ import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { MessageStore } from '@switchboard/persistence';
 import { PresenceStore } from '@switchboard/presence';
 import { PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
 import { ClientSession } from '../connections/client-session';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { textFrame } from '../connections/websocket-frame';
 import { RoomSequencer } from './room-sequencer';
 
@@ -43,7 +43,7 @@ export class RoomMembershipService {
     private readonly bus: MessageBus,
     private readonly presence: PresenceStore,
     private readonly store: MessageStore,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   isMember(session: ClientSession, room: string): boolean {

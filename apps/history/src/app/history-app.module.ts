@@ -1,20 +1,35 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { SwitchboardConfig } from '@switchboard/config';
+import { serveApiDocs } from '@switchboard/http';
+import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
 import {
   createServiceApp,
-  RuntimeModule,
-  RuntimeOptions,
-  serveApiDocs,
+  FoundationOptions,
   ServiceAppOptions,
-} from '@switchboard/runtime';
+  ServiceFoundationModule,
+} from '@switchboard/service-bootstrap';
 import { MessagesModule } from '../messages/messages.module';
 
+/** Single-process mode without Redis also shares the rate limits (HTTP sends take the same tokens). */
+export interface HistoryRuntime extends FoundationOptions {
+  inProcessRateLimiter?: InMemoryRateLimiter;
+}
+
+/** The history API: the foundation, rate limits for sends, and its messages. */
 @Module({})
 export class HistoryAppModule {
-  static forRoot(config: SwitchboardConfig, runtime: RuntimeOptions = {}): DynamicModule {
+  static forRoot(config: SwitchboardConfig, runtime: HistoryRuntime = {}): DynamicModule {
     return {
       module: HistoryAppModule,
-      imports: [RuntimeModule.forRoot(config, runtime), MessagesModule],
+      imports: [
+        ServiceFoundationModule.forRoot(config, runtime),
+        RateLimitModule.forRoot(
+          config.redisUrl !== null
+            ? { backend: 'redis', policy: config.rateLimit }
+            : { backend: 'memory', policy: config.rateLimit, shared: runtime.inProcessRateLimiter },
+        ),
+        MessagesModule,
+      ],
     };
   }
 }
@@ -22,7 +37,7 @@ export class HistoryAppModule {
 /** The history HTTP API as one Nest application, ready to `listen`. */
 export async function createHistoryApp(
   config: SwitchboardConfig,
-  runtime: RuntimeOptions = {},
+  runtime: HistoryRuntime = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(HistoryAppModule.forRoot(config, runtime), config, appOptions);

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { RedisMessageBus } from '@switchboard/bus';
 import { ChatMessage, RoomEventFrame, sendMessageBody } from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
-import { openApiSchema } from '@switchboard/runtime';
+import { openApiSchema } from '@switchboard/http';
 import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
 import { Client } from 'pg';
 import { createHistoryApp } from '../app/history-app.module';
@@ -70,6 +70,14 @@ describe('history API', () => {
   afterAll(async () => {
     await db.end();
     await Promise.all([history.close(), gatewayRedis.close()]);
+  });
+
+  it("exposes the chat path's metrics and none of the gateway's or the notification service's", async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('switchboard_messages_stored_total');
+    expect(metrics).toContain('switchboard_frames_rejected_total');
+    expect(metrics).not.toContain('switchboard_connections');
+    expect(metrics).not.toContain('switchboard_sse_streams');
   });
 
   it('pages newest first, then back with before and forward with after, in ascending seq', async () => {

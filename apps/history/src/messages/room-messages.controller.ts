@@ -24,7 +24,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
-import { ChatError, ChatMessageService } from '@switchboard/messaging';
+import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
 import { MessageStore } from '@switchboard/persistence';
 import {
   ChatMessage,
@@ -42,8 +42,7 @@ import {
   checkedParameter,
   openApiSchema,
   optionalIntegerParameter,
-  SwitchboardMetrics,
-} from '@switchboard/runtime';
+} from '@switchboard/http';
 import type { Response } from 'express';
 
 const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
@@ -82,7 +81,7 @@ export class RoomMessagesController {
   constructor(
     private readonly store: MessageStore,
     private readonly chat: ChatMessageService,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   /** Ascending by seq: `before` pages back, `after` pages forward, neither is the newest page. */

@@ -1,21 +1,28 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { SwitchboardConfig } from '@switchboard/config';
+import { serveApiDocs } from '@switchboard/http';
 import {
   createServiceApp,
-  RuntimeModule,
-  RuntimeOptions,
-  serveApiDocs,
+  FoundationOptions,
   ServiceAppOptions,
-} from '@switchboard/runtime';
+  ServiceFoundationModule,
+} from '@switchboard/service-bootstrap';
+import { NotificationMetricsModule } from '../metrics/notification-metrics';
 import { PublishingModule } from '../publishing/publishing.module';
 import { StreamsModule } from '../streams/streams.module';
 
+/** The notification service: the foundation (it needs nothing else), its streams and the publish API. */
 @Module({})
 export class NotificationsAppModule {
-  static forRoot(config: SwitchboardConfig, runtime: RuntimeOptions = {}): DynamicModule {
+  static forRoot(config: SwitchboardConfig, runtime: FoundationOptions = {}): DynamicModule {
     return {
       module: NotificationsAppModule,
-      imports: [RuntimeModule.forRoot(config, runtime), StreamsModule, PublishingModule],
+      imports: [
+        ServiceFoundationModule.forRoot(config, runtime),
+        NotificationMetricsModule,
+        StreamsModule,
+        PublishingModule,
+      ],
     };
   }
 }
@@ -23,7 +30,7 @@ export class NotificationsAppModule {
 /** The SSE notification service as one Nest application, ready to `listen`. */
 export async function createNotificationsApp(
   config: SwitchboardConfig,
-  runtime: RuntimeOptions = {},
+  runtime: FoundationOptions = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(NotificationsAppModule.forRoot(config, runtime), config, {

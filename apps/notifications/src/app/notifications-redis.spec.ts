@@ -1,6 +1,6 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
+import { InProcessMessageBus } from '@switchboard/bus';
 import { deriveConfig } from '@switchboard/config';
-import { createSharedInProcessStores } from '@switchboard/runtime';
 import {
   listen,
   signTestToken,
@@ -176,7 +176,7 @@ describe('notification service and Redis', () => {
     const config = deriveConfig(testConfig('notifications'), { redisUrl: null });
     const app = await createNotificationsApp(
       config,
-      { shared: createSharedInProcessStores(config) },
+      { inProcessBus: new InProcessMessageBus() },
       { shutdownHooks: false },
     );
     try {
@@ -215,12 +215,13 @@ describe('notification service and Redis', () => {
         status: 'down',
         message: expect.stringMatching(/^connection \S+ is /),
       });
-      // Every connection the service holds (bus, presence, rate limit) is lost once, however many retries.
-      await waitFor(() => logs.about(/lost/).length >= 4, 'each connection to be lost');
+      // Every connection the service holds (the bus's two: it needs no presence or rate limit) is
+      // lost once, however many retries.
+      await waitFor(() => logs.about(/lost/).length >= 2, 'each connection to be lost');
 
       await server.start();
       await waitFor(async () => (await readiness(base)).status === 200, 'readiness to pass again');
-      for (const name of ['bus-publisher', 'bus-subscriber', 'presence', 'rate-limit']) {
+      for (const name of ['bus-publisher', 'bus-subscriber']) {
         expect(logs.about(new RegExp(`^connection ${name} `))).toEqual([
           expect.stringMatching(
             new RegExp(`^warn connection ${name} lost \\(.+\\); reconnecting$`),
@@ -228,7 +229,7 @@ describe('notification service and Redis', () => {
           expect.stringMatching(new RegExp(`^log connection ${name} recovered after [\\d.]+ s$`)),
         ]);
       }
-      expect(logs.about(/^connection /)).toHaveLength(8);
+      expect(logs.about(/^connection /)).toHaveLength(4);
       expect(consoleErrors).not.toHaveBeenCalled();
 
       // The bus subscription came back with the connection: a stream opened before the outage hears live.

@@ -17,7 +17,8 @@ import {
   publishNotificationsResponseSchema,
   validatePublishNotificationsBody,
 } from '@switchboard/protocol';
-import { apiError, openApiSchema, SwitchboardMetrics } from '@switchboard/runtime';
+import { apiError, openApiSchema } from '@switchboard/http';
+import { NotificationMetrics } from '../metrics/notification-metrics';
 
 /** The server-to-server publish API: store per user, then deliver to their open streams on every instance. */
 @ApiTags('publishing')
@@ -30,7 +31,7 @@ export class NotificationPublishController {
   constructor(
     private readonly store: NotificationStore,
     private readonly bus: MessageBus,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: NotificationMetrics,
   ) {}
 
   @Post()

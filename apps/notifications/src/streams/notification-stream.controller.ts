@@ -18,7 +18,7 @@ import {
   notificationPageSchema,
   PROTOCOL_LIMITS,
 } from '@switchboard/protocol';
-import { openApiSchema, optionalIdParameter, optionalIntegerParameter } from '@switchboard/runtime';
+import { openApiSchema, optionalIdParameter, optionalIntegerParameter } from '@switchboard/http';
 import type { Response } from 'express';
 import { NotificationStreamRegistry } from './notification-stream.registry';
 

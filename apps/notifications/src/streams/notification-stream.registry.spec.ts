@@ -2,7 +2,8 @@ import { InProcessMessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
 import { Notification, NotificationBatch } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import { MetricsRegistry } from '@switchboard/observability';
+import { NotificationMetrics } from '../metrics/notification-metrics';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { NotificationStreamRegistry } from './notification-stream.registry';
@@ -49,7 +50,12 @@ describe('NotificationStreamRegistry resume seam', () => {
       },
     } as unknown as NotificationStore;
     const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(bus, store, config, new SwitchboardMetrics());
+    const registry = new NotificationStreamRegistry(
+      bus,
+      store,
+      config,
+      new NotificationMetrics(new MetricsRegistry()),
+    );
     await registry.onApplicationBootstrap();
     const { response, written } = fakeResponse();
 

@@ -3,9 +3,9 @@ import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
 import { NotificationBatch, UserRef } from '@switchboard/protocol';
-import { SwitchboardMetrics } from '@switchboard/runtime';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { NotificationMetrics } from '../metrics/notification-metrics';
 import {
   formatSseComment,
   formatSseRetry,
@@ -46,7 +46,7 @@ export class NotificationStreamRegistry
     private readonly bus: MessageBus,
     private readonly store: NotificationStore,
     private readonly config: SwitchboardConfig,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: NotificationMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { AppendResult, MessageStore, NewMessage } from '@switchboard/persistence';
 import { RateLimiter } from '@switchboard/rate-limit';
-import { SwitchboardMetrics } from '@switchboard/runtime';
+import { MetricsRegistry } from '@switchboard/observability';
 import { CapturedLogs } from '@switchboard/testing';
 import { ChatMessageService } from './chat-message.service';
+import { ChatMetrics } from './chat-metrics';
 
 describe('ChatMessageService', () => {
   const logs = new CapturedLogs();
@@ -35,7 +36,12 @@ describe('ChatMessageService', () => {
       },
     } as unknown as MessageBus;
     const limiter = { take: async () => ({ allowed: true }) } as unknown as RateLimiter;
-    const chat = new ChatMessageService(store, bus, limiter, new SwitchboardMetrics());
+    const chat = new ChatMessageService(
+      store,
+      bus,
+      limiter,
+      new ChatMetrics(new MetricsRegistry()),
+    );
 
     for (let n = 1; n <= 25; n++) {
       const { message } = await chat.send(

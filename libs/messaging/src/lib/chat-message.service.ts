@@ -3,7 +3,8 @@ import { MessageBus } from '@switchboard/bus';
 import { AppendResult, MessageStore } from '@switchboard/persistence';
 import { ErrorCode, UserRef } from '@switchboard/protocol';
 import { RateLimiter } from '@switchboard/rate-limit';
-import { RepeatedFailureLog, SwitchboardMetrics } from '@switchboard/runtime';
+import { ChatMetrics } from './chat-metrics';
+import { RepeatedFailureLog } from '@switchboard/observability';
 
 /** A send refused for a reason the client should see, with the protocol's error code. */
 export class ChatError extends Error {
@@ -37,7 +38,7 @@ export class ChatMessageService {
     private readonly store: MessageStore,
     private readonly bus: MessageBus,
     private readonly limiter: RateLimiter,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   async send(user: UserRef, message: OutgoingMessage): Promise<AppendResult> {

@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { RepeatedFailureLog } from './repeated-failure-log';
+import { RepeatedFailureLog } from '@switchboard/observability';
 
 const CODE_BY_STATUS: Partial<Record<number, string>> = {
   [HttpStatus.BAD_REQUEST]: 'bad_request',

@@ -4,7 +4,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { httpServerLimits } from './http-server-limits';
 import { isScrapeAuthorized } from './metrics-access';
-import { SwitchboardMetrics } from './metrics';
+import { MetricsRegistry } from './metrics-registry';
 
 /**
  * With METRICS_PORT set, `/metrics` is served on that port only (nothing else is), so it can stay
@@ -17,7 +17,7 @@ export class MetricsPortServer implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly config: SwitchboardConfig,
-    private readonly metrics: SwitchboardMetrics,
+    private readonly metrics: MetricsRegistry,
   ) {}
 
   /** The port it listens on, `null` without METRICS_PORT (METRICS_PORT=0 takes a free port). */

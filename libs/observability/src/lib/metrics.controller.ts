@@ -1,11 +1,11 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { MetricsAccessGuard } from './metrics-access';
-import { SwitchboardMetrics } from './metrics';
+import { MetricsRegistry } from './metrics-registry';
 
 @Controller('metrics')
 @UseGuards(MetricsAccessGuard)
 export class MetricsController {
-  constructor(private readonly metrics: SwitchboardMetrics) {}
+  constructor(private readonly metrics: MetricsRegistry) {}
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')

@@ -8,15 +8,15 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { SwitchboardConfig } from '@switchboard/config';
+import { ConfigModule, SwitchboardConfig } from '@switchboard/config';
+import { HttpConventionsModule, serveApiDocs } from '@switchboard/http';
+import { MetricsPortServer, ObservabilityModule } from '@switchboard/observability';
+import { PersistenceModule } from '@switchboard/persistence';
 import { listen, testConfig } from '@switchboard/testing';
 import type { Response } from 'express';
 import type { Server } from 'node:http';
 import { connect, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { serveApiDocs } from './api-docs';
-import { MetricsPortServer } from './metrics-port.server';
-import { RuntimeModule } from './runtime.module';
 import { createServiceApp } from './start-service';
 
 @Controller('probe')
@@ -39,13 +39,18 @@ class ProbeController {
   }
 }
 
-/** A service with the runtime every app has, a probe controller and the API docs. */
+/** A service with what every app has (config, observability, PostgreSQL, HTTP conventions) and a probe controller. */
 @Module({})
 class ProbeAppModule {
   static forRoot(config: SwitchboardConfig): DynamicModule {
     return {
       module: ProbeAppModule,
-      imports: [RuntimeModule.forRoot(config)],
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, migrations: 'verify' }),
+        HttpConventionsModule,
+      ],
       controllers: [ProbeController],
     };
   }
@@ -227,7 +232,7 @@ describe('HTTP hardening', () => {
     it('serves /metrics to anyone when no METRICS_TOKEN is set', async () => {
       const response = await fetch(`${base}/metrics`);
       expect(response.status).toBe(200);
-      expect(await response.text()).toContain('switchboard_connections');
+      expect(await response.text()).toContain('process_cpu_user_seconds_total');
     });
   });
 
@@ -277,7 +282,7 @@ describe('HTTP hardening', () => {
         headers: { Authorization: `Bearer ${token}` },
       });
       expect(response.status).toBe(200);
-      expect(await response.text()).toContain('switchboard_connections');
+      expect(await response.text()).toContain('process_cpu_user_seconds_total');
     });
   });
 
@@ -301,7 +306,7 @@ describe('HTTP hardening', () => {
       const response = await fetch(`${metricsBase}/metrics`, authorized);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect(await response.text()).toContain('switchboard_connections');
+      expect(await response.text()).toContain('process_cpu_user_seconds_total');
     });
 
     it('serves nothing else there', async () => {

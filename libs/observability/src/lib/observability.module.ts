@@ -7,7 +7,7 @@ import { DependencyHealth, HealthController } from './health';
 import { MetricsAccessGuard } from './metrics-access';
 import { MetricsController } from './metrics.controller';
 import { MetricsPortServer } from './metrics-port.server';
-import { SwitchboardMetrics } from './metrics';
+import { MetricsRegistry } from './metrics-registry';
 
 export interface ObservabilityOptions {
   service: string;
@@ -100,8 +100,8 @@ export class ObservabilityModule {
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [SwitchboardMetrics, DependencyHealth, MetricsAccessGuard, MetricsPortServer],
-      exports: [SwitchboardMetrics],
+      providers: [MetricsRegistry, DependencyHealth, MetricsAccessGuard, MetricsPortServer],
+      exports: [MetricsRegistry],
     };
   }
 }

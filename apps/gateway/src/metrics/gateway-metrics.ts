@@ -1,0 +1,40 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+import { MetricsRegistry } from '@switchboard/observability';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+/** The gateway's connections and fan-out. */
+@Injectable()
+export class GatewayMetrics {
+  readonly connections: Gauge;
+  readonly deliveries: Counter;
+  readonly broadcastDuration: Histogram;
+  readonly slowConsumersDropped: Counter;
+
+  constructor({ registry }: MetricsRegistry) {
+    this.connections = new Gauge({
+      name: 'switchboard_connections',
+      help: 'Open WebSocket connections on this instance',
+      registers: [registry],
+    });
+    this.deliveries = new Counter({
+      name: 'switchboard_deliveries_total',
+      help: 'Frames written to clients by fan-out on this instance',
+      registers: [registry],
+    });
+    this.broadcastDuration = new Histogram({
+      name: 'switchboard_broadcast_duration_seconds',
+      help: 'Time to write one broadcast to every local member of a room',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1],
+      registers: [registry],
+    });
+    this.slowConsumersDropped = new Counter({
+      name: 'switchboard_slow_consumers_dropped_total',
+      help: 'WebSocket connections closed because more than 1 MB waited to be sent',
+      registers: [registry],
+    });
+  }
+}
+
+@Global()
+@Module({ providers: [GatewayMetrics], exports: [GatewayMetrics] })
+export class GatewayMetricsModule {}

@@ -1,0 +1,11 @@
+export { openApiSchema, serveApiDocs } from './lib/api-docs';
+export type { ApiDocsOptions } from './lib/api-docs';
+export { applyHttpConventions, HttpConventionsModule } from './lib/http-conventions';
+export type { HttpConventionOptions } from './lib/http-conventions';
+export { apiError, HttpErrorFilter } from './lib/http-error.filter';
+export type { ApiErrorDetails } from './lib/http-error.filter';
+export {
+  checkedParameter,
+  optionalIdParameter,
+  optionalIntegerParameter,
+} from './lib/query-parameters';

@@ -1,0 +1,6 @@
+export { httpServerLimits, LimitedExpressAdapter } from './lib/http-server-limits';
+export { MetricsPortServer } from './lib/metrics-port.server';
+export { MetricsRegistry } from './lib/metrics-registry';
+export { ObservabilityModule, redactUrl, requestLogOptions } from './lib/observability.module';
+export type { ObservabilityOptions } from './lib/observability.module';
+export { RepeatedFailureLog } from './lib/repeated-failure-log';

@@ -1,1 +1,0 @@
-module.exports = { displayName: 'runtime', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,5 +1,6 @@
 // Shared by every project's jest.config.js: SWC (with decorator metadata, which Nest's DI needs),
 // the @switchboard/* aliases of tsconfig.base.json, and one database + Redis prefix per test run.
+// testTimeout is in the root jest.config.js: Jest ignores it here (jestjs/jest#9696).
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -30,5 +31,4 @@ module.exports = {
   moduleNameMapper,
   globalSetup: path.join(__dirname, 'tools/testing/global-setup.ts'),
   globalTeardown: path.join(__dirname, 'tools/testing/global-teardown.ts'),
-  testTimeout: 20_000,
 };

@@ -9,8 +9,14 @@ import { PresenceKeeper } from './presence-keeper.service';
 // Presence survives instances that die without leaving: the others release what they held.
 describe('presence across instance failures', () => {
   const prefix = `${testConfig('gateway').redisKeyPrefix}${uniqueRoom('keeper')}:`;
-  // Heartbeats are made by hand (tick) so nothing here waits on the interval.
-  const config = testConfig('gateway', { REDIS_KEY_PREFIX: prefix, PRESENCE_HEARTBEAT_MS: '50' });
+  // The interval never fires during the test (a stalled event loop would have the instances take each
+  // other for dead): heartbeats and reaps are made by hand (tick), and an instance is made stale by
+  // dating its last heartbeat back, never by waiting.
+  const config = testConfig('gateway', {
+    REDIS_KEY_PREFIX: prefix,
+    PRESENCE_HEARTBEAT_MS: '3600000',
+  });
+  const instancesKey = `${prefix}presence:instances`;
   let apps: INestApplication[];
   let urls: string[];
   let redis: Redis;
@@ -34,7 +40,7 @@ describe('presence across instance failures', () => {
     await alice.request({ type: 'join', room }, 'joined');
     // An instance that entered a user and then died: it never heartbeats again.
     const crashedConnections = new RedisConnections({ url: config.redisUrl!, keyPrefix: prefix });
-    const crashed = new RedisPresenceStore(crashedConnections, 50);
+    const crashed = new RedisPresenceStore(crashedConnections, config.presenceHeartbeatMs);
     await crashed.heartbeat();
     await crashed.enter(room, { id: 'ghost', name: 'Ghost' });
     await crashedConnections.close();
@@ -42,7 +48,8 @@ describe('presence across instance failures', () => {
       (await alice.request({ type: 'join', room }, 'joined')).members.map((m) => m.id).sort(),
     ).toEqual(['alice', 'ghost']);
 
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Three intervals pass without a heartbeat from it.
+    await redis.zadd(instancesKey, 0, crashed.instanceId);
     await apps[1].get(PresenceKeeper).tick();
     await expect(alice.next('user_left')).resolves.toEqual({
       type: 'user_left',
@@ -65,7 +72,7 @@ describe('presence across instance failures', () => {
 
     // Instance 1 stalls: its heartbeat is old enough for instance 0 to release its users.
     const stalled = apps[1].get<PresenceStore, RedisPresenceStore>(PresenceStore);
-    await redis.zadd(`${prefix}presence:instances`, 0, stalled.instanceId);
+    await redis.zadd(instancesKey, 0, stalled.instanceId);
     await apps[0].get(PresenceKeeper).tick();
     await expect(alice.next('user_left')).resolves.toMatchObject({ user: { id: 'bob' } });
 

@@ -1,4 +1,5 @@
 import { request, IncomingMessage, ClientRequest } from 'node:http';
+import { WAIT_TIMEOUT_MS } from './wait-timeout';
 
 export interface SseEvent {
   id?: string;
@@ -12,7 +13,7 @@ export class SseTestClient {
   readonly comments: string[] = [];
   retry: number | undefined;
   private buffer = '';
-  private waiters: { count: number; resolve: () => void }[] = [];
+  private waiters: { satisfied: () => boolean; resolve: () => void }[] = [];
 
   private constructor(
     readonly response: IncomingMessage,
@@ -55,29 +56,45 @@ export class SseTestClient {
       }
     }
     this.waiters = this.waiters.filter((waiter) => {
-      if (this.events.length < waiter.count) return true;
+      if (!waiter.satisfied()) return true;
       waiter.resolve();
       return false;
     });
   }
 
   /** Resolves once `count` events in all have arrived. */
-  waitForEvents(count: number, timeoutMs = 5000): Promise<SseEvent[]> {
-    if (this.events.length >= count) return Promise.resolve(this.events.slice(0, count));
+  async waitForEvents(count: number, timeoutMs = WAIT_TIMEOUT_MS): Promise<SseEvent[]> {
+    await this.waitUntil(
+      () => this.events.length >= count,
+      () => `expected ${count} events, got ${this.events.length}: ${JSON.stringify(this.events)}`,
+      timeoutMs,
+    );
+    return this.events.slice(0, count);
+  }
+
+  /** Resolves once a comment line with this text has arrived. */
+  waitForComment(text: string, timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
+    return this.waitUntil(
+      () => this.comments.includes(text),
+      () => `no comment "${text}", got ${JSON.stringify(this.comments)}`,
+      timeoutMs,
+    );
+  }
+
+  /** Checked after every chunk received; rejects with `failure()` at the deadline. */
+  private waitUntil(
+    satisfied: () => boolean,
+    failure: () => string,
+    timeoutMs: number,
+  ): Promise<void> {
+    if (satisfied()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `expected ${count} events, got ${this.events.length}: ${JSON.stringify(this.events)}`,
-            ),
-          ),
-        timeoutMs,
-      );
-      this.waiters.push({
-        count,
-        resolve: () => (clearTimeout(timer), resolve(this.events.slice(0, count))),
-      });
+      const waiter = { satisfied, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        reject(new Error(failure()));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 

@@ -1,5 +1,6 @@
 import { ServerFrame } from '@switchboard/protocol';
 import { WebSocket } from 'ws';
+import { WAIT_TIMEOUT_MS } from './wait-timeout';
 
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 
@@ -65,7 +66,7 @@ export class WsTestClient {
   next<T extends ServerFrame['type']>(
     type: T,
     where: (frame: FrameOf<T>) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = WAIT_TIMEOUT_MS,
   ): Promise<FrameOf<T>> {
     const match = (frame: ServerFrame): boolean =>
       frame.type === type && where(frame as FrameOf<T>);

@@ -2,7 +2,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageMappingProperties } from '@nestjs/websockets';
 import { ParsedClientFrame, parseClientFrame, PROTOCOL_LIMITS } from '@switchboard/protocol';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Observable } from 'rxjs';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { HandshakeAuthenticator } from './handshake-authenticator';
@@ -25,15 +26,51 @@ function toText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-type VerifyClientCallback = (result: boolean, code?: number, message?: string) => void;
+type VerifyClientCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+  headers?: Record<string, string>,
+) => void;
+
+/** Seconds a client refused during shutdown is asked to wait: by then it reaches another instance. */
+const SHUTDOWN_RETRY_AFTER_SECONDS = 1;
+
+/** The answer to an upgrade that arrives while the instance shuts down. */
+const SHUTTING_DOWN_RESPONSE =
+  'HTTP/1.1 503 Service Unavailable\r\n' +
+  `Retry-After: ${SHUTDOWN_RETRY_AFTER_SECONDS}\r\n` +
+  'Connection: close\r\nContent-Length: 0\r\n\r\n';
+
+function refuseAsShuttingDown(done: VerifyClientCallback): void {
+  done(false, 503, 'Service Unavailable', {
+    'Retry-After': String(SHUTDOWN_RETRY_AFTER_SECONDS),
+  });
+}
+
+/**
+ * Answers every later upgrade on `server` with 503 in place of Nest's handler, which would hand it to
+ * the closing ws server (or, once Nest has disposed of that, answer a bare 400).
+ */
+function refuseUpgrades(server: Server): void {
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (_request: IncomingMessage, socket: Duplex) => {
+    // Destroyed once written: an HTTP server's sockets stay half-open, and open ones delay its close.
+    socket.on('error', () => undefined);
+    socket.end(SHUTTING_DOWN_RESPONSE, () => socket.destroy());
+  });
+}
 
 /**
  * Nest's `ws` adapter with Switchboard's wire rules: the handshake is authenticated before the
  * upgrade; frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
  * (bad JSON becomes an `invalid_json` rejection instead of being dropped) and handed to the one
- * `CLIENT_FRAME_EVENT` handler; on shutdown, clients get 1001 and a grace period to close.
+ * `CLIENT_FRAME_EVENT` handler; on shutdown, new upgrades are refused, clients get 1001 and a grace
+ * period to close, and whatever is still open is then terminated.
  */
 export class ChatWsAdapter extends WsAdapter {
+  private shuttingDown = false;
+
   constructor(
     app: INestApplicationContext,
     private readonly handshake: HandshakeAuthenticator,
@@ -55,7 +92,11 @@ export class ChatWsAdapter extends WsAdapter {
       perMessageDeflate: false,
       verifyClient: (info: { req: IncomingMessage }, done: VerifyClientCallback) => {
         this.handshake.authenticate(info.req).then(
-          (verdict) => (verdict.ok ? done(true) : done(false, verdict.status, verdict.reason)),
+          (verdict) => {
+            // Shutdown may have begun while the token was checked.
+            if (this.shuttingDown) return refuseAsShuttingDown(done);
+            return verdict.ok ? done(true) : done(false, verdict.status, verdict.reason);
+          },
           () => done(false, 500, 'Internal Server Error'),
         );
       },
@@ -94,9 +135,19 @@ export class ChatWsAdapter extends WsAdapter {
     });
   }
 
+  /**
+   * Shutdown: clients told 1001 reconnect within milliseconds, and one accepted now would keep the
+   * process alive, so first every upgrade is refused (503 with Retry-After, those whose token is being
+   * checked included) and the listener stops accepting.
+   */
   override async close(server: WebSocketServer): Promise<void> {
-    const clients = [...server.clients];
-    const closed = clients.map(
+    this.shuttingDown = true;
+    refuseUpgrades(this.httpServer as Server);
+    // ws calls back once its last client has closed (and every disconnect handler has run).
+    const everyClientClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Nest closes the HTTP server after this resolves; closing it now sends reconnects elsewhere.
+    (this.httpServer as Server).close();
+    const closed = [...server.clients].map(
       (client) =>
         new Promise<void>((resolve) => {
           if (client.readyState === WebSocket.CLOSED) return resolve();
@@ -111,8 +162,8 @@ export class ChatWsAdapter extends WsAdapter {
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
     for (const client of server.clients) client.terminate();
+    await everyClientClosed;
     // Closed sessions leave their rooms (presence, user_left) before Redis and PostgreSQL go away.
     await this.sessions.drain();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -8,7 +8,64 @@ import {
   uniqueRoom,
   WsTestClient,
 } from '@switchboard/testing';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { WebSocket } from 'ws';
 import { createGatewayApp } from '../app/gateway-app.module';
+
+const DEADLINE_MS = 10_000;
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${DEADLINE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A client that opens a new socket as soon as its last one closes or is refused, as SDKs do within
+ * milliseconds of a 1001, until stopped. Counts the upgrades the server accepted.
+ */
+function reconnectingClient(
+  url: string,
+  token: string,
+): { accepted: () => number; stop: () => void } {
+  let accepted = 0;
+  let stopped = false;
+  let socket: WebSocket | undefined;
+  const open = (): void => {
+    if (stopped) return;
+    socket = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
+    socket.on('open', () => accepted++);
+    socket.on('error', () => undefined);
+    socket.on('close', () => setTimeout(open, 5));
+  };
+  open();
+  return {
+    accepted: () => accepted,
+    stop: () => {
+      stopped = true;
+      socket?.terminate();
+    },
+  };
+}
+
+/** `work`, or a failure naming `what` if it has not settled within DEADLINE_MS. */
+async function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not within ${DEADLINE_MS} ms`)),
+      DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('gateway handshake', () => {
   let app: INestApplication;
@@ -87,5 +144,44 @@ describe('gateway shutdown', () => {
     await expect(alice.next('user_left')).resolves.toMatchObject({ user: { id: 'bob' } });
     await alice.close();
     await staying.close();
+  });
+
+  it('refuses upgrades with 503 and Retry-After once closing, and closes while a client keeps reconnecting', async () => {
+    const app = await createGatewayApp(testConfig('gateway'), {}, { shutdownHooks: false });
+    const { ws: url } = await listen(app);
+    const token = signTestToken('persistent');
+    const held = await WsTestClient.connect(url, { token });
+    // An upgrade request half sent when shutdown begins, finished after it began.
+    const late = connect(Number(new URL(url).port), '127.0.0.1');
+    let lateResponse = '';
+    late.on('data', (chunk: Buffer) => (lateResponse += chunk.toString()));
+    let lateClosed = false;
+    late.on('error', () => undefined);
+    late.on('close', () => (lateClosed = true));
+    await once(late, 'connect');
+    late.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const reconnecting = reconnectingClient(url, token);
+    await waitFor(() => reconnecting.accepted() > 0, 'the reconnecting client connected');
+
+    const closing = app.close();
+    expect(await held.waitClosed()).toBe(1001);
+    late.write(
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+        `Sec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\n` +
+        `Authorization: Bearer ${token}\r\n\r\n`,
+    );
+    await waitFor(
+      () => lateClosed || lateResponse.includes('\r\n\r\n'),
+      'the late upgrade was answered',
+    );
+    expect(lateResponse).toMatch(/^HTTP\/1\.1 503 /);
+    expect(lateResponse).toMatch(/\r\nRetry-After: 1\r\n/i);
+
+    try {
+      await withinDeadline(closing, 'app.close() while a client keeps reconnecting');
+    } finally {
+      reconnecting.stop();
+      late.destroy();
+    }
   });
 });

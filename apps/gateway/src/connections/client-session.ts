@@ -42,9 +42,22 @@ export class ClientSession {
 
   /**
    * Runs the frames of one connection one at a time, in arrival order: a `message` sent right after
-   * `join` must see the join done, and one client's messages keep their order.
+   * `join` must see the join done, and one client's messages keep their order. A frame whose turn
+   * comes once the socket is closing (flooding, too slow, gone) is dropped: its reply could never
+   * arrive, so a flooder's messages would be stored unacknowledged.
    */
   enqueue(task: () => Promise<void>): Promise<void> {
+    return this.schedule(() =>
+      this.socket.readyState === WebSocket.OPEN ? task() : Promise.resolve(),
+    );
+  }
+
+  /** Runs a closed session's last task after every frame queued before it is handled or dropped. */
+  enqueueLast(task: () => Promise<void>): Promise<void> {
+    return this.schedule(task);
+  }
+
+  private schedule(task: () => Promise<void>): Promise<void> {
     if (++this.queued > MAX_QUEUED_FRAMES) {
       this.socket.close(CLOSE_FLOODING, 'too many frames in flight');
     }

@@ -40,7 +40,7 @@ export class SessionRegistry {
 
   /** Runs a closed session's last task (leaving its rooms); `drain` waits for every such task. */
   finish(session: ClientSession, task: () => Promise<void>): void {
-    const done = session.enqueue(task);
+    const done = session.enqueueLast(task);
     this.closing.add(done);
     void done.finally(() => this.closing.delete(done));
   }

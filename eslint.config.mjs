@@ -18,6 +18,7 @@ export default [
   {
     ignores: [
       '**/dist',
+      '**/.build',
       '**/node_modules',
       '**/.nx',
       '**/coverage',

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BenchEnvironment } from './harness/environment';
 import { pinSelf } from './harness/processes';
 import { log } from './harness/progress';
@@ -24,7 +24,14 @@ const SCENARIOS: Record<string, Scenario> = {
 };
 
 const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick] [--only=<target>,…]`;
-const ROOT = join(__dirname, '..', '..', '..');
+/** The repository: the nearest folder above the compiled bench with a package.json (builds live in .build/<id>/). */
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  throw new Error(`no package.json above ${from}`);
+}
+
+const ROOT = repositoryRoot(__dirname);
 
 function versionOf(pkg: string): string {
   const manifest = JSON.parse(

@@ -6,3 +6,4 @@ export type * from './lib/models';
 export type * from './lib/server-frames';
 export * from './lib/http-bodies';
 export * from './lib/http-schemas';
+export * from './lib/users';

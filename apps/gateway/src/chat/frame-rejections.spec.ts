@@ -90,6 +90,15 @@ describe('chat gateway, rejected frames', () => {
     ],
     ['an empty clientMsgId', (r) => ({ type: 'message', room: r, text: 'x', clientMsgId: '' })],
     ['a numeric clientMsgId', (r) => ({ type: 'message', room: r, text: 'x', clientMsgId: 7 })],
+    // PostgreSQL refuses NUL: this was an internal_error, which clients retry for ever.
+    [
+      'a clientMsgId with NUL',
+      (r) => ({ type: 'message', room: r, text: 'x', clientMsgId: 'c\u00001' }),
+    ],
+    [
+      'a clientMsgId with a newline',
+      (r) => ({ type: 'message', room: r, text: 'x', clientMsgId: 'c\n1' }),
+    ],
     ['text with NUL', (r) => ({ type: 'message', room: r, text: 'a\u0000b' })],
     ['text with BEL', (r) => ({ type: 'message', room: r, text: 'a\u0007b' })],
     ['text with ESC', (r) => ({ type: 'message', room: r, text: '\u001b[31mred' })],

@@ -3,7 +3,7 @@ import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/test
 import { Client } from 'pg';
 import { createHistoryApp } from '../app/history-app.module';
 
-describe('history API: what is stored is what was sent, byte for byte', () => {
+describe('history API: what is stored is what was sent, or nothing', () => {
   let history: INestApplication;
   let base: string;
   let db: Client;
@@ -70,6 +70,19 @@ describe('history API: what is stored is what was sent, byte for byte', () => {
     );
     expect(response.status).toBe(415);
     expect(response.body).toMatchObject({ statusCode: 415, code: 'unsupported_media_type' });
+    expect(await storedTexts(room)).toEqual([]);
+  });
+
+  // PostgreSQL refuses NUL: a clientMsgId with one was a 500 internal_error, which clients retry.
+  it.each([
+    ['NUL in clientMsgId', { text: 'x', clientMsgId: 'c\u00001' }],
+    ['a newline in clientMsgId', { text: 'x', clientMsgId: 'c\n1' }],
+    ['NUL in text', { text: 'a\u0000b' }],
+  ])('refuses %s with 400 invalid_message and stores nothing', async (_label, body) => {
+    const room = uniqueRoom();
+    const response = await post(room, Buffer.from(JSON.stringify(body)));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, code: 'invalid_message' });
     expect(await storedTexts(room)).toEqual([]);
   });
 

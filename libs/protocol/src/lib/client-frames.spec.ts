@@ -74,6 +74,24 @@ describe('parseClientFrame', () => {
     }
   });
 
+  it('refuses any control character in clientMsgId, which PostgreSQL (NUL) or logs would mangle', () => {
+    for (const char of ['\u0000', '\u0001', '\t', '\n', '\r', '\u001f', '\u007f']) {
+      const parsed = parseClientFrame(
+        JSON.stringify({ type: 'message', room: 'ok', text: 'x', clientMsgId: `c${char}1` }),
+      );
+      expect(parsed).toMatchObject({
+        ok: false,
+        error: {
+          code: 'invalid_message',
+          message: expect.stringMatching(/^clientMsgId: .*control/),
+        },
+      });
+    }
+    expect(frame({ type: 'message', room: 'ok', text: 'x', clientMsgId: 'c-1 é\u0080' })).toBe(
+      'ok',
+    );
+  });
+
   it('refuses text and clientMsgId that are not valid Unicode (a lone surrogate), accepts surrogate pairs', () => {
     // Escaped on the wire: valid JSON and valid UTF-8, but the decoded string has a lone surrogate.
     for (const escaped of ['\\ud800', 'a\\udfffb', '\\udc4b\\ud83d', '\\ud83d']) {
@@ -116,6 +134,10 @@ describe('validateSendMessageBody', () => {
       error: { code: 'invalid_message' },
     });
     expect(validateSendMessageBody({ text: 'a\udfffb' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_message' },
+    });
+    expect(validateSendMessageBody({ text: 'hi', clientMsgId: 'a\u0000' })).toMatchObject({
       ok: false,
       error: { code: 'invalid_message' },
     });

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors';
 import { PROTOCOL_LIMITS } from './limits';
-import { isWellFormed, NOT_WELL_FORMED } from './unicode';
+import {
+  HAS_CONTROL_CHARACTER,
+  hasNoControlCharacter,
+  isWellFormed,
+  NOT_WELL_FORMED,
+} from './unicode';
 
 const room = z
   .string()
@@ -24,7 +29,8 @@ export const clientMsgId = z
   .string()
   .min(1)
   .max(PROTOCOL_LIMITS.maxClientMsgIdLength)
-  .refine(isWellFormed, NOT_WELL_FORMED);
+  .refine(isWellFormed, NOT_WELL_FORMED)
+  .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
 
 export const joinFrame = z.strictObject({ type: z.literal('join'), room, since: seq.optional() });
 export const leaveFrame = z.strictObject({ type: z.literal('leave'), room });

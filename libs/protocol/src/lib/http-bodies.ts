@@ -1,17 +1,37 @@
 import { z } from 'zod';
 import { describeIssues, FrameRejection } from './client-frames';
-import { isWellFormed, isWellFormedJson, NOT_WELL_FORMED } from './unicode';
+import {
+  everyJsonString,
+  HAS_CONTROL_CHARACTER,
+  HAS_NUL,
+  hasNoControlCharacter,
+  hasNoNul,
+  isWellFormed,
+  NOT_WELL_FORMED,
+} from './unicode';
+import { userId } from './users';
+
+/** Free text stored in PostgreSQL: any character but NUL, valid Unicode. */
+const storedText = (maxLength: number) =>
+  z.string().max(maxLength).refine(isWellFormed, NOT_WELL_FORMED).refine(hasNoNul, HAS_NUL);
 
 /** `POST /notifications` (server to server): one notification, stored once per listed user. */
 export const publishNotificationsBody = z.strictObject({
-  userIds: z
-    .array(z.string().min(1).max(255).refine(isWellFormed, NOT_WELL_FORMED))
+  userIds: z.array(userId).min(1).max(10_000),
+  type: z
+    .string()
     .min(1)
-    .max(10_000),
-  type: z.string().min(1).max(64).refine(isWellFormed, NOT_WELL_FORMED),
-  title: z.string().max(500).refine(isWellFormed, NOT_WELL_FORMED),
-  body: z.string().max(10_000).refine(isWellFormed, NOT_WELL_FORMED),
-  data: z.unknown().optional().refine(isWellFormedJson, NOT_WELL_FORMED),
+    .max(64)
+    .refine(isWellFormed, NOT_WELL_FORMED)
+    .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER),
+  title: storedText(500),
+  body: storedText(10_000),
+  // jsonb refuses a lone surrogate and NUL (`\u0000`) in any string or key.
+  data: z
+    .unknown()
+    .optional()
+    .refine((data) => everyJsonString(data, isWellFormed), NOT_WELL_FORMED)
+    .refine((data) => everyJsonString(data, hasNoNul), HAS_NUL),
 });
 export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
 

@@ -4,6 +4,9 @@ export const PROTOCOL_LIMITS = {
   roomPattern: /^[A-Za-z0-9_.:-]{1,64}$/,
   maxTextLength: 4000,
   maxClientMsgIdLength: 64,
+  /** A user id (a token's `sub`) and a display name (its `name`). */
+  maxUserIdLength: 255,
+  maxUserNameLength: 255,
   /** A larger WebSocket frame closes the socket with 1009. */
   maxFrameBytes: 64 * 1024,
   /** Messages returned on `join` without `since`. */

@@ -96,6 +96,9 @@ describe('gateway handshake', () => {
     ],
     ['an expired token', bearer(jwt.sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 60 }))],
     ['a token without sub', bearer(jwt.sign({ name: 'nobody' }))],
+    ['a token whose sub holds NUL', bearer(jwt.sign({ sub: 'u\u00001' }))],
+    ['a token whose sub is 256 characters', bearer(jwt.sign({ sub: 'u'.repeat(256) }))],
+    ['a token whose name has a lone surrogate', bearer(jwt.sign({ sub: 'u1', name: 'A\ud800' }))],
     ['a non-Bearer scheme', { Authorization: `Basic ${signTestToken('u1')}` }],
   ])('refuses %s with 401 and no upgrade', async (_label, headers: Record<string, string>) => {
     await expect(WsTestClient.refusal(url, headers)).resolves.toBe(401);

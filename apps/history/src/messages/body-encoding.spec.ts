@@ -1,18 +1,31 @@
 import { INestApplication } from '@nestjs/common';
-import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
+import { JwtService } from '@nestjs/jwt';
+import {
+  listen,
+  signTestToken,
+  TEST_JWT_SECRET,
+  testConfig,
+  uniqueRoom,
+} from '@switchboard/testing';
 import { Client } from 'pg';
 import { createHistoryApp } from '../app/history-app.module';
 
-describe('history API: what is stored is what was sent, or nothing', () => {
+describe('history API: what is stored is what was sent, or nothing is', () => {
   let history: INestApplication;
   let base: string;
   let db: Client;
   const auth = { Authorization: `Bearer ${signTestToken('encoder', 'Encoder')}` };
+  const jwt = new JwtService({ secret: TEST_JWT_SECRET });
 
-  async function post(room: string, body: Buffer, contentType = 'application/json') {
+  async function post(
+    room: string,
+    body: Buffer,
+    contentType = 'application/json',
+    headers: Record<string, string> = auth,
+  ) {
     const response = await fetch(`${base}/rooms/${room}/messages`, {
       method: 'POST',
-      headers: { 'Content-Type': contentType, ...auth },
+      headers: { 'Content-Type': contentType, ...headers },
       body,
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -83,6 +96,21 @@ describe('history API: what is stored is what was sent, or nothing', () => {
     const response = await post(room, Buffer.from(JSON.stringify(body)));
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ statusCode: 400, code: 'invalid_message' });
+    expect(await storedTexts(room)).toEqual([]);
+  });
+
+  it.each([
+    ['NUL in sub', { sub: 'u\u00001', name: 'U' }],
+    ['a lone surrogate in name', { sub: 'u1', name: 'U\udc00' }],
+    ['a name of 256 characters', { sub: 'u1', name: 'n'.repeat(256) }],
+  ])('answers 401 to a token with %s, and stores nothing', async (_label, claims) => {
+    const room = uniqueRoom();
+    const headers = { Authorization: `Bearer ${jwt.sign(claims)}` };
+    const read = await fetch(`${base}/rooms/${room}/messages`, { headers });
+    expect(read.status).toBe(401);
+    const sent = await post(room, Buffer.from('{"text":"hi"}'), 'application/json', headers);
+    expect(sent.status).toBe(401);
+    expect(sent.body).toMatchObject({ statusCode: 401, code: 'unauthorized' });
     expect(await storedTexts(room)).toEqual([]);
   });
 

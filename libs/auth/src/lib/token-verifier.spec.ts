@@ -23,6 +23,36 @@ describe('TokenVerifier', () => {
     }
   });
 
+  const signed = (claims: Record<string, unknown>) => new JwtService({ secret }).sign(claims);
+
+  // What a token names is stored with every message: PostgreSQL refuses NUL, turns a lone surrogate
+  // into U+FFFD, and a name of megabytes would be copied into every row and frame.
+  it.each([
+    ['NUL in sub', { sub: 'a\u0000b' }],
+    ['a control character in sub', { sub: 'a\nb' }],
+    ['a lone surrogate in sub', { sub: 'a\ud800' }],
+    ['a sub of 256 characters', { sub: 'u'.repeat(256) }],
+    ['an empty sub', { sub: '' }],
+    ['a numeric sub', { sub: 42 }],
+    ['NUL in name', { sub: 'u1', name: 'A\u0000' }],
+    ['DEL in name', { sub: 'u1', name: 'A\u007f' }],
+    ['a lone surrogate in name', { sub: 'u1', name: '\udfffA' }],
+    ['a name of 256 characters', { sub: 'u1', name: 'n'.repeat(256) }],
+    ['an empty name', { sub: 'u1', name: '' }],
+    ['a numeric name', { sub: 'u1', name: 7 }],
+  ])('refuses a token with %s', async (_label, claims) => {
+    await expect(verifier.verify(signed(claims))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('accepts 255 characters of any valid Unicode, and takes the id as the name when none is given', async () => {
+    const id = `${'u'.repeat(253)}👋`;
+    await expect(verifier.verify(signed({ sub: id, name: 'Zoë 中文 😀' }))).resolves.toEqual({
+      id,
+      name: 'Zoë 中文 😀',
+    });
+    await expect(verifier.verify(signed({ sub: 'u1' }))).resolves.toEqual({ id: 'u1', name: 'u1' });
+  });
+
   it('refuses a token without a sub', async () => {
     await expect(verifier.verify(new JwtService({ secret }).sign({ name: 'x' }))).rejects.toThrow(
       /sub/,

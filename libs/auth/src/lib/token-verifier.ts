@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { UserRef } from '@switchboard/protocol';
+import { UserRef, userId, userName } from '@switchboard/protocol';
 
 export type AuthenticatedUser = UserRef;
 
@@ -13,13 +13,13 @@ interface SwitchboardClaims {
   name?: unknown;
 }
 
-const MAX_CLAIM_LENGTH = 255;
+const CLAIM_RULE = 'must be 1-255 characters of valid Unicode without control characters';
 
-function isShortString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_LENGTH;
-}
-
-/** Verifies HS256 JWTs: `sub` is the user id, `name` the display name (the id when absent). */
+/**
+ * Verifies HS256 JWTs: `sub` is the user id, `name` the display name (the id when absent). Both are
+ * 1–255 characters of valid Unicode without control characters (protocol's `userId`, `userName`):
+ * a token with anything else is refused, since what it names could not be stored or shown as given.
+ */
 @Injectable()
 export class TokenVerifier {
   constructor(private readonly jwt: JwtService) {}
@@ -33,13 +33,17 @@ export class TokenVerifier {
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
-    if (!isShortString(claims.sub)) throw new InvalidTokenError('token has no usable "sub" claim');
-    return { id: claims.sub, name: isShortString(claims.name) ? claims.name : claims.sub };
+    const id = userId.safeParse(claims.sub);
+    if (!id.success) throw new InvalidTokenError(`token "sub" claim: ${CLAIM_RULE}`);
+    if (claims.name === undefined) return { id: id.data, name: id.data };
+    const name = userName.safeParse(claims.name);
+    if (!name.success) throw new InvalidTokenError(`token "name" claim: ${CLAIM_RULE}`);
+    return { id: id.data, name: name.data };
   }
 
-  /** A development token: `sub` = userId, `name`, valid for one day. */
-  sign(userId: string, name = userId): string {
-    return this.jwt.sign({ sub: userId, name }, { algorithm: 'HS256', expiresIn: '1d' });
+  /** A development token: `sub` = id, `name`, valid for one day. */
+  sign(id: string, name = id): string {
+    return this.jwt.sign({ sub: id, name }, { algorithm: 'HS256', expiresIn: '1d' });
   }
 }
 

@@ -17,3 +17,11 @@ export const userId = z
   .max(PROTOCOL_LIMITS.maxUserIdLength)
   .refine(isWellFormed, NOT_WELL_FORMED)
   .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
+
+/** A display name, as a token's `name` carries it: the same rule as a user id. */
+export const userName = z
+  .string()
+  .min(1)
+  .max(PROTOCOL_LIMITS.maxUserNameLength)
+  .refine(isWellFormed, NOT_WELL_FORMED)
+  .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);

@@ -68,3 +68,65 @@ describe('NotificationStreamRegistry resume seam', () => {
     await registry.beforeApplicationShutdown();
   });
 });
+
+describe('NotificationStreamRegistry slow consumers', () => {
+  /** A stream with more than 1 MB unsent; destroying it emits `close` only later, as a socket does. */
+  function slowResponse(): ServerResponse {
+    const response = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      writableLength: 2 * 1024 * 1024,
+      writeHead: () => response,
+      write: () => false,
+      end: () => undefined,
+      destroy: () => {
+        response.destroyed = true;
+        setImmediate(() => response.emit('close'));
+      },
+    });
+    return response as unknown as ServerResponse;
+  }
+
+  async function start(store: Partial<NotificationStore> = {}) {
+    const bus = new InProcessMessageBus();
+    const metrics = new NotificationMetrics(new MetricsRegistry());
+    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(
+      bus,
+      store as NotificationStore,
+      config,
+      metrics,
+    );
+    await registry.onApplicationBootstrap();
+    const counted = async () => (await metrics.slowConsumersDropped.get()).values[0]?.value ?? 0;
+    const open = async () => (await metrics.sseStreams.get()).values[0]?.value ?? 0;
+    return { bus, registry, counted, open };
+  }
+
+  it('counts a live stream dropped as slow once, however many notifications reach it before it closes', async () => {
+    const { bus, registry, counted, open } = await start();
+    const response = slowResponse();
+    await registry.open({ id: USER, name: USER }, response, undefined);
+    for (let id = 1; id <= 5; id++) await bus.publish('notifications', '', batch(id));
+    await settle();
+    expect(response.destroyed).toBe(true);
+    expect(await counted()).toBe(1);
+    expect(await open()).toBe(0);
+    await registry.beforeApplicationShutdown();
+  });
+
+  it('counts a resuming stream dropped as slow once, however many notifications waited for the replay', async () => {
+    const { bus, registry, counted } = await start({
+      newestId: async () => '9',
+      // Three notifications arrive while the replay reads: they wait, then flush to a slow stream.
+      listAfter: async () => {
+        for (let id = 7; id <= 9; id++) await bus.publish('notifications', '', batch(id));
+        await settle();
+        return [];
+      },
+    });
+    await registry.open({ id: USER, name: USER }, slowResponse(), '6');
+    await settle();
+    expect(await counted()).toBe(1);
+    await registry.beforeApplicationShutdown();
+  });
+});

@@ -127,8 +127,15 @@ export class NotificationStreamRegistry
     }
   }
 
+  /**
+   * Writes a frame, or drops a stream that has fallen too far behind. A dropped stream leaves the
+   * registry at once and is written no more: its `close` comes later, and until then every
+   * notification for it would count it again.
+   */
   private write(stream: OpenStream, frame: string): void {
+    if (stream.response.destroyed) return;
     if (stream.response.writableLength > SLOW_STREAM_BYTES) {
+      this.remove(stream);
       stream.response.destroy();
       this.metrics.slowConsumersDropped.inc();
       return;

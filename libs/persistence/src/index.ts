@@ -8,11 +8,17 @@ export {
   MessageEntity,
   NotificationEntity,
   NotificationRecipientEntity,
+  RoomEntity,
+  RoomMemberEntity,
   RoomSequenceEntity,
+  UserEntity,
 } from './lib/entities';
 export { MessageStore } from './lib/message-store';
 export type { AppendResult, MessagePage, NewMessage, PageQuery } from './lib/message-store';
 export { NotificationStore } from './lib/notification-store';
 export type { NewNotification } from './lib/notification-store';
+export { RoomStore } from './lib/room-store';
+export type { MemberRecord, RoomRecord, RoomStanding } from './lib/room-store';
+export { UserStore } from './lib/user-store';
 export { PersistenceModule } from './lib/persistence.module';
 export type { PersistenceOptions } from './lib/persistence.module';

@@ -91,9 +91,73 @@ export class NotificationRecipientEntity {
   userId!: string;
 }
 
+/** Who may use a room: `open` to anyone, `private` to its members, `direct` to its two users. */
+@Entity({ name: 'rooms' })
+@Index('rooms_direct_pair_key', ['directUserA', 'directUserB'], {
+  unique: true,
+  where: "access = 'direct'",
+})
+export class RoomEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  room!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  access!: 'open' | 'private' | 'direct';
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  title!: string | null;
+
+  /** A direct room's users, the smaller id first; null for other rooms. */
+  @Column({ name: 'direct_user_a', type: 'varchar', length: 255, nullable: true })
+  directUserA!: string | null;
+
+  @Column({ name: 'direct_user_b', type: 'varchar', length: 255, nullable: true })
+  directUserB!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
+
+/** A user's membership of a room: what gives access to a private room, and what makes a user's inbox. */
+@Entity({ name: 'room_members' })
+@Index('room_members_user_id_idx', ['userId'])
+export class RoomMemberEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  room!: string;
+
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 255 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role!: 'member' | 'admin';
+
+  /** Everything up to this seq has been read. */
+  @Column({ name: 'last_read_seq', type: 'bigint', transformer: bigintAsNumber })
+  lastReadSeq!: number;
+
+  @CreateDateColumn({ name: 'joined_at', type: 'timestamptz' })
+  joinedAt!: Date;
+}
+
+/** The name each user last connected with, for showing users who are not online. */
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  name!: string;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
 export const ENTITIES = [
   MessageEntity,
   RoomSequenceEntity,
   NotificationEntity,
   NotificationRecipientEntity,
+  RoomEntity,
+  RoomMemberEntity,
+  UserEntity,
 ];

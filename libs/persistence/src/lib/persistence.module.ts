@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { createDataSource, SchemaNotMigratedError } from './data-source';
 import { MessageStore } from './message-store';
 import { NotificationStore } from './notification-store';
+import { RoomStore } from './room-store';
+import { UserStore } from './user-store';
 
 export interface PersistenceOptions {
   databaseUrl: string;
@@ -63,8 +65,10 @@ export class PersistenceModule {
         DataSourceLifecycle,
         MessageStore,
         NotificationStore,
+        RoomStore,
+        UserStore,
       ],
-      exports: [DataSource, MessageStore, NotificationStore],
+      exports: [DataSource, MessageStore, NotificationStore, RoomStore, UserStore],
     };
   }
 }

@@ -1,0 +1,97 @@
+import { testConfig, uniqueRoom } from '@switchboard/testing';
+import { DataSource } from 'typeorm';
+import { createDataSource } from './data-source';
+import { RoomStore } from './room-store';
+import { UserStore } from './user-store';
+
+describe('RoomStore and UserStore (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let rooms: RoomStore;
+  let users: UserStore;
+
+  beforeAll(async () => {
+    dataSource = await createDataSource(testConfig('history').databaseUrl, 4).initialize();
+    rooms = new RoomStore(dataSource);
+    users = new UserStore(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+  });
+
+  it('reads an unknown room and no membership in one round trip', async () => {
+    await expect(rooms.standing(uniqueRoom(), 'ada')).resolves.toEqual({
+      room: null,
+      member: null,
+    });
+  });
+
+  it('records a joiner of an unknown room as a member of a new open room, once', async () => {
+    const room = uniqueRoom();
+    await rooms.recordMember(room, 'ada');
+    await rooms.recordMember(room, 'ada');
+    const standing = await rooms.standing(room, 'ada');
+    expect(standing.room).toMatchObject({ room, access: 'open', title: null, directUsers: null });
+    expect(standing.member).toEqual({ userId: 'ada', role: 'member', lastReadSeq: 0 });
+    expect(await rooms.members(room)).toHaveLength(1);
+  });
+
+  it('creates a room, then updates it, keeping the title when none is given', async () => {
+    const room = uniqueRoom();
+    const created = await rooms.putRoom(room, 'private', 'Team');
+    expect(created).toMatchObject({ created: true, room: { access: 'private', title: 'Team' } });
+    const updated = await rooms.putRoom(room, 'open', undefined);
+    expect(updated).toMatchObject({ created: false, room: { access: 'open', title: 'Team' } });
+    expect(updated!.room.createdAt).toBe(created!.room.createdAt);
+    await expect(rooms.putRoom(room, 'open', null)).resolves.toMatchObject({
+      room: { title: null },
+    });
+  });
+
+  it('adds, changes and removes members of an existing room only', async () => {
+    const room = uniqueRoom();
+    await expect(rooms.putMember(room, 'ada', 'admin')).resolves.toBeNull();
+    await rooms.putRoom(room, 'private', undefined);
+    await expect(rooms.putMember(room, 'bob', 'member')).resolves.toEqual({
+      created: true,
+      member: { userId: 'bob', role: 'member', lastReadSeq: 0 },
+    });
+    await expect(rooms.putMember(room, 'ada', 'admin')).resolves.toMatchObject({ created: true });
+    await expect(rooms.putMember(room, 'bob', 'admin')).resolves.toMatchObject({
+      created: false,
+      member: { role: 'admin' },
+    });
+    await rooms.putMember(room, 'bob', 'member');
+    expect((await rooms.members(room)).map((m) => [m.userId, m.role])).toEqual([
+      ['ada', 'admin'],
+      ['bob', 'member'],
+    ]);
+    await expect(rooms.removeMember(room, 'bob')).resolves.toBe(true);
+    await expect(rooms.removeMember(room, 'bob')).resolves.toBe(false);
+    const { members } = await rooms.standings(room, ['ada', 'bob', 'cy']);
+    expect([...members.keys()]).toEqual(['ada']);
+  });
+
+  it('makes a direct room once, with both users as members, and never turns it into another room', async () => {
+    const room = `dm:${uniqueRoom()}`;
+    await expect(rooms.openDirect(room, ['ada', 'bob'])).resolves.toBe(true);
+    await expect(rooms.openDirect(room, ['ada', 'bob'])).resolves.toBe(false);
+    const standing = await rooms.standing(room, 'bob');
+    expect(standing.room).toMatchObject({ access: 'direct', directUsers: ['ada', 'bob'] });
+    expect(standing.member).toMatchObject({ role: 'member' });
+    await expect(rooms.putRoom(room, 'open', undefined)).resolves.toBeNull();
+    // A member who forgot it is a member again on their next join.
+    await rooms.removeMember(room, 'ada');
+    await rooms.recordMember(room, 'ada');
+    expect((await rooms.standing(room, 'ada')).room?.access).toBe('direct');
+    expect((await rooms.members(room)).map((m) => m.userId)).toEqual(['ada', 'bob']);
+  });
+
+  it("remembers a user's latest name and falls back to the id for users never seen", async () => {
+    const id = uniqueRoom('user');
+    await expect(users.find(id)).resolves.toEqual({ id, name: id });
+    await users.remember({ id, name: 'Ada' });
+    await users.remember({ id, name: 'Ada L.' });
+    await expect(users.find(id)).resolves.toEqual({ id, name: 'Ada L.' });
+  });
+});

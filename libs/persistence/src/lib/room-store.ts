@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { RoomAccess, RoomRole } from '@switchboard/protocol';
+import { DataSource } from 'typeorm';
+
+/** A room's row: who may use it. */
+export interface RoomRecord {
+  room: string;
+  access: RoomAccess;
+  title: string | null;
+  /** A direct room's two users, the smaller id first; null for other rooms. */
+  directUsers: readonly [string, string] | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+export interface MemberRecord {
+  userId: string;
+  role: RoomRole;
+  lastReadSeq: number;
+}
+
+/** What decides whether one user may use one room: the room's row and the user's membership, if any. */
+export interface RoomStanding {
+  room: RoomRecord | null;
+  member: MemberRecord | null;
+}
+
+interface RoomRow {
+  room: string;
+  access: RoomAccess;
+  title: string | null;
+  direct_user_a: string | null;
+  direct_user_b: string | null;
+  created_at: Date;
+}
+
+interface MemberRow {
+  user_id: string;
+  role: RoomRole;
+  last_read_seq: string;
+}
+
+const ROOM_COLUMNS = 'room, access, title, direct_user_a, direct_user_b, created_at';
+
+function toRoom(row: RoomRow): RoomRecord {
+  return {
+    room: row.room,
+    access: row.access,
+    title: row.title,
+    directUsers:
+      row.direct_user_a !== null && row.direct_user_b !== null
+        ? [row.direct_user_a, row.direct_user_b]
+        : null,
+    createdAt: row.created_at.getTime(),
+  };
+}
+
+function toMember(row: MemberRow): MemberRecord {
+  return { userId: row.user_id, role: row.role, lastReadSeq: Number(row.last_read_seq) };
+}
+
+// One round trip whether or not the room or the membership exists: the LEFT JOINs keep the row.
+const STANDING_SQL = `
+  SELECT r.room, r.access, r.title, r.direct_user_a, r.direct_user_b, r.created_at,
+         m.user_id, m.role, m.last_read_seq
+  FROM (SELECT $1::varchar AS room) q
+  LEFT JOIN rooms r ON r.room = q.room
+  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
+
+// An unknown room is recorded as open (only open rooms are ever made by joining one).
+const RECORD_MEMBER_SQL = `
+  WITH known AS (
+    INSERT INTO rooms (room, access) VALUES ($1, 'open') ON CONFLICT (room) DO NOTHING
+  )
+  INSERT INTO room_members (room, user_id) VALUES ($1, $2) ON CONFLICT (room, user_id) DO NOTHING`;
+
+// `xmax = 0` only for a row this statement inserted. A direct room is never changed here.
+const PUT_ROOM_SQL = `
+  INSERT INTO rooms (room, access, title) VALUES ($1, $2, $3)
+  ON CONFLICT (room) DO UPDATE
+    SET access = EXCLUDED.access,
+        title = CASE WHEN $4 THEN EXCLUDED.title ELSE rooms.title END
+    WHERE rooms.access <> 'direct'
+  RETURNING ${ROOM_COLUMNS}, (xmax = 0) AS created`;
+
+const PUT_MEMBER_SQL = `
+  INSERT INTO room_members (room, user_id, role) SELECT room, $2, $3 FROM rooms WHERE room = $1
+  ON CONFLICT (room, user_id) DO UPDATE SET role = EXCLUDED.role
+  RETURNING user_id, role, last_read_seq, (xmax = 0) AS created`;
+
+// The room and both memberships in one statement; a pair that already has its room changes nothing.
+const OPEN_DIRECT_SQL = `
+  WITH made AS (
+    INSERT INTO rooms (room, access, direct_user_a, direct_user_b) VALUES ($1, 'direct', $2, $3)
+    ON CONFLICT DO NOTHING RETURNING room
+  ), joined AS (
+    INSERT INTO room_members (room, user_id) VALUES ($1, $2), ($1, $3)
+    ON CONFLICT (room, user_id) DO NOTHING
+  )
+  SELECT count(*)::int AS created FROM made`;
+
+/**
+ * Rooms and their members in PostgreSQL: what access control reads on every join and HTTP request
+ * (one round trip), and what the management API changes.
+ */
+@Injectable()
+export class RoomStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The room's row and the user's membership, in one round trip. */
+  async standing(room: string, userId: string): Promise<RoomStanding> {
+    const [row] = await this.dataSource.query<(RoomRow & Partial<MemberRow>)[]>(STANDING_SQL, [
+      room,
+      userId,
+    ]);
+    return {
+      room: row.access === null ? null : toRoom(row),
+      member: row.user_id ? toMember(row as MemberRow) : null,
+    };
+  }
+
+  /** The room's row and which of `userIds` are its members. */
+  async standings(
+    room: string,
+    userIds: readonly string[],
+  ): Promise<{ room: RoomRecord | null; members: Map<string, MemberRecord> }> {
+    const [rooms, members] = await Promise.all([
+      this.dataSource.query<RoomRow[]>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = $1`, [room]),
+      this.dataSource.query<MemberRow[]>(
+        `SELECT user_id, role, last_read_seq FROM room_members
+         WHERE room = $1 AND user_id = ANY($2::varchar[])`,
+        [room, userIds],
+      ),
+    ]);
+    return {
+      room: rooms.length ? toRoom(rooms[0]) : null,
+      members: new Map(members.map((row) => [row.user_id, toMember(row)])),
+    };
+  }
+
+  /** Makes the user a member (a no-op for a member), recording an unknown room as open. */
+  async recordMember(room: string, userId: string): Promise<void> {
+    await this.dataSource.query(RECORD_MEMBER_SQL, [room, userId]);
+  }
+
+  /** Ends a membership; false if there was none. */
+  async removeMember(room: string, userId: string): Promise<boolean> {
+    const [, deleted] = await this.dataSource.query<[unknown, number]>(
+      'DELETE FROM room_members WHERE room = $1 AND user_id = $2',
+      [room, userId],
+    );
+    return deleted > 0;
+  }
+
+  /**
+   * Creates or updates an open or private room; `title` undefined keeps the current one. Null when
+   * the id is a direct room's, which this never changes.
+   */
+  async putRoom(
+    room: string,
+    access: 'open' | 'private',
+    title: string | null | undefined,
+  ): Promise<{ room: RoomRecord; created: boolean } | null> {
+    const rows = await this.dataSource.query<(RoomRow & { created: boolean })[]>(PUT_ROOM_SQL, [
+      room,
+      access,
+      title ?? null,
+      title !== undefined,
+    ]);
+    return rows.length ? { room: toRoom(rows[0]), created: rows[0].created } : null;
+  }
+
+  /** Adds a member or changes their role; null when the room does not exist. */
+  async putMember(
+    room: string,
+    userId: string,
+    role: RoomRole,
+  ): Promise<{ member: MemberRecord; created: boolean } | null> {
+    const rows = await this.dataSource.query<(MemberRow & { created: boolean })[]>(PUT_MEMBER_SQL, [
+      room,
+      userId,
+      role,
+    ]);
+    return rows.length ? { member: toMember(rows[0]), created: rows[0].created } : null;
+  }
+
+  /** Every member of the room, admins first, then by user id. */
+  async members(room: string): Promise<MemberRecord[]> {
+    const rows = await this.dataSource.query<MemberRow[]>(
+      `SELECT user_id, role, last_read_seq FROM room_members WHERE room = $1
+       ORDER BY role = 'admin' DESC, user_id`,
+      [room],
+    );
+    return rows.map(toMember);
+  }
+
+  /**
+   * Makes the direct room of two users (their ids in canonical order, smaller first) and both
+   * memberships, unless they exist; true when the room was made now.
+   */
+  async openDirect(room: string, users: readonly [string, string]): Promise<boolean> {
+    const [{ created }] = await this.dataSource.query<{ created: number }[]>(OPEN_DIRECT_SQL, [
+      room,
+      users[0],
+      users[1],
+    ]);
+    return created > 0;
+  }
+}

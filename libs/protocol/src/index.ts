@@ -7,3 +7,4 @@ export type * from './lib/server-frames';
 export * from './lib/http-bodies';
 export * from './lib/http-schemas';
 export * from './lib/users';
+export * from './lib/rooms';

@@ -71,6 +71,7 @@ export const SEND_REFUSALS: Readonly<Record<ErrorCode, 'retry' | 'final'>> = {
   invalid_body: 'final',
   unauthorized: 'final',
   not_found: 'final',
+  forbidden: 'final',
 };
 
 /**

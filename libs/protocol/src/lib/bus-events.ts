@@ -11,6 +11,15 @@ export interface NotificationBatch {
 }
 
 /**
+ * A change that may take rooms away from users: every gateway evicts the connections it concerns.
+ * `member_removed`: the user is no longer a member; `access_changed`: the room's access changed, so
+ * each user in it is checked again.
+ */
+export type RoomAccessChange =
+  | { type: 'member_removed'; room: string; userId: string }
+  | { type: 'access_changed'; room: string };
+
+/**
  * The bus's channels and their payloads: one source of truth for every service.
  * A channel is a family: `room` carries one sub-channel per room id; `notifications` has one, keyed ''.
  * `room` payloads are exactly the frames sent to clients, so a gateway forwards them without re-serializing.
@@ -18,6 +27,8 @@ export interface NotificationBatch {
 export interface BusChannels {
   room: RoomEventFrame;
   notifications: NotificationBatch;
+  /** One topic, keyed ''. */
+  'room-access': RoomAccessChange;
 }
 
 export type BusChannel = keyof BusChannels;

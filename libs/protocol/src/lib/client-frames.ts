@@ -7,6 +7,7 @@ import {
   isWellFormed,
   NOT_WELL_FORMED,
 } from './unicode';
+import { userId } from './users';
 
 const room = z
   .string()
@@ -33,7 +34,14 @@ export const clientMsgId = z
   .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
 
 export const joinFrame = z.strictObject({ type: z.literal('join'), room, since: seq.optional() });
-export const leaveFrame = z.strictObject({ type: z.literal('leave'), room });
+/** `forget: true` also ends the user's membership: the room leaves their inbox, and a private one their reach. */
+export const leaveFrame = z.strictObject({
+  type: z.literal('leave'),
+  room,
+  forget: z.boolean().optional(),
+});
+/** Joins the direct room of the caller and `user`, made on first use. */
+export const joinDirectFrame = z.strictObject({ type: z.literal('join_direct'), user: userId });
 export const messageFrame = z.strictObject({
   type: z.literal('message'),
   room,
@@ -47,12 +55,14 @@ export const clientFrame = z.discriminatedUnion('type', [
   leaveFrame,
   messageFrame,
   pingFrame,
+  joinDirectFrame,
 ]);
 
 export type JoinFrame = z.infer<typeof joinFrame>;
 export type LeaveFrame = z.infer<typeof leaveFrame>;
 export type MessageFrame = z.infer<typeof messageFrame>;
 export type PingFrame = z.infer<typeof pingFrame>;
+export type JoinDirectFrame = z.infer<typeof joinDirectFrame>;
 /** Every frame a client may send. */
 export type ClientFrame = z.infer<typeof clientFrame>;
 

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'invalid_body',
   'unauthorized',
   'not_found',
+  'forbidden',
   'internal_error',
 ] as const;
 

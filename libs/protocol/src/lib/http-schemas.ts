@@ -48,7 +48,7 @@ export const publishNotificationsResponseSchema = z.object({
 
 export const httpErrorSchema: z.ZodType<HttpErrorBody> = z.object({
   statusCode: z.number().int(),
-  code: z.enum([...ERROR_CODES, 'bad_request', 'forbidden', 'too_large', 'http_error']),
+  code: z.enum([...ERROR_CODES, 'bad_request', 'too_large', 'http_error']),
   message: z.string(),
   parameter: z.string().optional().describe('the query or path parameter that was wrong'),
   retryAfterMs: z.number().int().optional(),

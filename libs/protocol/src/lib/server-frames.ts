@@ -8,11 +8,19 @@ export interface JoinedFrame {
   members: UserRef[];
   /** Present and true when a `since` resume had more than the limit to send: join again with the last seq. */
   more?: true;
+  /** In a direct room: the other user. */
+  direct?: { user: UserRef };
 }
+/**
+ * The reply to `leave`, or, with a `reason`, sent unasked when the connection lost the room:
+ * `removed` when the user is no longer allowed in it (removed from its members, or it became private).
+ */
 export interface LeftFrame {
   type: 'left';
   room: string;
+  reason?: LeftReason;
 }
+export type LeftReason = 'removed';
 export interface UserJoinedFrame {
   type: 'user_joined';
   room: string;

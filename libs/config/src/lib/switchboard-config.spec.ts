@@ -85,6 +85,8 @@ describe('loadConfig', () => {
       'REQUEST_HEADERS_TIMEOUT_MS must be a whole number of milliseconds from 1 to 300000 (got "300001")',
     ],
     ['API_DOCS', 'yes', 'API_DOCS must be on or off (got "yes")'],
+    ['ROOMS_OPEN_BY_DEFAULT', 'no', 'ROOMS_OPEN_BY_DEFAULT must be true or false (got "no")'],
+    ['ROOMS_OPEN_BY_DEFAULT', '0', 'ROOMS_OPEN_BY_DEFAULT must be true or false (got "0")'],
     [
       'LOG_LEVEL',
       'loud',
@@ -151,6 +153,21 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...valid, SERVICE_API_KEY: undefined }, 'gateway').serviceApiKey,
     ).toBeNull();
+    // History's room management takes the key when it is set, and admins' tokens either way.
+    expect(
+      loadConfig({ ...valid, SERVICE_API_KEY: undefined }, 'history').serviceApiKey,
+    ).toBeNull();
+    expect(loadConfig(valid, 'history').serviceApiKey).toBe(valid.SERVICE_API_KEY);
+  });
+
+  it('opens rooms nobody created unless ROOMS_OPEN_BY_DEFAULT=false', () => {
+    expect(loadConfig(valid, 'gateway').roomsOpenByDefault).toBe(true);
+    expect(
+      loadConfig({ ...valid, ROOMS_OPEN_BY_DEFAULT: 'true' }, 'history').roomsOpenByDefault,
+    ).toBe(true);
+    expect(
+      loadConfig({ ...valid, ROOMS_OPEN_BY_DEFAULT: 'false' }, 'history').roomsOpenByDefault,
+    ).toBe(false);
   });
 
   it('parses the allowed origins list', () => {

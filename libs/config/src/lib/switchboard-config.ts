@@ -35,6 +35,8 @@ export class SwitchboardConfig {
   };
   /** Whether `/docs` and `/docs-json` are served. */
   readonly apiDocs!: boolean;
+  /** Whether a room nobody created is open to every user; when false a room must be created first. */
+  readonly roomsOpenByDefault!: boolean;
   readonly logLevel!: LogLevel;
 
   constructor(values: SwitchboardConfig) {
@@ -90,6 +92,7 @@ const envSchema = z.object({
   METRICS_TOKEN: secret.optional(),
   METRICS_PORT: wholeNumber(0, 65535).optional(),
   API_DOCS: z.enum(['on', 'off']).optional(),
+  ROOMS_OPEN_BY_DEFAULT: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -117,6 +120,7 @@ const EXPECTED: Record<VariableName, string> = {
   METRICS_TOKEN: 'must be at least 16 characters',
   METRICS_PORT: 'must be a whole number from 0 to 65535',
   API_DOCS: 'must be on or off',
+  ROOMS_OPEN_BY_DEFAULT: 'must be true or false',
   LOG_LEVEL: `must be one of ${LOG_LEVELS.join(', ')}`,
 };
 
@@ -208,6 +212,7 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
     metrics: { token: values.METRICS_TOKEN ?? null, port: values.METRICS_PORT ?? null },
     // The interactive docs are for development; a production deployment opts in with API_DOCS=on.
     apiDocs: (values.API_DOCS ?? (env.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
+    roomsOpenByDefault: values.ROOMS_OPEN_BY_DEFAULT === 'true',
     logLevel: values.LOG_LEVEL,
   });
 }

@@ -107,7 +107,7 @@ export class RoomEntity {
   @Column({ type: 'varchar', length: 200, nullable: true })
   title!: string | null;
 
-  /** A direct room's users, the smaller id first; null for other rooms. */
+  /** A direct room's users in canonical order (by UTF-16 code units, smaller first); null for other rooms. */
   @Column({ name: 'direct_user_a', type: 'varchar', length: 255, nullable: true })
   directUserA!: string | null;
 

@@ -7,7 +7,7 @@ export interface RoomRecord {
   room: string;
   access: RoomAccess;
   title: string | null;
-  /** A direct room's two users, the smaller id first; null for other rooms. */
+  /** A direct room's two users in canonical order (by UTF-16 code units, smaller first); null otherwise. */
   directUsers: readonly [string, string] | null;
   /** Milliseconds since the epoch. */
   createdAt: number;
@@ -119,13 +119,21 @@ export class RoomStore {
     };
   }
 
+  async find(room: string): Promise<RoomRecord | null> {
+    const rows = await this.dataSource.query<RoomRow[]>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = $1`,
+      [room],
+    );
+    return rows.length ? toRoom(rows[0]) : null;
+  }
+
   /** The room's row and which of `userIds` are its members. */
   async standings(
     room: string,
     userIds: readonly string[],
   ): Promise<{ room: RoomRecord | null; members: Map<string, MemberRecord> }> {
-    const [rooms, members] = await Promise.all([
-      this.dataSource.query<RoomRow[]>(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = $1`, [room]),
+    const [record, members] = await Promise.all([
+      this.find(room),
       this.dataSource.query<MemberRow[]>(
         `SELECT user_id, role, last_read_seq FROM room_members
          WHERE room = $1 AND user_id = ANY($2::varchar[])`,
@@ -133,7 +141,7 @@ export class RoomStore {
       ),
     ]);
     return {
-      room: rooms.length ? toRoom(rooms[0]) : null,
+      room: record,
       members: new Map(members.map((row) => [row.user_id, toMember(row)])),
     };
   }

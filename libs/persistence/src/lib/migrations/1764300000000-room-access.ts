@@ -19,7 +19,7 @@ export class RoomAccess1764300000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT rooms_direct_pair_check CHECK (
           (access = 'direct') = (direct_user_a IS NOT NULL AND direct_user_b IS NOT NULL)
-          AND (direct_user_a IS NULL OR direct_user_a < direct_user_b)
+          AND (direct_user_a IS NULL OR direct_user_a <> direct_user_b)
         )
       )`);
     await queryRunner.query(

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'room-access', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,10 @@
+export { directRoomOf } from './lib/direct-room';
+export type { DirectRoom } from './lib/direct-room';
+export { RoomAccessError, roomForbidden } from './lib/room-access-error';
+export { RoomAccessModule } from './lib/room-access.module';
+export { RoomAccessPolicy } from './lib/room-access-policy';
+export type { ManagementAction, RoomCaller, RoomVerdict } from './lib/room-access-policy';
+export { RoomAccessService } from './lib/room-access.service';
+export type { RoomEntry } from './lib/room-access.service';
+export { RoomAdministration } from './lib/room-administration.service';
+export { UserDirectory } from './lib/user-directory';

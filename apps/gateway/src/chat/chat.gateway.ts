@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -7,27 +8,37 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
+import { RepeatedFailureLog } from '@switchboard/observability';
 import {
   ClientFrame,
   FrameRejection,
+  LeaveFrame,
   MessageFrame,
   ParsedClientFrame,
 } from '@switchboard/protocol';
+import { RoomAccessError, RoomAccessService, UserDirectory } from '@switchboard/room-access';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { CLIENT_FRAME_EVENT } from '../connections/chat-ws.adapter';
 import { ClientSession } from '../connections/client-session';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
+import { RoomGatekeeper } from '../rooms/room-gatekeeper.service';
 import { RoomMembershipService } from '../rooms/room-membership.service';
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
 export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  // A database outage fails every connection's name update: logged once per interval.
+  private readonly nameFailures = new RepeatedFailureLog(new Logger(ChatGateway.name));
+
   constructor(
     private readonly handshake: HandshakeAuthenticator,
     private readonly sessions: SessionRegistry,
     private readonly rooms: RoomMembershipService,
+    private readonly gatekeeper: RoomGatekeeper,
+    private readonly access: RoomAccessService,
+    private readonly users: UserDirectory,
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
   ) {}
@@ -38,6 +49,10 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (!user) return socket.terminate();
     // The upgrade request's socket is the one ws speaks over.
     this.sessions.open(socket, user, request.socket);
+    // Names users who are offline later (a direct room's partner); the connection does not wait for it.
+    this.users
+      .remember(user)
+      .catch((error: unknown) => this.nameFailures.record('storing a user name failed', error));
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -56,21 +71,44 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private async handle(session: ClientSession, frame: ClientFrame): Promise<void> {
-    switch (frame.type) {
-      case 'join':
-        return this.rooms.join(session, frame.room, frame.since);
-      case 'leave':
-        await this.rooms.leave(session, frame.room);
-        return session.send({ type: 'left', room: frame.room });
-      case 'message':
-        return this.sendMessage(session, frame);
-      case 'ping':
-        return session.send({ type: 'pong', ts: Date.now() });
+    try {
+      switch (frame.type) {
+        case 'join':
+          return await this.gatekeeper.join(session, frame.room, frame.since);
+        case 'join_direct':
+          return await this.joinDirect(session, frame.user);
+        case 'leave':
+          return await this.leave(session, frame);
+        case 'message':
+          return await this.sendMessage(session, frame);
+        case 'ping':
+          return session.send({ type: 'pong', ts: Date.now() });
+      }
+    } catch (error) {
+      if (!(error instanceof RoomAccessError)) throw error;
+      return this.reject(session, {
+        code: error.reason === 'direct_with_self' ? 'invalid_message' : 'forbidden',
+        message: error.message,
+      });
     }
+  }
+
+  private async joinDirect(session: ClientSession, partnerId: string): Promise<void> {
+    const { room } = await this.access.openDirect(session.user, partnerId);
+    await this.gatekeeper.join(session, room, undefined);
+  }
+
+  /** Leaving is never refused: it can only take a room away. */
+  private async leave(session: ClientSession, frame: LeaveFrame): Promise<void> {
+    await this.rooms.leave(session, frame.room);
+    if (frame.forget) await this.access.forget(session.user.id, frame.room);
+    session.send({ type: 'left', room: frame.room });
   }
 
   private async sendMessage(session: ClientSession, frame: MessageFrame): Promise<void> {
     if (!this.rooms.isMember(session, frame.room)) {
+      // Off the hot path: a room the user may not use is refused as such, whether or not it exists.
+      await this.access.authorize(session.user.id, frame.room);
       return this.reject(session, {
         code: 'not_joined',
         message: `join ${frame.room} before sending to it`,

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { PresenceStore } from '@switchboard/presence';
-import { RoomMembershipService } from './room-membership.service';
+import { RoomPresence } from './room-presence';
 
 /**
  * Keeps this instance's presence alive and cleans up after dead ones: every PRESENCE_HEARTBEAT_MS it
@@ -18,7 +18,7 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly presence: PresenceStore,
     private readonly bus: MessageBus,
-    private readonly rooms: RoomMembershipService,
+    private readonly rooms: RoomPresence,
     private readonly config: SwitchboardConfig,
   ) {}
 
@@ -39,7 +39,7 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       if (await this.presence.heartbeat()) {
         this.logger.warn('this instance had been taken for dead: entering its rooms again');
-        await this.rooms.reassertPresence();
+        await this.rooms.reassert();
       }
       for (const { room, user } of await this.presence.reap()) {
         await this.bus.publish('room', room, { type: 'user_left', room, user });

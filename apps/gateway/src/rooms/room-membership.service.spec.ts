@@ -7,7 +7,9 @@ import { MetricsRegistry, RepeatedFailureLog } from '@switchboard/observability'
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { WebSocket } from 'ws';
 import { ClientSession } from '../connections/client-session';
+import { RoomFanout } from './room-fanout';
 import { RoomMembershipService } from './room-membership.service';
+import { RoomPresence } from './room-presence';
 
 const ROOM = 'seam';
 
@@ -92,9 +94,9 @@ function service(
 ): RoomMembershipService {
   return new RoomMembershipService(
     bus,
-    new InMemoryPresenceStore(),
     store as unknown as MessageStore,
-    metrics,
+    new RoomFanout(metrics),
+    new RoomPresence(new InMemoryPresenceStore(), bus),
   );
 }
 
@@ -201,9 +203,9 @@ describe('RoomMembershipService join seam', () => {
     } as unknown as MessageStore;
     const rooms = new RoomMembershipService(
       bus,
-      presence,
       store,
-      new GatewayMetrics(new MetricsRegistry()),
+      new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
+      new RoomPresence(presence, bus),
     );
     const first = fakeSession('ada');
     const second = fakeSession('ada');
@@ -223,5 +225,61 @@ describe('RoomMembershipService join seam', () => {
 
     await rooms.leave(first.session, ROOM);
     expect(await presence.members(ROOM)).toEqual([]);
+  });
+
+  it('answers nothing for a join evicted while it read history, and leaves no presence behind', async () => {
+    const bus = new InProcessMessageBus();
+    const presence = new InMemoryPresenceStore();
+    let releaseHistory: () => void = () => undefined;
+    const store = {
+      lastSeq: async () => 0,
+      page: () =>
+        new Promise((resolve) => {
+          releaseHistory = () => resolve({ messages: [], hasMore: false });
+        }),
+    } as unknown as MessageStore;
+    const rooms = new RoomMembershipService(
+      bus,
+      store,
+      new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
+      new RoomPresence(presence, bus),
+    );
+    const joiner = fakeSession('bob');
+    const other = fakeSession('carol');
+    const joining = rooms.join(joiner.session, ROOM, undefined);
+    await settle();
+
+    rooms.evict(ROOM, (session) => session.user.id === 'bob');
+    releaseHistory();
+
+    await expect(joining).resolves.toBe(false);
+    expect(joiner.received).toEqual([]);
+    expect(rooms.isMember(joiner.session, ROOM)).toBe(false);
+    await settle();
+    expect(await presence.members(ROOM)).toEqual([]);
+    // The room is still usable: the next join subscribes afresh.
+    const joined = rooms.join(other.session, ROOM, undefined);
+    await settle();
+    releaseHistory();
+    await expect(joined).resolves.toBe(true);
+    expect(rooms.usersIn(ROOM)).toEqual(['carol']);
+  });
+
+  it('tells an evicted live member left with reason removed and sends it nothing more', async () => {
+    const bus = new InProcessMessageBus();
+    const rooms = service(new RacingStore(bus, 0, [], []), bus);
+    const bob = fakeSession('bob');
+    const carol = fakeSession('carol');
+    await rooms.join(bob.session, ROOM, undefined);
+    await rooms.join(carol.session, ROOM, undefined);
+
+    rooms.evict(ROOM, (session) => session.user.id === 'bob');
+    await bus.publish('room', ROOM, { type: 'message', ...message(1) });
+    await settle();
+
+    expect(bob.received.map((f) => f.type)).toEqual(['joined', 'user_joined', 'left']);
+    expect(bob.received[2]).toEqual({ type: 'left', room: ROOM, reason: 'removed' });
+    // Bob's departure reaches the room through presence, in no set order with the message.
+    expect(carol.received.map((f) => f.type).sort()).toEqual(['joined', 'message', 'user_left']);
   });
 });

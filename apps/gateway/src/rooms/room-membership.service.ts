@@ -1,49 +1,37 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { MessageStore } from '@switchboard/persistence';
-import { PresenceStore } from '@switchboard/presence';
-import { PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
+import { JoinedFrame, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
-import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { textFrame } from '../connections/websocket-frame';
+import { Membership, RoomFanout } from './room-fanout';
+import { RoomPresence } from './room-presence';
 import { RoomSequencer } from './room-sequencer';
 
-/**
- * How a session receives a room's live frames:
- * - `syncing`: its join reply is being prepared; live frames wait in `pending`.
- * - `live`: frames go out as they arrive; messages with `seq <= watermark` were in the join reply.
- * - `paused`: a resume had more than one reply's worth (`more: true`); the client joins again with
- *   `since`, and live frames are not sent until then (they will come from the database).
- */
-interface Membership {
-  phase: 'syncing' | 'live' | 'paused';
-  watermark: number;
-  pending: { frame: RoomEventFrame; wire: Buffer }[];
-  /** Whether this connection is counted in the room's `connectionsByUser` (and so in presence). */
-  counted: boolean;
-}
-
-/** A room as this instance holds it: its local sessions, its users, its bus subscription, its message order. */
+/** A room as this instance holds it: its local sessions, its bus subscription, its message order. */
 interface LocalRoom {
   sessions: Map<ClientSession, Membership>;
-  connectionsByUser: Map<string, number>;
   sequencer: RoomSequencer;
   subscription: Promise<Unsubscribe>;
 }
 
+/** What a `joined` reply carries besides the room's history and members. */
+export type JoinDetails = Pick<JoinedFrame, 'direct'>;
+
 /**
- * Room membership on this instance, presence across instances, and fan-out: one bus subscription
- * per room with local members, each broadcast serialized once and written to every local member.
+ * Which sessions of this instance are in which room: joining (history and live frames without a gap
+ * between them), leaving, evicting, and one bus subscription per room with local members, whose
+ * frames `RoomFanout` writes to them. Presence is `RoomPresence`'s; who may join is decided before.
  */
 @Injectable()
 export class RoomMembershipService {
+  private readonly logger = new Logger(RoomMembershipService.name);
   private readonly rooms = new Map<string, LocalRoom>();
 
   constructor(
     private readonly bus: MessageBus,
-    private readonly presence: PresenceStore,
     private readonly store: MessageStore,
-    private readonly metrics: GatewayMetrics,
+    private readonly fanout: RoomFanout,
+    private readonly presence: RoomPresence,
   ) {}
 
   isMember(session: ClientSession, room: string): boolean {
@@ -53,15 +41,16 @@ export class RoomMembershipService {
   /**
    * Joins (or re-joins) and sends the `joined` reply. The bus subscription exists before history is
    * read, and live frames wait until the reply is sent, so nothing falls between history and live.
+   * False, with no reply sent, when the session was evicted from the room while joining.
    */
-  async join(session: ClientSession, room: string, since: number | undefined): Promise<void> {
+  async join(
+    session: ClientSession,
+    room: string,
+    since: number | undefined,
+    details: JoinDetails = {},
+  ): Promise<boolean> {
     let local = this.rooms.get(room);
-    const membership: Membership = {
-      phase: 'syncing',
-      watermark: since ?? 0,
-      pending: [],
-      counted: local?.sessions.get(session)?.counted ?? false,
-    };
+    const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
     if (!local) {
       const sequencer = new RoomSequencer(
         ({ frame, raw }) => this.broadcast(room, frame, raw),
@@ -72,7 +61,6 @@ export class RoomMembershipService {
       );
       local = {
         sessions: new Map(),
-        connectionsByUser: new Map(),
         sequencer,
         subscription: this.subscribe(room, sequencer),
       };
@@ -80,10 +68,14 @@ export class RoomMembershipService {
     }
     local.sessions.set(session, membership);
     session.rooms.add(room);
+    // An eviction (the user lost the room) removes the membership at once, whatever the join awaits.
+    const current = () => local.sessions.get(session) === membership;
     try {
       await local.subscription;
-      if (!membership.counted) await this.enterPresence(local, room, session, membership);
-      await this.sendJoined(session, room, since, membership);
+      if (!current()) return false;
+      await this.presence.enter(room, session);
+      if (!current()) return false;
+      return await this.sendJoined(session, room, since, membership, details, current);
     } catch (error) {
       // A failed join leaves nothing behind: no half-joined session collecting frames, no stale room.
       await this.leave(session, room).catch(() => undefined);
@@ -96,7 +88,9 @@ export class RoomMembershipService {
     room: string,
     since: number | undefined,
     membership: Membership,
-  ): Promise<void> {
+    details: JoinDetails,
+    current: () => boolean,
+  ): Promise<boolean> {
     // A resume reads up to where the room stood before the history read: later messages reach the
     // session live (they wait in `pending`), and a `since` past the room's end (another deployment,
     // a restored database) is clamped to it, or every message up to the client's number would be hidden.
@@ -111,6 +105,7 @@ export class RoomMembershipService {
           }),
       this.presence.members(room),
     ]);
+    if (!current()) return false;
     // Without `since` the reply is the newest page, and older messages are not owed to the client.
     const more = since !== undefined && history.hasMore;
     session.send({
@@ -119,36 +114,24 @@ export class RoomMembershipService {
       messages: history.messages,
       members,
       ...(more ? { more: true } : {}),
+      ...details,
     });
 
     if (more) {
       membership.phase = 'paused';
       membership.pending = [];
-      return;
+      return true;
     }
     membership.watermark = history.messages.at(-1)?.seq ?? Math.min(since ?? 0, roomEnd);
-    membership.phase = 'live';
-    for (const { frame, wire } of membership.pending)
-      this.deliver(session, membership, frame, wire);
-    membership.pending = [];
+    this.fanout.release(session, membership);
+    return true;
   }
 
   async leave(session: ClientSession, room: string): Promise<void> {
     const local = this.rooms.get(room);
-    const membership = local?.sessions.get(session);
-    if (!local || !membership) return;
-    local.sessions.delete(session);
+    if (!local?.sessions.delete(session)) return;
     session.rooms.delete(room);
-    const remaining =
-      (local.connectionsByUser.get(session.user.id) ?? 0) - (membership.counted ? 1 : 0);
-    if (remaining > 0) {
-      local.connectionsByUser.set(session.user.id, remaining);
-    } else if (membership.counted) {
-      local.connectionsByUser.delete(session.user.id);
-      if (await this.presence.exit(room, session.user.id)) {
-        await this.bus.publish('room', room, { type: 'user_left', room, user: session.user });
-      }
-    }
+    await this.presence.exit(room, session);
     if (local.sessions.size === 0 && this.rooms.get(room) === local) {
       this.rooms.delete(room);
       local.sequencer.stop();
@@ -159,20 +142,27 @@ export class RoomMembershipService {
   }
 
   /**
-   * Enters again every (room, user) this instance holds, after the other instances took it for dead
-   * (a long pause) and released them; the rooms hear `user_joined` for whoever had been announced gone.
+   * Takes the room from every session here that `loses` picks, at once: they receive nothing more
+   * from it. A session whose join was answered is told `left` with reason `removed`; one still
+   * joining gets its refusal from the join itself.
    */
-  async reassertPresence(): Promise<void> {
-    for (const [room, local] of this.rooms) {
-      const users = new Map(
-        [...local.sessions.keys()].map((session) => [session.user.id, session.user]),
+  evict(room: string, loses: (session: ClientSession) => boolean): void {
+    const local = this.rooms.get(room);
+    if (!local) return;
+    for (const [session, membership] of [...local.sessions]) {
+      if (!loses(session)) continue;
+      const answered = membership.phase !== 'syncing';
+      this.leave(session, room).catch((error: unknown) =>
+        this.logger.warn(`leaving ${room} after an eviction failed: ${(error as Error).message}`),
       );
-      for (const user of users.values()) {
-        if (await this.presence.enter(room, user)) {
-          await this.bus.publish('room', room, { type: 'user_joined', room, user });
-        }
-      }
+      if (answered) session.send({ type: 'left', room, reason: 'removed' });
     }
+  }
+
+  /** The users of the room's sessions on this instance. */
+  usersIn(room: string): string[] {
+    const local = this.rooms.get(room);
+    return local ? [...new Set([...local.sessions.keys()].map((session) => session.user.id))] : [];
   }
 
   /** Leaves every room of a closed session. */
@@ -193,63 +183,8 @@ export class RoomMembershipService {
     return unsubscribe;
   }
 
-  private async enterPresence(
-    local: LocalRoom,
-    room: string,
-    session: ClientSession,
-    membership: Membership,
-  ): Promise<void> {
-    const connections = (local.connectionsByUser.get(session.user.id) ?? 0) + 1;
-    local.connectionsByUser.set(session.user.id, connections);
-    membership.counted = true;
-    if (connections === 1 && (await this.presence.enter(room, session.user))) {
-      await this.bus.publish('room', room, { type: 'user_joined', room, user: session.user });
-    }
-  }
-
-  /** The fan-out hot path: one WebSocket frame per broadcast, written as is to every local member. */
   private broadcast(room: string, frame: RoomEventFrame, raw: string): void {
     const local = this.rooms.get(room);
-    if (!local) return;
-    const started = process.hrtime.bigint();
-    const wire = textFrame(raw);
-    let delivered = 0;
-    for (const [session, membership] of local.sessions) {
-      switch (membership.phase) {
-        case 'live':
-          if (this.deliver(session, membership, frame, wire)) delivered++;
-          break;
-        case 'syncing':
-          membership.pending.push({ frame, wire });
-          break;
-        case 'paused':
-          break;
-      }
-    }
-    this.metrics.deliveries.inc(delivered);
-    this.metrics.broadcastDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  }
-
-  private deliver(
-    session: ClientSession,
-    membership: Membership,
-    frame: RoomEventFrame,
-    wire: Buffer,
-  ): boolean {
-    switch (frame.type) {
-      case 'message':
-        if (frame.seq <= membership.watermark) return false;
-        break;
-      case 'user_joined':
-      case 'user_left':
-        // Presence changes are news for the others only.
-        if (frame.user.id === session.user.id) return false;
-        break;
-    }
-    if (session.isSlow()) {
-      if (session.dropAsSlow()) this.metrics.slowConsumersDropped.inc();
-      return false;
-    }
-    return session.sendFrame(wire);
+    if (local) this.fanout.broadcast(local.sessions, frame, raw);
   }
 }

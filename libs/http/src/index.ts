@@ -9,3 +9,4 @@ export {
   optionalIdParameter,
   optionalIntegerParameter,
 } from './lib/query-parameters';
+export { ZodBodyPipe } from './lib/zod-body.pipe';

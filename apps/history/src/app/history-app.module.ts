@@ -9,13 +9,14 @@ import {
   ServiceFoundationModule,
 } from '@switchboard/service-bootstrap';
 import { MessagesModule } from '../messages/messages.module';
+import { RoomsModule } from '../rooms/rooms.module';
 
 /** Single-process mode without Redis also shares the rate limits (HTTP sends take the same tokens). */
 export interface HistoryRuntime extends FoundationOptions {
   inProcessRateLimiter?: InMemoryRateLimiter;
 }
 
-/** The history API: the foundation, rate limits for sends, and its messages. */
+/** The history API: the foundation, rate limits for sends, its messages, and rooms' access and members. */
 @Module({})
 export class HistoryAppModule {
   static forRoot(config: SwitchboardConfig, runtime: HistoryRuntime = {}): DynamicModule {
@@ -29,6 +30,7 @@ export class HistoryAppModule {
             : { backend: 'memory', policy: config.rateLimit, shared: runtime.inProcessRateLimiter },
         ),
         MessagesModule,
+        RoomsModule,
       ],
     };
   }
@@ -44,7 +46,8 @@ export async function createHistoryApp(
   serveApiDocs(app, {
     title: 'Switchboard history API',
     description:
-      "A room's messages page by page, and sending into a room over HTTP. JWT bearer auth.",
+      "A room's messages page by page, sending into a room over HTTP, direct rooms (JWT bearer auth), " +
+      'and rooms and their members (the service key, or a room admin).',
   });
   return app;
 }

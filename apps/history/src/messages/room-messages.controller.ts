@@ -9,12 +9,14 @@ import {
   Query,
   Res,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -30,26 +32,19 @@ import {
   ChatMessage,
   chatMessageSchema,
   httpErrorSchema,
-  isValidRoom,
   MessagePageResponse,
   messagePageSchema,
   PROTOCOL_LIMITS,
   sendMessageBody,
   validateSendMessageBody,
 } from '@switchboard/protocol';
-import {
-  apiError,
-  checkedParameter,
-  openApiSchema,
-  optionalIntegerParameter,
-} from '@switchboard/http';
+import { apiError, openApiSchema, optionalIntegerParameter } from '@switchboard/http';
+import { RoomAccessService } from '@switchboard/room-access';
 import type { Response } from 'express';
+import { roomParameter } from '../rooms/path-parameters';
+import { RoomAccessErrors } from '../rooms/room-access-errors.interceptor';
 
 const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
-
-function roomParameter(room: string): string {
-  return checkedParameter('room', room, isValidRoom, 'must match ^[A-Za-z0-9_.:-]{1,64}$');
-}
 
 function toHttpError(error: ChatError): HttpException {
   const status =
@@ -75,11 +70,17 @@ const errorBody = openApiSchema(httpErrorSchema);
   description: 'a bad parameter (named in `parameter`) or body',
   schema: errorBody,
 })
+@ApiForbiddenResponse({
+  description: 'the user may not use the room (or, for them, it does not exist)',
+  schema: errorBody,
+})
 @Controller('rooms/:room/messages')
 @UseGuards(JwtAuthGuard)
+@UseInterceptors(RoomAccessErrors)
 export class RoomMessagesController {
   constructor(
     private readonly store: MessageStore,
+    private readonly access: RoomAccessService,
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
   ) {}
@@ -106,14 +107,23 @@ export class RoomMessagesController {
     @Query('before') before: unknown,
     @Query('after') after: unknown,
     @Query('limit') limit: unknown,
+    @CurrentUser() user: AuthenticatedUser,
   ): Promise<MessagePageResponse<ChatMessage>> {
-    return this.store.page(roomParameter(room), {
+    const validRoom = roomParameter(room);
+    const query = {
       before: optionalIntegerParameter('before', before, SEQ_BOUNDS),
       after: optionalIntegerParameter('after', after, SEQ_BOUNDS),
       limit:
         optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
         PROTOCOL_LIMITS.pageDefault,
-    });
+    };
+    // The access check and the page read run side by side, so a read costs no extra round trip of
+    // latency; a refused read returns nothing of the page.
+    const [, page] = await Promise.all([
+      this.access.authorize(user.id, validRoom),
+      this.store.page(validRoom, query),
+    ]);
+    return page;
   }
 
   /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */
@@ -145,6 +155,12 @@ export class RoomMessagesController {
     if (!parsed.ok) {
       this.metrics.framesRejected.inc({ code: parsed.error.code });
       throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
+    }
+    try {
+      await this.access.authorize(user.id, validRoom);
+    } catch (error) {
+      this.metrics.framesRejected.inc({ code: 'forbidden' });
+      throw error;
     }
     try {
       const { message, created } = await this.chat.send(user, {

@@ -9,6 +9,8 @@ export {
 export type {
   ClientEvents,
   ConnectionState,
+  DirectJoinResult,
+  JoinResult,
   SwitchboardClientOptions,
   WebSocketLike,
 } from './lib/switchboard-client';

@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { SwitchboardClient, WebSocketLike } from '@switchboard/client';
 import { ErrorFrame } from '@switchboard/protocol';
 import { directRoomOf, RoomAdministration } from '@switchboard/room-access';
 import {
@@ -10,6 +11,7 @@ import {
   WsTestClient,
 } from '@switchboard/testing';
 import { Client } from 'pg';
+import { WebSocket } from 'ws';
 import { createGatewayApp } from '../app/gateway-app.module';
 
 /** Eviction is one bus hop: the issue allows a second. */
@@ -200,6 +202,34 @@ describe('room access on the gateway, two instances', () => {
     await expect(gina.request({ type: 'join', room }, 'error')).resolves.toMatchObject({
       code: 'forbidden',
     });
+  });
+
+  it('surfaces a removal to the client SDK as removed(room), and its later sends as forbidden', async () => {
+    const room = await privateRoom({ ivy: 'member', jon: 'member' });
+    const sdk = new SwitchboardClient({
+      url: urls[1],
+      token: () => signTestToken('ivy'),
+      createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    });
+    const removed: string[] = [];
+    sdk.on('removed', (lost) => removed.push(lost));
+    try {
+      await sdk.connect();
+      await sdk.join(room);
+      const direct = await sdk.joinDirect('jon');
+      expect(direct).toMatchObject({
+        room: directRoomOf('ivy', 'jon').room,
+        partner: { id: 'jon' },
+      });
+
+      await admin.removeMember(room, 'ivy');
+      await waitFor(() => removed.length > 0, 'removed emitted', EVICTION_DEADLINE_MS);
+      expect(removed).toEqual([room]);
+      await expect(sdk.send(room, 'after removal')).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(sdk.send(direct.room, 'still here')).resolves.toMatchObject({ seq: 1 });
+    } finally {
+      sdk.close();
+    }
   });
 
   describe('direct rooms', () => {

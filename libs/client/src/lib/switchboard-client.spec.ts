@@ -472,3 +472,101 @@ describe('SwitchboardClient: at most MAX_FRAMES_IN_FLIGHT frames await replies',
     expect(socket().mostUnanswered).toBe(MAX_FRAMES_IN_FLIGHT);
   });
 });
+
+describe('SwitchboardClient: direct rooms and losing rooms', () => {
+  const DIRECT = 'dm:pair';
+
+  async function joinedClient() {
+    const harness = setup();
+    await harness.connect();
+    await harness.joinAt(1);
+    const removed: string[] = [];
+    harness.client.on('removed', (room) => removed.push(room));
+    return { ...harness, removed };
+  }
+
+  it('joins a direct room by user and then treats it as any joined room, restored with since', async () => {
+    const { client, socket, received, lastSent, reconnect } = await joinedClient();
+    const joining = client.joinDirect('ann');
+    expect(lastSent()).toEqual({ type: 'join_direct', user: 'ann' });
+    socket().deliver({
+      type: 'joined',
+      room: DIRECT,
+      messages: [chat(1, DIRECT), chat(2, DIRECT)],
+      members: [],
+      direct: { user: { id: 'ann', name: 'Ann' } },
+    });
+    await expect(joining).resolves.toEqual({
+      room: DIRECT,
+      partner: { id: 'ann', name: 'Ann' },
+      messages: [chat(1, DIRECT), chat(2, DIRECT)],
+      members: [],
+    });
+    socket().deliver({ type: 'message', ...chat(3, DIRECT) });
+    await settle();
+    expect(received).toEqual([3]);
+
+    await reconnect();
+    expect(socket().sent).toEqual(
+      expect.arrayContaining([{ type: 'join', room: DIRECT, since: 3 }]),
+    );
+  });
+
+  it('sends forget with leave only when asked', async () => {
+    const { client, socket, lastSent } = await joinedClient();
+    const leaving = client.leave(ROOM, { forget: true });
+    expect(lastSent()).toEqual({ type: 'leave', room: ROOM, forget: true });
+    socket().deliver({ type: 'left', room: ROOM });
+    await leaving;
+    void client.leave('other');
+    expect(lastSent()).toEqual({ type: 'leave', room: 'other' });
+  });
+
+  it('tells the application a room was removed, without taking a reply, and drops the room', async () => {
+    const { client, socket, received, removed, reconnect } = await joinedClient();
+    const ping = client.ping();
+    socket().deliver({ type: 'left', room: ROOM, reason: 'removed' });
+    expect(removed).toEqual([ROOM]);
+    socket().deliver({ type: 'pong', ts: 42 });
+    await expect(ping).resolves.toBe(42);
+    socket().deliver(live(2));
+    await settle();
+    expect(received).toEqual([]);
+    await reconnect();
+    expect(socket().sent).toEqual([]);
+    expect(client.connectionState).toBe('open');
+  });
+
+  it('rejects a send refused as forbidden for good, without sending it again', async () => {
+    const { client, socket } = await joinedClient();
+    const send = client.send(ROOM, 'hello');
+    socket().deliver({ type: 'error', code: 'forbidden', message: 'you may not use room lobby' });
+    await expect(send).rejects.toMatchObject({ name: 'SwitchboardError', code: 'forbidden' });
+    await settle(BACKOFF.maxDelayMs);
+    expect(socket().sent.filter((frame) => frame.type === 'message')).toHaveLength(1);
+  });
+
+  it('drops a room refused while disconnected and restores the others without starting over', async () => {
+    const { client, socket, sockets, removed, reconnect } = await joinedClient();
+    const other = client.join('other');
+    socket().deliver({ ...joined([5]), room: 'other' } as ServerFrame);
+    await other;
+    await settle();
+
+    await reconnect();
+    const restoring = socket().sent.map((frame) => (frame as { room: string }).room);
+    expect(restoring.sort()).toEqual([ROOM, 'other']);
+    // Replies come in the order the joins went out.
+    for (const room of socket().sent.map((frame) => (frame as { room: string }).room)) {
+      socket().deliver(
+        room === ROOM
+          ? { type: 'error', code: 'forbidden', message: 'you may not use room lobby' }
+          : ({ ...joined([]), room: 'other' } as ServerFrame),
+      );
+    }
+    await settle(BACKOFF.maxDelayMs);
+    expect(removed).toEqual([ROOM]);
+    expect(client.connectionState).toBe('open');
+    expect(sockets).toHaveLength(2);
+  });
+});

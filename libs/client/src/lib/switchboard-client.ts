@@ -52,7 +52,24 @@ export interface ClientEvents {
   message: (message: ChatMessage) => void;
   userJoined: (room: string, user: UserRef) => void;
   userLeft: (room: string, user: UserRef) => void;
+  /**
+   * The user may no longer use a joined room (removed from its members, or it became private): it
+   * is left, nothing more of it arrives, and sends to it are refused with `forbidden`.
+   */
+  removed: (room: string) => void;
   state: (state: ConnectionState) => void;
+}
+
+/** What `join` returns: the room's history and who is in it. */
+export interface JoinResult {
+  messages: ChatMessage[];
+  members: UserRef[];
+}
+
+/** What `joinDirect` returns: the direct room's id (the same for both users, for ever), the other user. */
+export interface DirectJoinResult extends JoinResult {
+  room: string;
+  partner: UserRef;
 }
 
 /**
@@ -158,6 +175,7 @@ export class SwitchboardClient {
     message: new Set(),
     userJoined: new Set(),
     userLeft: new Set(),
+    removed: new Set(),
     state: new Set(),
   };
   private readonly backoff: BackoffPolicy;
@@ -204,17 +222,14 @@ export class SwitchboardClient {
    * stays joined across reconnects until `leave`; every later message arrives through
    * `on('message')`, once and in order, from a task after this promise settles.
    */
-  async join(
-    room: string,
-    since?: number,
-  ): Promise<{ messages: ChatMessage[]; members: UserRef[] }> {
+  async join(room: string, since?: number): Promise<JoinResult> {
     let state = this.rooms.get(room);
     if (!state) {
       state = { lastSeq: undefined, joining: 0, held: new Map() };
       this.rooms.set(room, state);
     }
     state.joining++;
-    let result: { messages: ChatMessage[]; members: UserRef[] };
+    let result: JoinResult;
     try {
       result = await this.synchronize(room, state, since ?? state.lastSeq, false);
     } catch (error) {
@@ -222,6 +237,8 @@ export class SwitchboardClient {
       if (state.lastSeq === undefined) {
         // Never joined: nothing to restore later.
         if (state.joining === 0 && this.rooms.get(room) === state) this.rooms.delete(room);
+      } else if (error instanceof SwitchboardError && error.code === 'forbidden') {
+        this.lose(room, state);
       } else if (error instanceof SwitchboardError && error.code === 'internal_error') {
         // The server dropped the membership with the failed join: joining again restores it.
         this.resynchronize();
@@ -239,10 +256,31 @@ export class SwitchboardClient {
     return result;
   }
 
-  /** Leaves a room; the `leave` goes out after the sends made before it. */
-  async leave(room: string): Promise<void> {
+  /**
+   * Joins the direct room of this user and `user` (made on first use) and returns its history; from
+   * then on it is a joined room like any other, under the id returned. Joining with yourself is
+   * refused with `invalid_message`.
+   */
+  async joinDirect(user: string): Promise<DirectJoinResult> {
+    const joined = (await this.request({ type: 'join_direct', user })) as JoinedFrame;
+    const { room, messages, members, direct } = joined;
+    // The server sends the room's live messages only after this reply, so none came before it.
+    const state = this.rooms.get(room);
+    const lastSeq = messages.at(-1)?.seq ?? 0;
+    if (!state) this.rooms.set(room, { lastSeq, joining: 0, held: new Map() });
+    else state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeq);
+    return { room, partner: direct?.user ?? { id: user, name: user }, messages, members };
+  }
+
+  /**
+   * Leaves a room; the `leave` goes out after the sends made before it. With `forget`, the user's
+   * membership ends too: the room leaves their inbox, and a private room their reach.
+   */
+  async leave(room: string, options: { forget?: boolean } = {}): Promise<void> {
     this.rooms.delete(room);
-    await this.request({ type: 'leave', room });
+    await this.request(
+      options.forget ? { type: 'leave', room, forget: true } : { type: 'leave', room },
+    );
   }
 
   /**
@@ -299,7 +337,7 @@ export class SwitchboardClient {
     state: RoomState,
     since: number | undefined,
     emit: boolean,
-  ): Promise<{ messages: ChatMessage[]; members: UserRef[] }> {
+  ): Promise<JoinResult> {
     let cursor = since;
     const messages: ChatMessage[] = [];
     // The application's join takes its turn; recovery and later pages hold live messages, so go first.
@@ -366,9 +404,17 @@ export class SwitchboardClient {
         this.release(room, state);
       },
       (error: unknown) => {
-        if (isServerRefusal(error)) this.resynchronize();
+        if (error instanceof SwitchboardError && error.code === 'forbidden') this.lose(room, state);
+        else if (isServerRefusal(error)) this.resynchronize();
       },
     );
+  }
+
+  /** The room was taken from this user: forgotten here, and the application told. */
+  private lose(room: string, state: RoomState): void {
+    if (this.rooms.get(room) !== state) return;
+    this.rooms.delete(room);
+    for (const listener of this.listeners.removed) listener(room);
   }
 
   /** Queues a frame (a catch-up join before the application's frames) and resolves with its reply. */
@@ -491,7 +537,13 @@ export class SwitchboardClient {
         [...this.rooms]
           .filter(([, state]) => state.lastSeq !== undefined)
           .map(async ([room, state]) => {
-            await this.recover(room, state);
+            try {
+              await this.recover(room, state);
+            } catch (error) {
+              // Taken from the user while disconnected: the other rooms are restored all the same.
+              if (!(error instanceof SwitchboardError && error.code === 'forbidden')) throw error;
+              return this.lose(room, state);
+            }
             this.release(room, state);
           }),
       );
@@ -535,8 +587,17 @@ export class SwitchboardClient {
   private receive(data: unknown): void {
     const frame = JSON.parse(String(data)) as ServerFrame;
     switch (frame.type) {
+      case 'left': {
+        if (frame.reason === undefined) {
+          this.replies.shift()?.resolve(frame);
+          return this.pump();
+        }
+        // Sent unasked: the room was taken from this user.
+        const state = this.rooms.get(frame.room);
+        if (state) this.lose(frame.room, state);
+        return;
+      }
       case 'joined':
-      case 'left':
       case 'ack':
       case 'pong':
         this.replies.shift()?.resolve(frame);

@@ -8,5 +8,6 @@ export {
   testConfig,
   uniqueRoom,
 } from './lib/test-config';
+export { waitFor } from './lib/wait-for';
 export { WsTestClient } from './lib/ws-test-client';
 export { CapturedLogs } from './lib/captured-logs';

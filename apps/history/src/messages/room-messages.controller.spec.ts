@@ -3,17 +3,9 @@ import { RedisMessageBus } from '@switchboard/bus';
 import { ChatMessage, RoomEventFrame, sendMessageBody } from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
 import { openApiSchema } from '@switchboard/http';
-import { listen, signTestToken, testConfig, uniqueRoom } from '@switchboard/testing';
+import { listen, signTestToken, testConfig, uniqueRoom, waitFor } from '@switchboard/testing';
 import { Client } from 'pg';
 import { createHistoryApp } from '../app/history-app.module';
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('history API', () => {
   let history: INestApplication;
@@ -170,7 +162,7 @@ describe('history API', () => {
       clientMsgId: 'h-1',
       user: { id: 'reader', name: 'Reader' },
     });
-    await waitFor(() => broadcast.length > 0);
+    await waitFor(() => broadcast.length > 0, 'the broadcast of the message');
     expect(broadcast).toEqual([{ type: 'message', ...created.body }]);
 
     const repeated = await post(
@@ -181,12 +173,16 @@ describe('history API', () => {
     expect(repeated.body).toEqual(created.body);
     const { rows } = await db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
     expect(rows).toHaveLength(1);
-    // The repeat is acknowledged, not broadcast again: give a second broadcast the time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(broadcast).toHaveLength(1);
     // Nor did it use up a sequence number: the next message follows with no gap.
     const next = await post(`/rooms/${room}/messages`, JSON.stringify({ text: 'after' }));
     expect(next.body).toMatchObject({ seq: 2 });
+    // The repeat is acknowledged, not broadcast again: a broadcast of it was published before the next
+    // message's, so once that one arrives, everything before it has.
+    await waitFor(() => broadcast.length > 1, 'the broadcast of the next message');
+    expect(broadcast).toEqual([
+      { type: 'message', ...created.body },
+      { type: 'message', ...next.body },
+    ]);
     await unsubscribe();
   });
 

@@ -1,6 +1,6 @@
 import { RoomEventFrame } from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
-import { testConfig, uniqueRoom } from '@switchboard/testing';
+import { testConfig, uniqueRoom, waitFor } from '@switchboard/testing';
 import { InProcessMessageBus } from './in-process-message-bus';
 import { MessageBus } from './message-bus';
 import { RedisMessageBus } from './redis-message-bus';
@@ -16,12 +16,6 @@ const joined = (room: string, id: string): RoomEventFrame => ({
   room,
   user: { id, name: id },
 });
-
-async function eventually(condition: () => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 200 && !condition(); attempt++)
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(condition()).toBe(true);
-}
 
 describe.each<[string, () => BusPair]>([
   [
@@ -58,11 +52,13 @@ describe.each<[string, () => BusPair]>([
     const stop = await subscriber.subscribe('room', room, (frame, raw) =>
       received.push([frame, raw]),
     );
-    const stopOther = await subscriber.subscribe('room', uniqueRoom(), (frame) =>
-      other.push(frame),
-    );
+    const otherRoom = uniqueRoom();
+    const stopOther = await subscriber.subscribe('room', otherRoom, (frame) => other.push(frame));
     for (let n = 0; n < 20; n++) await publisher.publish('room', room, joined(room, `u${n}`));
-    await eventually(() => received.length === 20);
+    await waitFor(
+      () => received.length >= 20,
+      () => `20 frames, got ${received.length}`,
+    );
     expect(received.map(([frame]) => (frame.type === 'user_joined' ? frame.user.id : ''))).toEqual(
       Array.from({ length: 20 }, (_, n) => `u${n}`),
     );
@@ -72,8 +68,11 @@ describe.each<[string, () => BusPair]>([
     await stop();
     await publisher.publish('room', room, joined(room, 'after'));
     await publisher.publish('room', room, joined(room, 'after'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Published after them on a topic still subscribed: once it arrives, so would have they.
+    await publisher.publish('room', otherRoom, joined(otherRoom, 'marker'));
+    await waitFor(() => other.length > 0, 'the marker on the other topic');
     expect(received).toHaveLength(20);
+    expect(other).toEqual([joined(otherRoom, 'marker')]);
     await stopOther();
     await close();
   });
@@ -87,7 +86,7 @@ describe.each<[string, () => BusPair]>([
     const stopSecond = await subscriber.subscribe('room', room, (frame) => second.push(frame));
     await stopFirst();
     await publisher.publish('room', room, joined(room, 'x'));
-    await eventually(() => second.length === 1);
+    await waitFor(() => second.length > 0, 'the frame for the remaining handler');
     expect(first).toEqual([]);
     await stopSecond();
     await close();
@@ -121,7 +120,7 @@ describe('MessageBus.subscribe when listening fails', () => {
     await bus.subscribe('room', room, (frame) => second.push(frame));
     expect(bus.listens).toBe(2);
     await bus.publish('room', room, joined(room, 'x'));
-    await eventually(() => second.length === 1);
+    await waitFor(() => second.length > 0, 'the frame for the remaining handler');
     expect(first).toEqual([]);
   });
 });

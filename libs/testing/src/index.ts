@@ -1,3 +1,4 @@
+export { freePort, OwnRedisServer } from './lib/own-redis-server';
 export { listen } from './lib/running-app';
 export { SseTestClient } from './lib/sse-test-client';
 export type { SseEvent } from './lib/sse-test-client';

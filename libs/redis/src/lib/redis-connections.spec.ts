@@ -1,76 +1,8 @@
 import { Logger, LoggerService } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
+import { freePort, OwnRedisServer, waitFor } from '@switchboard/testing';
 import { once } from 'node:events';
-import { connect, createServer, Server, Socket } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { RedisConnections } from './redis-connections';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('error', () => resolve(false));
-    socket.once('data', (reply) => {
-      socket.destroy();
-      resolve(reply.toString().startsWith('+PONG'));
-    });
-    socket.write('PING\r\n');
-  });
-}
-
-/** A redis-server of this test's own, so it can be killed and started again on the same port. */
-class OwnRedisServer {
-  private child: ChildProcess | undefined;
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    this.child = child;
-    await once(child, 'spawn');
-    await waitFor(async () => {
-      if (!this.running) throw new Error('redis-server exited');
-      return answersPing(this.port);
-    }, 'redis-server to answer');
-  }
-
-  get running(): boolean {
-    return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-    );
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-}
 
 /** Every line logged through Nest's Logger, with its arguments (a stack would be one of them). */
 class RecordedLogs implements LoggerService {

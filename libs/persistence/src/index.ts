@@ -17,6 +17,8 @@ export { MessageStore } from './lib/message-store';
 export type { AppendResult, MessagePage, NewMessage, PageQuery } from './lib/message-store';
 export { NotificationStore } from './lib/notification-store';
 export type { NewNotification } from './lib/notification-store';
+export { ReadStateStore } from './lib/read-state-store';
+export type { ReadPositionRecord } from './lib/read-state-store';
 export { RoomStore } from './lib/room-store';
 export type { MemberRecord, RoomRecord, RoomStanding } from './lib/room-store';
 export { UserStore } from './lib/user-store';

@@ -1,5 +1,6 @@
 export { directRoomOf } from './lib/direct-room';
 export type { DirectRoom } from './lib/direct-room';
+export { ReadStateService } from './lib/read-state.service';
 export { RoomAccessError, roomForbidden } from './lib/room-access-error';
 export { RoomAccessModule } from './lib/room-access.module';
 export { RoomAccessPolicy } from './lib/room-access-policy';

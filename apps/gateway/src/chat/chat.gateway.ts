@@ -16,7 +16,12 @@ import {
   MessageFrame,
   ParsedClientFrame,
 } from '@switchboard/protocol';
-import { RoomAccessError, RoomAccessService, UserDirectory } from '@switchboard/room-access';
+import {
+  ReadStateService,
+  RoomAccessError,
+  RoomAccessService,
+  UserDirectory,
+} from '@switchboard/room-access';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { CLIENT_FRAME_EVENT } from '../connections/chat-ws.adapter';
@@ -38,6 +43,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly rooms: RoomMembershipService,
     private readonly gatekeeper: RoomGatekeeper,
     private readonly access: RoomAccessService,
+    private readonly readState: ReadStateService,
     private readonly users: UserDirectory,
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
@@ -83,6 +89,17 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
           return await this.sendMessage(session, frame);
         case 'ping':
           return session.send({ type: 'pong', ts: Date.now() });
+        case 'read':
+          return session.send({
+            type: 'read',
+            room: frame.room,
+            seq: await this.readState.markRead(session.user, frame.room, frame.seq),
+          });
+        case 'inbox':
+          return session.send({
+            type: 'inbox',
+            rooms: await this.readState.inbox(session.user.id),
+          });
       }
     } catch (error) {
       if (!(error instanceof RoomAccessError)) throw error;

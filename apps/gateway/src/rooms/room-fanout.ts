@@ -66,6 +66,9 @@ export class RoomFanout {
         // Presence changes are news for the others only.
         if (frame.user.id === session.user.id) return false;
         break;
+      case 'read':
+        // The reader's own connections too: their badges clear.
+        break;
     }
     if (session.isSlow()) {
       if (session.dropAsSlow()) this.metrics.slowConsumersDropped.inc();

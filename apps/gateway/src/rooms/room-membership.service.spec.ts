@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { InProcessMessageBus } from '@switchboard/bus';
-import { MessagePage, MessageStore } from '@switchboard/persistence';
+import { MessagePage, MessageStore, ReadStateStore } from '@switchboard/persistence';
 import { InMemoryPresenceStore } from '@switchboard/presence';
 import { ChatMessage, ServerFrame } from '@switchboard/protocol';
 import { MetricsRegistry, RepeatedFailureLog } from '@switchboard/observability';
@@ -87,6 +87,9 @@ class RacingStore {
   }
 }
 
+/** A read state store for users who have read nothing: these tests are about history and live frames. */
+const unreadNothing = { position: async () => null } as unknown as ReadStateStore;
+
 function service(
   store: RacingStore,
   bus: InProcessMessageBus,
@@ -97,6 +100,7 @@ function service(
     store as unknown as MessageStore,
     new RoomFanout(metrics),
     new RoomPresence(new InMemoryPresenceStore(), bus),
+    unreadNothing,
   );
 }
 
@@ -206,6 +210,7 @@ describe('RoomMembershipService join seam', () => {
       store,
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(presence, bus),
+      unreadNothing,
     );
     const first = fakeSession('ada');
     const second = fakeSession('ada');
@@ -243,6 +248,7 @@ describe('RoomMembershipService join seam', () => {
       store,
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(presence, bus),
+      unreadNothing,
     );
     const joiner = fakeSession('bob');
     const other = fakeSession('carol');

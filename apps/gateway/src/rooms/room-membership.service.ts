@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
-import { MessageStore } from '@switchboard/persistence';
+import { MessageStore, ReadStateStore } from '@switchboard/persistence';
 import { JoinedFrame, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
 import { Membership, RoomFanout } from './room-fanout';
@@ -32,6 +32,7 @@ export class RoomMembershipService {
     private readonly store: MessageStore,
     private readonly fanout: RoomFanout,
     private readonly presence: RoomPresence,
+    private readonly readState: ReadStateStore,
   ) {}
 
   isMember(session: ClientSession, room: string): boolean {
@@ -95,7 +96,7 @@ export class RoomMembershipService {
     // session live (they wait in `pending`), and a `since` past the room's end (another deployment,
     // a restored database) is clamped to it, or every message up to the client's number would be hidden.
     const roomEnd = since === undefined ? 0 : await this.store.lastSeq(room);
-    const [history, members] = await Promise.all([
+    const [history, members, position] = await Promise.all([
       since === undefined
         ? this.store.page(room, { limit: PROTOCOL_LIMITS.joinHistory })
         : this.store.page(room, {
@@ -104,6 +105,7 @@ export class RoomMembershipService {
             limit: PROTOCOL_LIMITS.resumeLimit,
           }),
       this.presence.members(room),
+      this.readState.position(room, session.user.id),
     ]);
     if (!current()) return false;
     // Without `since` the reply is the newest page, and older messages are not owed to the client.
@@ -115,6 +117,9 @@ export class RoomMembershipService {
       members,
       ...(more ? { more: true } : {}),
       ...details,
+      // A membership forgotten meanwhile has no position: nothing was read.
+      lastReadSeq: position?.lastReadSeq ?? 0,
+      unread: position?.unread ?? 0,
     });
 
     if (more) {

@@ -73,6 +73,8 @@ function joined(seqs: number[], more = false): ServerFrame {
     messages: seqs.map((seq) => chat(seq)),
     members: [],
     ...(more ? { more: true as const } : {}),
+    lastReadSeq: 0,
+    unread: 0,
   };
 }
 
@@ -495,12 +497,16 @@ describe('SwitchboardClient: direct rooms and losing rooms', () => {
       messages: [chat(1, DIRECT), chat(2, DIRECT)],
       members: [],
       direct: { user: { id: 'ann', name: 'Ann' } },
+      lastReadSeq: 0,
+      unread: 0,
     });
     await expect(joining).resolves.toEqual({
       room: DIRECT,
       partner: { id: 'ann', name: 'Ann' },
       messages: [chat(1, DIRECT), chat(2, DIRECT)],
       members: [],
+      lastReadSeq: 0,
+      unread: 0,
     });
     socket().deliver({ type: 'message', ...chat(3, DIRECT) });
     await settle();
@@ -568,5 +574,60 @@ describe('SwitchboardClient: direct rooms and losing rooms', () => {
     expect(removed).toEqual([ROOM]);
     expect(client.connectionState).toBe('open');
     expect(sockets).toHaveLength(2);
+  });
+});
+
+describe('SwitchboardClient: read state and the inbox', () => {
+  it('resolves markRead with the position of the reply, and tells receipts apart from it, whoever they are from', async () => {
+    const { client, socket, lastSent, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+    const reads: [string, string, number][] = [];
+    client.on('read', (room, user, seq) => reads.push([room, user.id, seq]));
+
+    const marking = client.markRead(ROOM, 9);
+    expect(lastSent()).toEqual({ type: 'read', room: ROOM, seq: 9 });
+    const ping = client.ping();
+    // A receipt arriving before the reply is an event, not the answer to either request.
+    socket().deliver(
+      { type: 'read', room: ROOM, user: { id: 'me', name: 'Me' }, seq: 5 },
+      { type: 'read', room: ROOM, seq: 5 },
+      { type: 'read', room: ROOM, user: { id: 'bob', name: 'Bob' }, seq: 3 },
+      { type: 'pong', ts: 42 },
+    );
+    await expect(marking).resolves.toBe(5);
+    await expect(ping).resolves.toBe(42);
+    expect(reads).toEqual([
+      [ROOM, 'me', 5],
+      [ROOM, 'bob', 3],
+    ]);
+  });
+
+  it('resolves inbox with the rooms of the reply, and rejects markRead refused by the server', async () => {
+    const { client, socket, lastSent, connect } = setup();
+    await connect();
+    const inbox = client.inbox();
+    expect(lastSent()).toEqual({ type: 'inbox' });
+    const rooms = [
+      { room: ROOM, access: 'open' as const, unread: 2, lastReadSeq: 1, lastMessage: chat(3) },
+    ];
+    socket().deliver({ type: 'inbox', rooms });
+    await expect(inbox).resolves.toEqual(rooms);
+
+    const refused = client.markRead('secret', 1);
+    socket().deliver({ type: 'error', code: 'forbidden', message: 'you may not use room secret' });
+    await expect(refused).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('returns the read state of a joined room with its history', async () => {
+    const { client, socket, connect } = setup();
+    await connect();
+    const join = client.join(ROOM);
+    socket().deliver({
+      ...(joined([1, 2, 3]) as object),
+      lastReadSeq: 2,
+      unread: 1,
+    } as ServerFrame);
+    await expect(join).resolves.toMatchObject({ lastReadSeq: 2, unread: 1 });
   });
 });

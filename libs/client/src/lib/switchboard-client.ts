@@ -3,9 +3,12 @@ import type {
   ChatMessage,
   ClientFrame,
   ErrorCode,
+  InboxFrame,
+  InboxRoom,
   JoinedFrame,
   LeftFrame,
   PongFrame,
+  ReadReplyFrame,
   ServerFrame,
   UserRef,
 } from '@switchboard/protocol';
@@ -57,13 +60,19 @@ export interface ClientEvents {
    * is left, nothing more of it arrives, and sends to it are refused with `forbidden`.
    */
   removed: (room: string) => void;
+  /** `user` read everything in a joined room up to `seq` (this user too, from any of their connections). */
+  read: (room: string, user: UserRef, seq: number) => void;
   state: (state: ConnectionState) => void;
 }
 
-/** What `join` returns: the room's history and who is in it. */
+/** What `join` returns: the room's history, who is in it, and this user's read state there. */
 export interface JoinResult {
   messages: ChatMessage[];
   members: UserRef[];
+  /** Everything up to this seq has been read by this user. */
+  lastReadSeq: number;
+  /** Messages after `lastReadSeq` that other users sent. */
+  unread: number;
 }
 
 /** What `joinDirect` returns: the direct room's id (the same for both users, for ever), the other user. */
@@ -97,7 +106,7 @@ export const SEND_REFUSALS: Readonly<Record<ErrorCode, 'retry' | 'final'>> = {
  */
 export const MAX_FRAMES_IN_FLIGHT = 64;
 
-type Reply = JoinedFrame | LeftFrame | AckFrame | PongFrame;
+type Reply = JoinedFrame | LeftFrame | AckFrame | PongFrame | ReadReplyFrame | InboxFrame;
 
 /** A frame and what to do with its reply; called synchronously, in the order replies arrive. */
 interface Request {
@@ -176,6 +185,7 @@ export class SwitchboardClient {
     userJoined: new Set(),
     userLeft: new Set(),
     removed: new Set(),
+    read: new Set(),
     state: new Set(),
   };
   private readonly backoff: BackoffPolicy;
@@ -263,13 +273,20 @@ export class SwitchboardClient {
    */
   async joinDirect(user: string): Promise<DirectJoinResult> {
     const joined = (await this.request({ type: 'join_direct', user })) as JoinedFrame;
-    const { room, messages, members, direct } = joined;
+    const { room, messages, members, direct, lastReadSeq: readSeq, unread } = joined;
     // The server sends the room's live messages only after this reply, so none came before it.
     const state = this.rooms.get(room);
     const lastSeq = messages.at(-1)?.seq ?? 0;
     if (!state) this.rooms.set(room, { lastSeq, joining: 0, held: new Map() });
     else state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeq);
-    return { room, partner: direct?.user ?? { id: user, name: user }, messages, members };
+    return {
+      room,
+      partner: direct?.user ?? { id: user, name: user },
+      messages,
+      members,
+      lastReadSeq: readSeq,
+      unread,
+    };
   }
 
   /**
@@ -304,6 +321,22 @@ export class SwitchboardClient {
       });
       this.pump();
     });
+  }
+
+  /**
+   * Marks everything in `room` up to `seq` as read and resolves with this user's read position now:
+   * never lower than before, at most the room's last seq. Every connection joined to the room, this
+   * user's other ones included, gets `on('read')`. Not retried: after `connection_closed`, call again.
+   */
+  async markRead(room: string, seq: number): Promise<number> {
+    const reply = (await this.request({ type: 'read', room, seq })) as ReadReplyFrame;
+    return reply.seq;
+  }
+
+  /** Every room this user is a member of, most recent activity first, with unread counts. */
+  async inbox(): Promise<InboxRoom[]> {
+    const reply = (await this.request({ type: 'inbox' })) as InboxFrame;
+    return reply.rooms;
   }
 
   /** Round trip to the server; resolves with the server's clock. */
@@ -349,7 +382,13 @@ export class SwitchboardClient {
       )) as JoinedFrame;
       catchUp = true;
       // A room left meanwhile is not followed further, or the next page would join it again.
-      if (this.rooms.get(room) !== state) return { messages, members: joined.members };
+      const result = {
+        messages,
+        members: joined.members,
+        lastReadSeq: joined.lastReadSeq,
+        unread: joined.unread,
+      };
+      if (this.rooms.get(room) !== state) return result;
       for (const message of joined.messages) {
         if (!emit) messages.push(message);
         else if (message.seq > (state.lastSeq ?? 0)) {
@@ -358,7 +397,7 @@ export class SwitchboardClient {
         }
       }
       state.lastSeq = Math.max(state.lastSeq ?? 0, joined.messages.at(-1)?.seq ?? cursor ?? 0);
-      if (!joined.more) return { messages, members: joined.members };
+      if (!joined.more) return result;
       cursor = state.lastSeq;
     }
   }
@@ -622,6 +661,17 @@ export class SwitchboardClient {
       case 'user_left':
         for (const listener of this.listeners.userLeft) listener(frame.room, frame.user);
         return;
+      case 'read':
+        // The reply to markRead has no user; a receipt says whose position moved.
+        if (!('user' in frame)) {
+          this.replies.shift()?.resolve(frame);
+          return this.pump();
+        }
+        for (const listener of this.listeners.read) listener(frame.room, frame.user, frame.seq);
+        return;
+      case 'inbox':
+        this.replies.shift()?.resolve(frame);
+        return this.pump();
     }
   }
 

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource, SchemaNotMigratedError } from './data-source';
 import { MessageStore } from './message-store';
 import { NotificationStore } from './notification-store';
+import { ReadStateStore } from './read-state-store';
 import { RoomStore } from './room-store';
 import { UserStore } from './user-store';
 
@@ -65,10 +66,11 @@ export class PersistenceModule {
         DataSourceLifecycle,
         MessageStore,
         NotificationStore,
+        ReadStateStore,
         RoomStore,
         UserStore,
       ],
-      exports: [DataSource, MessageStore, NotificationStore, RoomStore, UserStore],
+      exports: [DataSource, MessageStore, NotificationStore, ReadStateStore, RoomStore, UserStore],
     };
   }
 }

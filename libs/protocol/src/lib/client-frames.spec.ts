@@ -119,6 +119,31 @@ describe('parseClientFrame', () => {
   });
 });
 
+describe('read and inbox frames', () => {
+  it('accepts a read of a room up to a whole seq from 0, and an inbox request', () => {
+    expect(parseClientFrame('{"type":"read","room":"general","seq":7}')).toEqual({
+      ok: true,
+      frame: { type: 'read', room: 'general', seq: 7 },
+    });
+    expect(frame({ type: 'read', room: 'dm:x', seq: 0 })).toBe('ok');
+    expect(frame({ type: 'inbox' })).toBe('ok');
+  });
+
+  it.each([
+    ['a negative seq', { type: 'read', room: 'general', seq: -1 }],
+    ['a fractional seq', { type: 'read', room: 'general', seq: 2.5 }],
+    ['a seq as a string', { type: 'read', room: 'general', seq: '2' }],
+    ['a seq beyond 2^53', { type: 'read', room: 'general', seq: 2 ** 53 + 2 }],
+    ['no seq', { type: 'read', room: 'general' }],
+    ['no room', { type: 'read', seq: 1 }],
+    ['a bad room', { type: 'read', room: 'no spaces', seq: 1 }],
+    ['an extra field on read', { type: 'read', room: 'general', seq: 1, user: 'ann' }],
+    ['an extra field on inbox', { type: 'inbox', room: 'general' }],
+  ])('says invalid_message for %s', (_, value) => {
+    expect(frame(value)).toBe('invalid_message');
+  });
+});
+
 describe('validateSendMessageBody', () => {
   it('applies the message frame rules to an HTTP body', () => {
     expect(validateSendMessageBody({ text: 'hi', clientMsgId: 'a' })).toEqual({

@@ -49,6 +49,10 @@ export const messageFrame = z.strictObject({
   clientMsgId: clientMsgId.optional(),
 });
 export const pingFrame = z.strictObject({ type: z.literal('ping') });
+/** Marks everything in the room up to `seq` as read; a lower seq than the user's changes nothing. */
+export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
+/** Asks for every room the user is a member of, with unread counts. */
+export const inboxFrame = z.strictObject({ type: z.literal('inbox') });
 
 export const clientFrame = z.discriminatedUnion('type', [
   joinFrame,
@@ -56,6 +60,8 @@ export const clientFrame = z.discriminatedUnion('type', [
   messageFrame,
   pingFrame,
   joinDirectFrame,
+  readFrame,
+  inboxFrame,
 ]);
 
 export type JoinFrame = z.infer<typeof joinFrame>;
@@ -63,6 +69,8 @@ export type LeaveFrame = z.infer<typeof leaveFrame>;
 export type MessageFrame = z.infer<typeof messageFrame>;
 export type PingFrame = z.infer<typeof pingFrame>;
 export type JoinDirectFrame = z.infer<typeof joinDirectFrame>;
+export type ReadFrame = z.infer<typeof readFrame>;
+export type InboxRequestFrame = z.infer<typeof inboxFrame>;
 /** Every frame a client may send. */
 export type ClientFrame = z.infer<typeof clientFrame>;
 

@@ -3,6 +3,8 @@ import { ERROR_CODES } from './errors';
 import { PROTOCOL_LIMITS } from './limits';
 import type { ChatMessage, Notification, UserRef } from './models';
 import type { HttpErrorBody, MessagePageResponse } from './http-bodies';
+import { ROOM_ACCESS } from './rooms';
+import type { InboxRoom } from './server-frames';
 
 // Schemas of what the HTTP APIs answer, for their OpenAPI description. Each is typed against the
 // interface it describes, so the two cannot drift apart.
@@ -52,4 +54,40 @@ export const httpErrorSchema: z.ZodType<HttpErrorBody> = z.object({
   message: z.string(),
   parameter: z.string().optional().describe('the query or path parameter that was wrong'),
   retryAfterMs: z.number().int().optional(),
+});
+
+/** `PUT /rooms/:room/read`: everything up to `seq` is read (monotonic; past the room's end is its end). */
+export const markReadBody = z.strictObject({
+  seq: z.number().int().nonnegative().describe('the last seq read'),
+});
+export type MarkReadBody = z.infer<typeof markReadBody>;
+
+/** The answer to `PUT /rooms/:room/read`: the caller's read position now. */
+export interface ReadPosition {
+  room: string;
+  lastReadSeq: number;
+}
+
+export const readPositionSchema: z.ZodType<ReadPosition> = z.object({
+  room: z.string(),
+  lastReadSeq: z.number().int().nonnegative(),
+});
+
+export const inboxRoomSchema: z.ZodType<InboxRoom> = z.object({
+  room: z.string(),
+  access: z.enum(ROOM_ACCESS),
+  title: z.string().optional().describe('only when the room has one'),
+  direct: z.object({ user: userRef }).optional().describe('in a direct room: the other user'),
+  unread: z.number().int().nonnegative().describe('messages after lastReadSeq by other users'),
+  lastReadSeq: z.number().int().nonnegative(),
+  lastMessage: chatMessageSchema.nullable().describe("the room's newest message"),
+});
+
+/** `GET /me/rooms`: the same as the WebSocket's `inbox` reply. */
+export interface InboxResponse {
+  rooms: InboxRoom[];
+}
+
+export const inboxResponseSchema: z.ZodType<InboxResponse> = z.object({
+  rooms: z.array(inboxRoomSchema).describe('most recent activity first'),
 });

@@ -1,5 +1,6 @@
 import { ErrorCode } from './errors';
 import { ChatMessage, UserRef } from './models';
+import { RoomAccess } from './rooms';
 
 export interface JoinedFrame {
   type: 'joined';
@@ -10,6 +11,10 @@ export interface JoinedFrame {
   more?: true;
   /** In a direct room: the other user. */
   direct?: { user: UserRef };
+  /** Everything up to this seq has been read by the user. */
+  lastReadSeq: number;
+  /** Messages after `lastReadSeq` that other users sent. */
+  unread: number;
 }
 /**
  * The reply to `leave`, or, with a `reason`, sent unasked when the connection lost the room:
@@ -54,9 +59,50 @@ export interface ErrorFrame {
   retryAfterMs?: number;
 }
 
+/** A user's read position moved: sent to every connection joined to the room, the reader's too. */
+export interface ReadReceiptFrame {
+  type: 'read';
+  room: string;
+  user: UserRef;
+  seq: number;
+}
+/** The reply to `read`: the caller's read position now (no `user`, unlike a receipt). */
+export interface ReadReplyFrame {
+  type: 'read';
+  room: string;
+  seq: number;
+}
+/** A room in a user's inbox. */
+export interface InboxRoom {
+  room: string;
+  access: RoomAccess;
+  /** Only when the room has one. */
+  title?: string;
+  /** In a direct room: the other user. */
+  direct?: { user: UserRef };
+  /** Messages after `lastReadSeq` that other users sent. */
+  unread: number;
+  lastReadSeq: number;
+  /** The room's newest message; null before the first. */
+  lastMessage: ChatMessage | null;
+}
+/** The reply to `inbox`: every room the user is a member of, most recent activity first. */
+export interface InboxFrame {
+  type: 'inbox';
+  rooms: InboxRoom[];
+}
+
 /** Frames broadcast to every member of a room, on every instance. */
-export type RoomEventFrame = MessageDeliveryFrame | UserJoinedFrame | UserLeftFrame;
+export type RoomEventFrame =
+  MessageDeliveryFrame | UserJoinedFrame | UserLeftFrame | ReadReceiptFrame;
 
 /** Every frame the server may send. */
 export type ServerFrame =
-  JoinedFrame | LeftFrame | AckFrame | PongFrame | ErrorFrame | RoomEventFrame;
+  | JoinedFrame
+  | LeftFrame
+  | AckFrame
+  | PongFrame
+  | ErrorFrame
+  | RoomEventFrame
+  | ReadReplyFrame
+  | InboxFrame;

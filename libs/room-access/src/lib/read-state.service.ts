@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
+import { RepeatedFailureLog } from '@switchboard/observability';
 import { ReadStateStore } from '@switchboard/persistence';
-import { InboxRoom, UserRef } from '@switchboard/protocol';
+import { InboxRoom, ReadReceiptFrame, UserRef } from '@switchboard/protocol';
 import { roomForbidden } from './room-access-error';
 import { RoomAccessService } from './room-access.service';
 
@@ -11,6 +12,9 @@ import { RoomAccessService } from './room-access.service';
  */
 @Injectable()
 export class ReadStateService {
+  // A bus outage fails every receipt: logged once per interval.
+  private readonly receiptFailures = new RepeatedFailureLog(new Logger(ReadStateService.name));
+
   constructor(
     private readonly access: RoomAccessService,
     private readonly store: ReadStateStore,
@@ -27,15 +31,20 @@ export class ReadStateService {
     const result = await this.store.advance(room, user.id, seq);
     // A membership ended between the check and the update (forgotten, removed): the room is gone.
     if (!result) throw roomForbidden(room);
-    if (result.moved) {
-      await this.bus.publish('room', room, {
-        type: 'read',
-        room,
-        user,
-        seq: result.lastReadSeq,
-      });
-    }
+    if (result.moved) await this.announce({ type: 'read', room, user, seq: result.lastReadSeq });
     return result.lastReadSeq;
+  }
+
+  /**
+   * A stored read stands without its receipt: a retry would move nothing and announce nothing, and
+   * the reader's own devices read the position from `joined` and the inbox.
+   */
+  private async announce(receipt: ReadReceiptFrame): Promise<void> {
+    try {
+      await this.bus.publish('room', receipt.room, receipt);
+    } catch (error) {
+      this.receiptFailures.record('read receipt failed', error);
+    }
   }
 
   /** Every room the user is a member of, most recent activity first, in one query. */

@@ -5,6 +5,7 @@ export {
   SEND_REFUSALS,
   SwitchboardClient,
   SwitchboardError,
+  TYPING_REPEAT_MS,
 } from './lib/switchboard-client';
 export type {
   ClientEvents,

@@ -15,6 +15,7 @@ import {
   LeaveFrame,
   MessageFrame,
   ParsedClientFrame,
+  TypingFrame,
 } from '@switchboard/protocol';
 import {
   ReadStateService,
@@ -30,6 +31,7 @@ import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
 import { RoomGatekeeper } from '../rooms/room-gatekeeper.service';
 import { RoomMembershipService } from '../rooms/room-membership.service';
+import { RoomTyping } from '../rooms/room-typing';
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
@@ -47,6 +49,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly users: UserDirectory,
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
+    private readonly typing: RoomTyping,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -63,7 +66,9 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   handleDisconnect(socket: WebSocket): void {
     const session = this.sessions.close(socket);
-    if (session) this.sessions.finish(session, () => this.rooms.leaveAll(session));
+    if (!session) return;
+    this.typing.closed(session);
+    this.sessions.finish(session, () => this.rooms.leaveAll(session));
   }
 
   @SubscribeMessage(CLIENT_FRAME_EVENT)
@@ -100,6 +105,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
             type: 'inbox',
             rooms: await this.readState.inbox(session.user.id),
           });
+        case 'typing':
+          return await this.startTyping(session, frame);
+        case 'typing_stop':
+          // Like leave, never refused: it can only end something.
+          await this.typing.stop(session, frame.room);
+          return session.send({ type: 'typing_stopped', room: frame.room });
       }
     } catch (error) {
       if (!(error instanceof RoomAccessError)) throw error;
@@ -117,9 +128,32 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   /** Leaving is never refused: it can only take a room away. */
   private async leave(session: ClientSession, frame: LeaveFrame): Promise<void> {
+    this.typing.left(session, frame.room);
     await this.rooms.leave(session, frame.room);
     if (frame.forget) await this.access.forget(session.user.id, frame.room);
     session.send({ type: 'left', room: frame.room });
+  }
+
+  /** Typing has its own per-connection budget, so it never uses up the user's messages. */
+  private async startTyping(session: ClientSession, frame: TypingFrame): Promise<void> {
+    const admitted = this.typing.admit(session);
+    if (!admitted.allowed) {
+      this.metrics.framesRejected.inc({ code: 'rate_limited' });
+      return session.sendError(
+        'rate_limited',
+        'typing is sent too often: at most every 2 s per room',
+        admitted.retryAfterMs,
+      );
+    }
+    if (!this.rooms.isMember(session, frame.room)) {
+      await this.access.authorize(session.user.id, frame.room);
+      return this.reject(session, {
+        code: 'not_joined',
+        message: `join ${frame.room} before typing in it`,
+      });
+    }
+    await this.typing.start(session, frame.room);
+    session.send({ type: 'typing', room: frame.room });
   }
 
   private async sendMessage(session: ClientSession, frame: MessageFrame): Promise<void> {

@@ -3,11 +3,12 @@ import { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { PresenceStore } from '@switchboard/presence';
 import { RoomPresence } from './room-presence';
+import { RoomTyping } from './room-typing';
 
 /**
  * Keeps this instance's presence alive and cleans up after dead ones: every PRESENCE_HEARTBEAT_MS it
- * heartbeats (re-entering its users if it had been taken for dead), then releases what instances
- * that stopped heartbeating held and tells those rooms who left.
+ * heartbeats (re-entering its users and typists if it had been taken for dead), then releases what
+ * instances that stopped heartbeating held and tells those rooms who stopped typing and who left.
  */
 @Injectable()
 export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -19,6 +20,7 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly presence: PresenceStore,
     private readonly bus: MessageBus,
     private readonly rooms: RoomPresence,
+    private readonly typing: RoomTyping,
     private readonly config: SwitchboardConfig,
   ) {}
 
@@ -40,8 +42,13 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
       if (await this.presence.heartbeat()) {
         this.logger.warn('this instance had been taken for dead: entering its rooms again');
         await this.rooms.reassert();
+        await this.typing.reassert();
       }
-      for (const { room, user } of await this.presence.reap()) {
+      const { departed, typists } = await this.presence.reap();
+      for (const { room, user } of typists) {
+        await this.bus.publish('room', room, { type: 'typing_stopped', room, user });
+      }
+      for (const { room, user } of departed) {
         await this.bus.publish('room', room, { type: 'user_left', room, user });
       }
     } catch (error) {

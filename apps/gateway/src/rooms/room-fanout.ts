@@ -63,7 +63,9 @@ export class RoomFanout {
         break;
       case 'user_joined':
       case 'user_left':
-        // Presence changes are news for the others only.
+      case 'typing':
+      case 'typing_stopped':
+        // Presence and typing changes are news for the others only.
         if (frame.user.id === session.user.id) return false;
         break;
       case 'read':

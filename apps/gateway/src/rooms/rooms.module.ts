@@ -5,10 +5,18 @@ import { RoomFanout } from './room-fanout';
 import { RoomGatekeeper } from './room-gatekeeper.service';
 import { RoomMembershipService } from './room-membership.service';
 import { RoomPresence } from './room-presence';
+import { RoomTyping } from './room-typing';
 
 @Module({
   imports: [RoomAccessModule],
-  providers: [RoomMembershipService, RoomFanout, RoomPresence, RoomGatekeeper, PresenceKeeper],
-  exports: [RoomMembershipService, RoomGatekeeper, RoomAccessModule],
+  providers: [
+    RoomMembershipService,
+    RoomFanout,
+    RoomPresence,
+    RoomGatekeeper,
+    PresenceKeeper,
+    RoomTyping,
+  ],
+  exports: [RoomMembershipService, RoomGatekeeper, RoomTyping, RoomAccessModule],
 })
 export class RoomsModule {}

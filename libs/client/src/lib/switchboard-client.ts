@@ -10,6 +10,7 @@ import type {
   PongFrame,
   ReadReplyFrame,
   ServerFrame,
+  TypingReplyFrame,
   UserRef,
 } from '@switchboard/protocol';
 import { BackoffPolicy, DEFAULT_BACKOFF, reconnectDelay } from './backoff';
@@ -62,6 +63,10 @@ export interface ClientEvents {
   removed: (room: string) => void;
   /** `user` read everything in a joined room up to `seq` (this user too, from any of their connections). */
   read: (room: string, user: UserRef, seq: number) => void;
+  /** `user` started typing in a joined room: once per start, not per repeat. */
+  typing: (room: string, user: UserRef) => void;
+  /** `user` stopped typing there: they sent, stopped, left, went away or were silent too long. */
+  typingStopped: (room: string, user: UserRef) => void;
   state: (state: ConnectionState) => void;
 }
 
@@ -106,7 +111,11 @@ export const SEND_REFUSALS: Readonly<Record<ErrorCode, 'retry' | 'final'>> = {
  */
 export const MAX_FRAMES_IN_FLIGHT = 64;
 
-type Reply = JoinedFrame | LeftFrame | AckFrame | PongFrame | ReadReplyFrame | InboxFrame;
+/** `typing` sends at most one frame per room this often (the protocol's "at most every 2 s"). */
+export const TYPING_REPEAT_MS = 2_000;
+
+type Reply =
+  JoinedFrame | LeftFrame | AckFrame | PongFrame | ReadReplyFrame | InboxFrame | TypingReplyFrame;
 
 /** A frame and what to do with its reply; called synchronously, in the order replies arrive. */
 interface Request {
@@ -180,12 +189,16 @@ export class SwitchboardClient {
   private readonly rooms = new Map<string, RoomState>();
   private readonly outbox = new Map<string, OutgoingMessage>();
   private readonly sendBackoff = new Map<string, SendBackoff>();
+  /** When each room's last `typing` frame went out, for the throttle. */
+  private readonly typingSentAt = new Map<string, number>();
   private readonly listeners: { [K in keyof ClientEvents]: Set<ClientEvents[K]> } = {
     message: new Set(),
     userJoined: new Set(),
     userLeft: new Set(),
     removed: new Set(),
     read: new Set(),
+    typing: new Set(),
+    typingStopped: new Set(),
     state: new Set(),
   };
   private readonly backoff: BackoffPolicy;
@@ -307,6 +320,8 @@ export class SwitchboardClient {
    * At most `MAX_FRAMES_IN_FLIGHT` frames await replies; the rest go out, in order, as replies arrive.
    */
   send(room: string, text: string): Promise<AckFrame> {
+    // The server ends the user's typing in the room with the message.
+    this.typingSentAt.delete(room);
     const clientMsgId = globalThis.crypto.randomUUID();
     return new Promise<AckFrame>((resolve, reject) => {
       const order = this.nextOrder++;
@@ -343,6 +358,29 @@ export class SwitchboardClient {
   async ping(): Promise<number> {
     const pong = (await this.request({ type: 'ping' })) as PongFrame;
     return pong.ts;
+  }
+
+  /**
+   * Says this user is typing in a joined room: call it on every keystroke. At most one frame per
+   * room goes out every `TYPING_REPEAT_MS`; the others resolve at once.
+   */
+  async typing(room: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.typingSentAt.get(room) ?? -Infinity) < TYPING_REPEAT_MS) return;
+    this.typingSentAt.set(room, now);
+    try {
+      await this.request({ type: 'typing', room });
+    } catch (error) {
+      // Refused or not sent: the next keystroke tries again.
+      this.typingSentAt.delete(room);
+      throw error;
+    }
+  }
+
+  /** Says this user stopped typing in the room without sending; the next `typing` goes out at once. */
+  async stopTyping(room: string): Promise<void> {
+    this.typingSentAt.delete(room);
+    await this.request({ type: 'typing_stop', room });
   }
 
   /** Closes for good: pending requests and sends are rejected. */
@@ -672,6 +710,18 @@ export class SwitchboardClient {
       case 'inbox':
         this.replies.shift()?.resolve(frame);
         return this.pump();
+      case 'typing':
+      case 'typing_stopped': {
+        // The replies to typing and typing_stop have no user; a broadcast says who.
+        if (!('user' in frame)) {
+          this.replies.shift()?.resolve(frame);
+          return this.pump();
+        }
+        const listeners =
+          frame.type === 'typing' ? this.listeners.typing : this.listeners.typingStopped;
+        for (const listener of listeners) listener(frame.room, frame.user);
+        return;
+      }
     }
   }
 

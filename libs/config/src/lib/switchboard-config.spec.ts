@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3001);
     expect(config.rateLimit).toEqual({ perSecond: 10, burst: 20 });
     expect(config.heartbeatIntervalMs).toBe(30_000);
+    expect(config.typingTimeoutMs).toBe(5_000);
     expect(config.allowedOrigins).toBeNull();
     expect(config.redisKeyPrefix).toBe('sb:');
   });
@@ -76,6 +77,8 @@ describe('loadConfig', () => {
     ['HEARTBEAT_INTERVAL_MS', '30s', `HEARTBEAT_INTERVAL_MS ${milliseconds} (got "30s")`],
     ['HEARTBEAT_INTERVAL_MS', '1e12', `HEARTBEAT_INTERVAL_MS ${milliseconds} (got "1e12")`],
     ['PRESENCE_HEARTBEAT_MS', '0', `PRESENCE_HEARTBEAT_MS ${milliseconds} (got "0")`],
+    ['TYPING_TIMEOUT_MS', '0', `TYPING_TIMEOUT_MS ${milliseconds} (got "0")`],
+    ['TYPING_TIMEOUT_MS', '5s', `TYPING_TIMEOUT_MS ${milliseconds} (got "5s")`],
     ['SSE_KEEPALIVE_MS', 'never', `SSE_KEEPALIVE_MS ${milliseconds} (got "never")`],
     ['SSE_RETRY_MS', '-5', `SSE_RETRY_MS ${milliseconds} (got "-5")`],
     ['SHUTDOWN_GRACE_MS', '10 seconds', `SHUTDOWN_GRACE_MS ${milliseconds} (got "10 seconds")`],

@@ -23,6 +23,8 @@ export class SwitchboardConfig {
   readonly heartbeatIntervalMs!: number;
   /** How often a gateway marks itself alive for presence; silent for three intervals, its users are released. */
   readonly presenceHeartbeatMs!: number;
+  /** How long a user stays typing after their last `typing` frame. */
+  readonly typingTimeoutMs!: number;
   readonly sse!: { readonly keepAliveMs: number; readonly retryMs: number };
   readonly shutdownGraceMs!: number;
   /** How long a new connection (or a kept-alive one) has to send its request headers, a WebSocket upgrade included. */
@@ -85,6 +87,7 @@ const envSchema = z.object({
   RATE_LIMIT_BURST: wholeNumber(1, 1_000_000).default(20),
   HEARTBEAT_INTERVAL_MS: wholeNumber(1, MAX_TIMER_MS).default(30_000),
   PRESENCE_HEARTBEAT_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
+  TYPING_TIMEOUT_MS: wholeNumber(1, MAX_TIMER_MS).default(5_000),
   SSE_KEEPALIVE_MS: wholeNumber(1, MAX_TIMER_MS).default(15_000),
   SSE_RETRY_MS: wholeNumber(1, MAX_TIMER_MS).default(3_000),
   SHUTDOWN_GRACE_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
@@ -113,6 +116,7 @@ const EXPECTED: Record<VariableName, string> = {
   RATE_LIMIT_BURST: 'must be a whole number from 1 to 1000000',
   HEARTBEAT_INTERVAL_MS: MILLISECONDS,
   PRESENCE_HEARTBEAT_MS: MILLISECONDS,
+  TYPING_TIMEOUT_MS: MILLISECONDS,
   SSE_KEEPALIVE_MS: MILLISECONDS,
   SSE_RETRY_MS: MILLISECONDS,
   SHUTDOWN_GRACE_MS: MILLISECONDS,
@@ -206,6 +210,7 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
     rateLimit: { perSecond: values.RATE_LIMIT_PER_SECOND, burst: values.RATE_LIMIT_BURST },
     heartbeatIntervalMs: values.HEARTBEAT_INTERVAL_MS,
     presenceHeartbeatMs: values.PRESENCE_HEARTBEAT_MS,
+    typingTimeoutMs: values.TYPING_TIMEOUT_MS,
     sse: { keepAliveMs: values.SSE_KEEPALIVE_MS, retryMs: values.SSE_RETRY_MS },
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     requestHeadersTimeoutMs: values.REQUEST_HEADERS_TIMEOUT_MS,

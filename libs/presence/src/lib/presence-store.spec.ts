@@ -94,6 +94,8 @@ describe('RedisPresenceStore across instance failures', () => {
     await Promise.all(opened.splice(0).map((connections) => connections.close()));
   });
 
+  const NOTHING_REAPED = { departed: [], typists: [] };
+
   /** Far more than three intervals pass without a heartbeat from `store`. */
   async function missHeartbeats(prefix: string, store: RedisPresenceStore): Promise<void> {
     await redis.zadd(instancesKey(prefix), 0, store.instanceId);
@@ -110,11 +112,14 @@ describe('RedisPresenceStore across instance failures', () => {
     await crashed.enter(room, { id: 'bob', name: 'Bob' });
     await survivor.enter(room, { id: 'bob', name: 'Bob' });
     // Alive, so nothing it holds is released.
-    expect(await survivor.reap()).toEqual([]);
+    expect(await survivor.reap()).toEqual(NOTHING_REAPED);
 
     await missHeartbeats(prefix, crashed);
-    expect(await survivor.reap()).toEqual([{ room, user: { id: 'ada', name: 'Ada' } }]);
-    expect(await survivor.reap()).toEqual([]);
+    expect(await survivor.reap()).toEqual({
+      departed: [{ room, user: { id: 'ada', name: 'Ada' } }],
+      typists: [],
+    });
+    expect(await survivor.reap()).toEqual(NOTHING_REAPED);
     expect(await survivor.members(room)).toEqual([{ id: 'bob', name: 'Bob' }]);
 
     // Back from a long pause: told to enter again; its stale exits change nothing meanwhile.
@@ -136,11 +141,37 @@ describe('RedisPresenceStore across instance failures', () => {
     // Still listed, so what it failed to leave is released by the others once it is taken for dead.
     expect(await redis.zscore(instancesKey(prefix), leaving.instanceId)).not.toBeNull();
     await missHeartbeats(prefix, leaving);
-    expect(await other.reap()).toEqual([{ room, user: { id: 'cy', name: 'Cy' } }]);
+    expect(await other.reap()).toEqual({
+      departed: [{ room, user: { id: 'cy', name: 'Cy' } }],
+      typists: [],
+    });
 
     const clean = make(prefix);
     await clean.heartbeat();
     await clean.retire();
     expect(await redis.zscore(instancesKey(prefix), clean.instanceId)).toBeNull();
+  });
+
+  it("announces a dead instance's typists once, and keeps an instance listed while it has typists", async () => {
+    const prefix = `${redisKeyPrefix}${uniqueRoom('typing')}:`;
+    const room = uniqueRoom();
+    const crashed = make(prefix);
+    const survivor = make(prefix);
+    await crashed.heartbeat();
+    await survivor.heartbeat();
+    await crashed.startTyping(room, { id: 'ada', name: 'Ada Lovelace' });
+    await crashed.startTyping(room, { id: 'bob', name: 'Bob' });
+    await crashed.stopTyping(room, 'bob');
+    await survivor.startTyping(room, { id: 'cy', name: 'Cy' });
+    await crashed.retire();
+    expect(await redis.zscore(instancesKey(prefix), crashed.instanceId)).not.toBeNull();
+    expect(await survivor.reap()).toEqual(NOTHING_REAPED);
+
+    await missHeartbeats(prefix, crashed);
+    expect(await survivor.reap()).toEqual({
+      departed: [],
+      typists: [{ room, user: { id: 'ada', name: 'Ada Lovelace' } }],
+    });
+    expect(await survivor.reap()).toEqual(NOTHING_REAPED);
   });
 });

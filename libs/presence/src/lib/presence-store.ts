@@ -9,11 +9,18 @@ export interface DepartedUser {
   user: UserRef;
 }
 
+/** What `reap` released: users now gone from rooms, and users who were typing on a dead instance. */
+export interface ReapedHoldings {
+  departed: DepartedUser[];
+  typists: DepartedUser[];
+}
+
 /**
  * Who is in which room, across every gateway instance. Each instance reports a user once per room
  * (when its first local connection of that user joins, and when its last one leaves), so the store
  * counts instances holding the user, not sockets. Instances heartbeat; what a dead one held is
- * released by `reap` on the others, so a crash leaves no one online for ever.
+ * released by `reap` on the others, so a crash leaves no one online for ever. Each instance also
+ * records who is typing on it, so that the others can announce a dead instance's typists stopped.
  */
 export abstract class PresenceStore {
   /** Returns true when the user was not in the room on any instance before. */
@@ -23,8 +30,11 @@ export abstract class PresenceStore {
   abstract members(room: string): Promise<UserRef[]>;
   /** Marks this instance alive. True when the others had taken it for dead: it must enter again what it holds. */
   abstract heartbeat(): Promise<boolean>;
-  /** Releases what instances that stopped heartbeating held; returns who is now gone from which room. */
-  abstract reap(): Promise<DepartedUser[]>;
+  /** Records that the user is typing in the room on this instance (repeats are harmless). */
+  abstract startTyping(room: string, user: UserRef): Promise<void>;
+  abstract stopTyping(room: string, userId: string): Promise<void>;
+  /** Releases what instances that stopped heartbeating held; returns who is now gone and who was typing there. */
+  abstract reap(): Promise<ReapedHoldings>;
   /** Called after a graceful shutdown left every room. */
   abstract retire(): Promise<void>;
 }
@@ -66,8 +76,17 @@ export class InMemoryPresenceStore extends PresenceStore {
     return Promise.resolve(false);
   }
 
-  reap(): Promise<DepartedUser[]> {
-    return Promise.resolve([]);
+  /** Only a dead instance's typists need recording, and one process cannot outlive itself. */
+  startTyping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stopTyping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  reap(): Promise<ReapedHoldings> {
+    return Promise.resolve({ departed: [], typists: [] });
   }
 
   retire(): Promise<void> {

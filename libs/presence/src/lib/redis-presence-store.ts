@@ -2,7 +2,12 @@ import { UserRef } from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { DepartedUser, PRESENCE_STALE_FACTOR, PresenceStore } from './presence-store';
+import {
+  DepartedUser,
+  PRESENCE_STALE_FACTOR,
+  PresenceStore,
+  ReapedHoldings,
+} from './presence-store';
 
 // Every script runs atomically, so instances entering, leaving and reaping at once agree on who was
 // first and who was last. An entry of an instance's holdings is `room \n userId` (rooms have no \n).
@@ -31,11 +36,13 @@ local time = redis.call('TIME')
 return redis.call('ZADD', KEYS[1], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])`;
 
 // KEYS: instances. ARGV: key prefix, stale after (ms), own id. Releases everything held by instances
-// that stopped heartbeating; returns room, userId, name for each user now gone from a room.
+// that stopped heartbeating; returns two flat lists of room, userId, name: each user now gone from a
+// room, and each user who was typing on a dead instance.
 const REAP = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local departed = {}
+local typists = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))) do
   if id ~= ARGV[3] then
     local holdings = ARGV[1] .. 'presence:instance:' .. id .. ':holdings'
@@ -55,15 +62,24 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(
       end
     end
     redis.call('DEL', holdings)
+    local typing = ARGV[1] .. 'presence:instance:' .. id .. ':typing'
+    local entries = redis.call('HGETALL', typing)
+    for i = 1, #entries, 2 do
+      local split = string.find(entries[i], '\\n', 1, true)
+      table.insert(typists, string.sub(entries[i], 1, split - 1))
+      table.insert(typists, string.sub(entries[i], split + 1))
+      table.insert(typists, entries[i + 1])
+    end
+    redis.call('DEL', typing)
     redis.call('ZREM', KEYS[1], id)
   end
 end
-return departed`;
+return {departed, typists}`;
 
-// KEYS: instances, this instance's holdings. ARGV: instance id. Leaves the list only when nothing is
-// held any more; otherwise stays listed, so another instance reaps what is left and says who left.
+// KEYS: instances, this instance's holdings, its typists. ARGV: instance id. Leaves the list only when
+// nothing is held any more; otherwise stays listed, so another instance reaps what is left and says who left.
 const RETIRE = `
-if redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+if redis.call('SCARD', KEYS[2]) > 0 or redis.call('HLEN', KEYS[3]) > 0 then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 return 1`;
 
@@ -89,8 +105,13 @@ interface PresenceCommands {
     keyPrefix: string,
     staleAfterMs: number,
     instanceId: string,
-  ): Promise<string[]>;
-  presenceRetire(instances: string, holdings: string, instanceId: string): Promise<number>;
+  ): Promise<[string[], string[]]>;
+  presenceRetire(
+    instances: string,
+    holdings: string,
+    typing: string,
+    instanceId: string,
+  ): Promise<number>;
 }
 
 /**
@@ -104,6 +125,7 @@ export class RedisPresenceStore extends PresenceStore {
   private readonly keyPrefix: string;
   private readonly instancesKey: string;
   private readonly holdingsKey: string;
+  private readonly typingKey: string;
   private heartbeats = 0;
 
   constructor(
@@ -117,11 +139,12 @@ export class RedisPresenceStore extends PresenceStore {
     redis.defineCommand('presenceExit', { numberOfKeys: 3, lua: EXIT });
     redis.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
     redis.defineCommand('presenceReap', { numberOfKeys: 1, lua: REAP });
-    redis.defineCommand('presenceRetire', { numberOfKeys: 2, lua: RETIRE });
+    redis.defineCommand('presenceRetire', { numberOfKeys: 3, lua: RETIRE });
     this.redis = redis as Redis & PresenceCommands;
     this.keyPrefix = connections.keyPrefix;
     this.instancesKey = `${this.keyPrefix}presence:instances`;
     this.holdingsKey = `${this.keyPrefix}presence:instance:${this.instanceId}:holdings`;
+    this.typingKey = `${this.keyPrefix}presence:instance:${this.instanceId}:typing`;
   }
 
   private roomKeys(room: string): [string, string] {
@@ -156,20 +179,39 @@ export class RedisPresenceStore extends PresenceStore {
     return absent && this.heartbeats++ > 0;
   }
 
-  async reap(): Promise<DepartedUser[]> {
-    const flat = await this.redis.presenceReap(
+  /** This instance's typists: a hash of `room \n userId` to the user's name. */
+  async startTyping(room: string, user: UserRef): Promise<void> {
+    await this.redis.hset(this.typingKey, `${room}\n${user.id}`, user.name);
+  }
+
+  async stopTyping(room: string, userId: string): Promise<void> {
+    await this.redis.hdel(this.typingKey, `${room}\n${userId}`);
+  }
+
+  async reap(): Promise<ReapedHoldings> {
+    const [departed, typists] = await this.redis.presenceReap(
       this.instancesKey,
       this.keyPrefix,
       this.heartbeatIntervalMs * PRESENCE_STALE_FACTOR,
       this.instanceId,
     );
-    const departed: DepartedUser[] = [];
-    for (let i = 0; i < flat.length; i += 3)
-      departed.push({ room: flat[i], user: { id: flat[i + 1], name: flat[i + 2] } });
-    return departed;
+    return { departed: roomUsers(departed), typists: roomUsers(typists) };
   }
 
   async retire(): Promise<void> {
-    await this.redis.presenceRetire(this.instancesKey, this.holdingsKey, this.instanceId);
+    await this.redis.presenceRetire(
+      this.instancesKey,
+      this.holdingsKey,
+      this.typingKey,
+      this.instanceId,
+    );
   }
+}
+
+/** Reads a flat list of room, userId, name triples. */
+function roomUsers(flat: string[]): DepartedUser[] {
+  const users: DepartedUser[] = [];
+  for (let i = 0; i < flat.length; i += 3)
+    users.push({ room: flat[i], user: { id: flat[i + 1], name: flat[i + 2] } });
+  return users;
 }

@@ -26,6 +26,19 @@ describe('parseClientFrame', () => {
     expect(frame({ type: 'ping' })).toBe('ok');
   });
 
+  it('accepts typing and typing_stop for a room, and nothing else in them', () => {
+    expect(parseClientFrame('{"type":"typing","room":"general"}')).toEqual({
+      ok: true,
+      frame: { type: 'typing', room: 'general' },
+    });
+    expect(frame({ type: 'typing_stop', room: 'dm:x' })).toBe('ok');
+    for (const type of ['typing', 'typing_stop']) {
+      expect(frame({ type })).toBe('invalid_message');
+      expect(frame({ type, room: 'a b' })).toBe('invalid_message');
+      expect(frame({ type, room: 'general', user: 'someone' })).toBe('invalid_message');
+    }
+  });
+
   it('says invalid_json for text that is not JSON', () => {
     for (const raw of ['', 'x', '{', '{"type":"ping"} trailing', "{'type':'ping'}"])
       expect(codeOf(raw)).toBe('invalid_json');

@@ -53,6 +53,10 @@ export const pingFrame = z.strictObject({ type: z.literal('ping') });
 export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
 /** Asks for every room the user is a member of, with unread counts. */
 export const inboxFrame = z.strictObject({ type: z.literal('inbox') });
+/** The user is typing in the room: repeated while they type, at most every 2 s. */
+export const typingFrame = z.strictObject({ type: z.literal('typing'), room });
+/** The user stopped typing in the room without sending. */
+export const typingStopFrame = z.strictObject({ type: z.literal('typing_stop'), room });
 
 export const clientFrame = z.discriminatedUnion('type', [
   joinFrame,
@@ -62,6 +66,8 @@ export const clientFrame = z.discriminatedUnion('type', [
   joinDirectFrame,
   readFrame,
   inboxFrame,
+  typingFrame,
+  typingStopFrame,
 ]);
 
 export type JoinFrame = z.infer<typeof joinFrame>;
@@ -71,6 +77,8 @@ export type PingFrame = z.infer<typeof pingFrame>;
 export type JoinDirectFrame = z.infer<typeof joinDirectFrame>;
 export type ReadFrame = z.infer<typeof readFrame>;
 export type InboxRequestFrame = z.infer<typeof inboxFrame>;
+export type TypingFrame = z.infer<typeof typingFrame>;
+export type TypingStopFrame = z.infer<typeof typingStopFrame>;
 /** Every frame a client may send. */
 export type ClientFrame = z.infer<typeof clientFrame>;
 

@@ -92,9 +92,32 @@ export interface InboxFrame {
   rooms: InboxRoom[];
 }
 
+/** A user started typing in the room: sent once to the room's other users' connections, on every instance. */
+export interface TypingStartedFrame {
+  type: 'typing';
+  room: string;
+  user: UserRef;
+}
+/** The typing user sent, stopped, left, went away or was silent for `TYPING_TIMEOUT_MS`. */
+export interface TypingStoppedFrame {
+  type: 'typing_stopped';
+  room: string;
+  user: UserRef;
+}
+/** The reply to `typing` (`type: 'typing'`) and to `typing_stop` (`type: 'typing_stopped'`): no `user`, unlike the broadcasts. */
+export interface TypingReplyFrame {
+  type: 'typing' | 'typing_stopped';
+  room: string;
+}
+
 /** Frames broadcast to every member of a room, on every instance. */
 export type RoomEventFrame =
-  MessageDeliveryFrame | UserJoinedFrame | UserLeftFrame | ReadReceiptFrame;
+  | MessageDeliveryFrame
+  | UserJoinedFrame
+  | UserLeftFrame
+  | ReadReceiptFrame
+  | TypingStartedFrame
+  | TypingStoppedFrame;
 
 /** Every frame the server may send. */
 export type ServerFrame =
@@ -105,4 +128,5 @@ export type ServerFrame =
   | ErrorFrame
   | RoomEventFrame
   | ReadReplyFrame
-  | InboxFrame;
+  | InboxFrame
+  | TypingReplyFrame;

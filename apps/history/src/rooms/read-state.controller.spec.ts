@@ -204,4 +204,18 @@ describe('read state and the inbox on the history API', () => {
       });
     });
   });
+
+  it('describes both routes in OpenAPI, with their body and answers', async () => {
+    const docs = (await api('GET', '/docs-json', {})).body as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses?: unknown }>>;
+    };
+    const markRead = JSON.stringify(docs.paths['/rooms/{room}/read'].put);
+    expect(markRead).toContain('"seq"');
+    expect(markRead).toContain('lastReadSeq');
+    expect(markRead).toContain('"403"');
+    const inbox = JSON.stringify(docs.paths['/me/rooms'].get.responses);
+    for (const field of ['unread', 'lastReadSeq', 'lastMessage', 'direct', 'access']) {
+      expect(inbox).toContain(`"${field}"`);
+    }
+  });
 });

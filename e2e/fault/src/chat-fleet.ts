@@ -106,7 +106,7 @@ export class FleetClient {
     await this.sdk.connect();
     for (const room of this.rooms) {
       const { messages } = await this.sdk.join(room);
-      this.delivered.get(room)?.push(...messages);
+      this.delivered.get(room)?.push(...(messages as ChatMessage[]));
     }
   }
 

@@ -14,7 +14,14 @@ export {
   UserEntity,
 } from './lib/entities';
 export { MessageStore } from './lib/message-store';
-export type { AppendResult, MessagePage, NewMessage, PageQuery } from './lib/message-store';
+export type {
+  AppendResult,
+  ChangeOutcome,
+  MessageChanger,
+  MessagePage,
+  NewMessage,
+  PageQuery,
+} from './lib/message-store';
 export { NotificationStore } from './lib/notification-store';
 export type { NewNotification } from './lib/notification-store';
 export { ReadStateStore } from './lib/read-state-store';

@@ -126,7 +126,7 @@ describe('chat gateway, two instances', () => {
       await alice.request({ type: 'message', room, text: `missed ${n}` }, 'ack');
     bob = await connect(0, 'bob');
     const resumed = await bob.request({ type: 'join', room, since: lastSeen }, 'joined');
-    expect(resumed.messages.map((m: ChatMessage) => m.text)).toEqual([
+    expect(resumed.messages.map((m) => (m as ChatMessage).text)).toEqual([
       'missed 1',
       'missed 2',
       'missed 3',

@@ -11,6 +11,8 @@ import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messagi
 import { RepeatedFailureLog } from '@switchboard/observability';
 import {
   ClientFrame,
+  DeleteFrame,
+  EditFrame,
   FrameRejection,
   LeaveFrame,
   MessageFrame,
@@ -100,6 +102,9 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
             room: frame.room,
             seq: await this.readState.markRead(session.user, frame.room, frame.seq),
           });
+        case 'edit':
+        case 'delete':
+          return await this.changeMessage(session, frame);
         case 'inbox':
           return session.send({
             type: 'inbox',
@@ -179,6 +184,31 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
         seq: message.seq,
         ts: message.ts,
       });
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      session.sendError(error.code, error.message, error.retryAfterMs);
+    }
+  }
+
+  /** An edit or a delete in a joined room; the reply is `change_ack` with the event's seq. */
+  private async changeMessage(
+    session: ClientSession,
+    frame: EditFrame | DeleteFrame,
+  ): Promise<void> {
+    if (!this.rooms.isMember(session, frame.room)) {
+      await this.access.authorize(session.user.id, frame.room);
+      return this.reject(session, {
+        code: 'not_joined',
+        message: `join ${frame.room} before changing its messages`,
+      });
+    }
+    try {
+      const event =
+        frame.type === 'edit'
+          ? await this.chat.edit(session.user, frame.room, frame.id, frame.text)
+          : await this.chat.delete(session.user, frame.room, frame.id);
+      const { room, id, seq } = event;
+      session.send({ type: 'change_ack', action: frame.type, room, id, seq });
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       session.sendError(error.code, error.message, error.retryAfterMs);

@@ -7,7 +7,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 /**
  * How a session receives a room's live frames:
  * - `syncing`: its join reply is being prepared; live frames wait in `pending`.
- * - `live`: frames go out as they arrive; messages with `seq <= watermark` were in the join reply.
+ * - `live`: frames go out as they arrive; those with `seq <= watermark` were in the join reply.
  * - `paused`: a resume had more than one reply's worth (`more: true`); the client joins again with
  *   `since`, and live frames are not sent until then (they will come from the database).
  */
@@ -59,6 +59,8 @@ export class RoomFanout {
   ): boolean {
     switch (frame.type) {
       case 'message':
+      case 'message_edited':
+      case 'message_deleted':
         if (frame.seq <= membership.watermark) return false;
         break;
       case 'user_joined':

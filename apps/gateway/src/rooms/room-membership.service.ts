@@ -1,17 +1,35 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
-import { MessageStore, ReadStateStore } from '@switchboard/persistence';
-import { JoinedFrame, PROTOCOL_LIMITS, RoomEventFrame } from '@switchboard/protocol';
+import { MessagePage, MessageStore, ReadStateStore } from '@switchboard/persistence';
+import {
+  JoinedFrame,
+  PROTOCOL_LIMITS,
+  RoomEventFrame,
+  SequencedFrame,
+} from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
 import { Membership, RoomFanout } from './room-fanout';
 import { RoomPresence } from './room-presence';
-import { RoomSequencer } from './room-sequencer';
+import { isSequenced, RoomSequencer } from './room-sequencer';
 
 /** A room as this instance holds it: its local sessions, its bus subscription, its message order. */
 interface LocalRoom {
   sessions: Map<ClientSession, Membership>;
   sequencer: RoomSequencer;
   subscription: Promise<Unsubscribe>;
+}
+
+/**
+ * A forward page as the live frames it stands for, ascending seq. A message deleted since it was
+ * sent goes out with empty text: its `message_deleted` comes after it, in this read or live.
+ */
+function sequencedFrames(page: MessagePage): SequencedFrame[] {
+  const messages = page.messages.map((message): SequencedFrame => {
+    if (!('deleted' in message)) return { type: 'message', ...message };
+    const { id, room, seq, user, ts, clientMsgId } = message;
+    return { type: 'message', id, room, seq, user, ts, clientMsgId, text: '' };
+  });
+  return [...messages, ...(page.events ?? [])].sort((a, b) => a.seq - b.seq);
 }
 
 /** What a `joined` reply carries besides the room's history and members. */
@@ -56,9 +74,7 @@ export class RoomMembershipService {
       const sequencer = new RoomSequencer(
         ({ frame, raw }) => this.broadcast(room, frame, raw),
         (after, before) =>
-          this.store
-            .page(room, { after, before, limit: before - after - 1 })
-            .then((page) => page.messages),
+          this.store.page(room, { after, before, limit: before - after - 1 }).then(sequencedFrames),
       );
       local = {
         sessions: new Map(),
@@ -114,6 +130,7 @@ export class RoomMembershipService {
       type: 'joined',
       room,
       messages: history.messages,
+      ...(history.events?.length ? { events: history.events } : {}),
       members,
       ...(more ? { more: true } : {}),
       ...details,
@@ -127,7 +144,8 @@ export class RoomMembershipService {
       membership.pending = [];
       return true;
     }
-    membership.watermark = history.messages.at(-1)?.seq ?? Math.min(since ?? 0, roomEnd);
+    const lastSent = Math.max(history.messages.at(-1)?.seq ?? 0, history.events?.at(-1)?.seq ?? 0);
+    membership.watermark = lastSent || Math.min(since ?? 0, roomEnd);
     this.fanout.release(session, membership);
     return true;
   }
@@ -181,7 +199,7 @@ export class RoomMembershipService {
    */
   private async subscribe(room: string, sequencer: RoomSequencer): Promise<Unsubscribe> {
     const unsubscribe = await this.bus.subscribe('room', room, (frame, raw) => {
-      if (frame.type === 'message') sequencer.accept(frame, raw);
+      if (isSequenced(frame)) sequencer.accept(frame, raw);
       else this.broadcast(room, frame, raw);
     });
     sequencer.start(await this.store.lastSeq(room));

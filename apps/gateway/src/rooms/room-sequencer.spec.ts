@@ -1,4 +1,4 @@
-import { ChatMessage, MessageDeliveryFrame } from '@switchboard/protocol';
+import { ChatMessage, MessageDeliveryFrame, SequencedFrame } from '@switchboard/protocol';
 import { RoomSequencer, SequencedDelivery } from './room-sequencer';
 
 function message(seq: number): ChatMessage {
@@ -19,7 +19,9 @@ function sequencer(stored: ChatMessage[] = []) {
   const reads: [number, number][] = [];
   const read = async (after: number, before: number) => {
     reads.push([after, before]);
-    return stored.filter((m) => m.seq > after && m.seq < before);
+    return stored
+      .filter((m) => m.seq > after && m.seq < before)
+      .map((m): MessageDeliveryFrame => ({ type: 'message', ...m }));
   };
   const seq = new RoomSequencer((d: SequencedDelivery) => delivered.push(d.frame.seq), read, 100);
   const send = (...seqs: number[]) =>
@@ -78,5 +80,30 @@ describe('RoomSequencer', () => {
     await jest.advanceTimersByTimeAsync(1000);
     expect(reads).toEqual([]);
     expect(delivered).toEqual([1]);
+  });
+
+  it('orders edits and deletes with messages, and reads them back to fill a gap', async () => {
+    const edit: SequencedFrame = {
+      type: 'message_edited',
+      room: 'r',
+      id: '1',
+      seq: 2,
+      text: 'm1!',
+      editedAt: 2,
+    };
+    const removal: SequencedFrame = { type: 'message_deleted', room: 'r', id: '1', seq: 4 };
+    const delivered: string[] = [];
+    const seq = new RoomSequencer(
+      (d: SequencedDelivery) => delivered.push(`${d.frame.type} ${d.frame.seq}`),
+      async (after, before) => [edit].filter((f) => f.seq > after && f.seq < before),
+      100,
+    );
+    seq.start(0);
+    seq.accept(removal, JSON.stringify(removal));
+    seq.accept(frame(3), JSON.stringify(frame(3)));
+    seq.accept(frame(1), JSON.stringify(frame(1)));
+    expect(delivered).toEqual(['message 1']);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(delivered).toEqual(['message 1', 'message_edited 2', 'message 3', 'message_deleted 4']);
   });
 });

@@ -1,21 +1,32 @@
 import { Logger } from '@nestjs/common';
-import { ChatMessage, MessageDeliveryFrame } from '@switchboard/protocol';
+import { RoomEventFrame, SequencedFrame } from '@switchboard/protocol';
 
 /** How long an early message waits for the ones before it before they are read from PostgreSQL. */
 export const GAP_FILL_DELAY_MS = 250;
 
 export interface SequencedDelivery {
-  frame: MessageDeliveryFrame;
+  frame: SequencedFrame;
   raw: string;
 }
 
-/** Reads the committed messages with `after < seq < before`, ascending. */
-export type MissingMessagesReader = (after: number, before: number) => Promise<ChatMessage[]>;
+/** Reads the committed messages, edits and deletes with `after < seq < before`, ascending. */
+export type MissingMessagesReader = (after: number, before: number) => Promise<SequencedFrame[]>;
 
 const logger = new Logger('RoomSequencer');
 
+const SEQUENCED_TYPES: ReadonlySet<RoomEventFrame['type']> = new Set([
+  'message',
+  'message_edited',
+  'message_deleted',
+]);
+
+/** True for the frames that take one of the room's seqs, which go through the room's sequencer. */
+export function isSequenced(frame: RoomEventFrame): frame is SequencedFrame {
+  return SEQUENCED_TYPES.has(frame.type);
+}
+
 /**
- * Puts one room's live messages back in `seq` order on this instance. Senders on different
+ * Puts one room's live messages, edits and deletes (each takes a seq) back in `seq` order on this instance. Senders on different
  * connections or instances publish after their own commits, so broadcasts can arrive out of order;
  * an early one is held until the gap fills, and a gap still open after `GAP_FILL_DELAY_MS` is read
  * from PostgreSQL (a seq is committed before the next one can be, so the missing rows are there).
@@ -40,7 +51,7 @@ export class RoomSequencer {
     this.drain();
   }
 
-  accept(frame: MessageDeliveryFrame, raw: string): void {
+  accept(frame: SequencedFrame, raw: string): void {
     if (this.next !== undefined && frame.seq < this.next) return;
     if (frame.seq === this.next) {
       this.deliver({ frame, raw });
@@ -85,9 +96,8 @@ export class RoomSequencer {
     if (this.next === undefined || this.held.size === 0 || this.stopped) return;
     const firstHeld = Math.min(...this.held.keys());
     try {
-      for (const message of await this.readMissing(this.next - 1, firstHeld)) {
-        if (this.stopped || message.seq !== this.next) continue;
-        const frame: MessageDeliveryFrame = { type: 'message', ...message };
+      for (const frame of await this.readMissing(this.next - 1, firstHeld)) {
+        if (this.stopped || frame.seq !== this.next) continue;
         this.deliver({ frame, raw: JSON.stringify(frame) });
         this.next++;
       }

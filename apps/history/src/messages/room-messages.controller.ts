@@ -1,10 +1,13 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
+  HttpCode,
   HttpException,
   HttpStatus,
   Param,
+  Patch,
   Post,
   Query,
   Res,
@@ -17,6 +20,8 @@ import {
   ApiBody,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -31,11 +36,17 @@ import { MessageStore } from '@switchboard/persistence';
 import {
   ChatMessage,
   chatMessageSchema,
+  editMessageBody,
+  HistoryMessage,
   httpErrorSchema,
+  MessageChangeFrame,
+  MessageEditedFrame,
+  messageEditedSchema,
   MessagePageResponse,
   messagePageSchema,
   PROTOCOL_LIMITS,
   sendMessageBody,
+  validateEditMessageBody,
   validateSendMessageBody,
 } from '@switchboard/protocol';
 import { apiError, openApiSchema, optionalIntegerParameter } from '@switchboard/http';
@@ -46,9 +57,20 @@ import { RoomAccessErrors } from '../rooms/room-access-errors.interceptor';
 
 const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
+const STATUS_OF: Partial<Record<ChatError['code'], HttpStatus>> = {
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+};
+
+/** A message id in a path: digits only, or 404 (no message has any other id). */
+function messageIdParameter(id: string): string {
+  if (/^[1-9][0-9]{0,18}$/.test(id)) return id;
+  throw apiError(HttpStatus.NOT_FOUND, { code: 'not_found', message: `no message ${id}` });
+}
+
 function toHttpError(error: ChatError): HttpException {
-  const status =
-    error.code === 'rate_limited' ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.BAD_REQUEST;
+  const status = STATUS_OF[error.code] ?? HttpStatus.BAD_REQUEST;
   const { code, message, retryAfterMs } = error;
   return apiError(
     status,
@@ -108,7 +130,7 @@ export class RoomMessagesController {
     @Query('after') after: unknown,
     @Query('limit') limit: unknown,
     @CurrentUser() user: AuthenticatedUser,
-  ): Promise<MessagePageResponse<ChatMessage>> {
+  ): Promise<MessagePageResponse<HistoryMessage, MessageChangeFrame>> {
     const validRoom = roomParameter(room);
     const query = {
       before: optionalIntegerParameter('before', before, SEQ_BOUNDS),
@@ -170,6 +192,75 @@ export class RoomMessagesController {
       });
       response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
       return message;
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      if (error.retryAfterMs !== undefined)
+        response.setHeader('Retry-After', Math.ceil(error.retryAfterMs / 1000));
+      throw toHttpError(error);
+    }
+  }
+
+  /** Edits the caller's own message: the event (with its seq) is stored and fanned out like a message. */
+  @Patch(':id')
+  @ApiOperation({ summary: "Edit one's own message: the same rules as an `edit` frame" })
+  @ApiParam({ name: 'id', description: 'the message id' })
+  @ApiBody({ schema: openApiSchema(editMessageBody) })
+  @ApiOkResponse({ description: 'the edit event', schema: openApiSchema(messageEditedSchema) })
+  @ApiNotFoundResponse({
+    description: 'no such message in the room, or it was deleted',
+    schema: errorBody,
+  })
+  @ApiTooManyRequestsResponse({ description: 'rate_limited', schema: errorBody })
+  async edit(
+    @Param('room') room: string,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<MessageEditedFrame> {
+    const validRoom = roomParameter(room);
+    const parsed = validateEditMessageBody(body);
+    if (!parsed.ok) {
+      this.metrics.framesRejected.inc({ code: parsed.error.code });
+      throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
+    }
+    const validId = messageIdParameter(id);
+    await this.authorizeChange(user.id, validRoom);
+    return this.change(response, () => this.chat.edit(user, validRoom, validId, parsed.body.text));
+  }
+
+  /** Deletes a message (one's own, or any as a room admin); a repeated delete is 204 again, with no new event. */
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: "Delete one's own message, or any in a room one administers" })
+  @ApiParam({ name: 'id', description: 'the message id' })
+  @ApiNoContentResponse({ description: 'deleted (now or by an earlier request)' })
+  @ApiNotFoundResponse({ description: 'no such message in the room', schema: errorBody })
+  @ApiTooManyRequestsResponse({ description: 'rate_limited', schema: errorBody })
+  async delete(
+    @Param('room') room: string,
+    @Param('id') id: string,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    const validRoom = roomParameter(room);
+    const validId = messageIdParameter(id);
+    await this.authorizeChange(user.id, validRoom);
+    await this.change(response, () => this.chat.delete(user, validRoom, validId));
+  }
+
+  private async authorizeChange(userId: string, room: string): Promise<void> {
+    try {
+      await this.access.authorize(userId, room);
+    } catch (error) {
+      this.metrics.framesRejected.inc({ code: 'forbidden' });
+      throw error;
+    }
+  }
+
+  private async change<F>(response: Response, run: () => Promise<F>): Promise<F> {
+    try {
+      return await run();
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       if (error.retryAfterMs !== undefined)

@@ -1,12 +1,17 @@
 import type {
   AckFrame,
+  ChangeAckFrame,
   ChatMessage,
   ClientFrame,
   ErrorCode,
   InboxFrame,
   InboxRoom,
   JoinedFrame,
+  HistoryMessage,
   LeftFrame,
+  MessageChangeFrame,
+  MessageDeletedFrame,
+  MessageEditedFrame,
   PongFrame,
   ReadReplyFrame,
   ServerFrame,
@@ -54,6 +59,13 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export interface ClientEvents {
   /** A room's messages, each once and in `seq` order, live or recovered after a reconnect. */
   message: (message: ChatMessage) => void;
+  /**
+   * A message's text was changed, and `messageDeleted` a message was deleted: events with their own
+   * seq, delivered with messages in one seq order, each once, live or recovered after a reconnect. A
+   * message sent and deleted while disconnected arrives only as its `messageDeleted`.
+   */
+  messageEdited: (event: MessageEditedFrame) => void;
+  messageDeleted: (event: MessageDeletedFrame) => void;
   userJoined: (room: string, user: UserRef) => void;
   userLeft: (room: string, user: UserRef) => void;
   /**
@@ -72,7 +84,10 @@ export interface ClientEvents {
 
 /** What `join` returns: the room's history, who is in it, and this user's read state there. */
 export interface JoinResult {
-  messages: ChatMessage[];
+  /** In their current state: edited text with `editedAt`, deleted ones as `deleted: true`. */
+  messages: HistoryMessage[];
+  /** With `since`, when there were any: the edits and deletes after it, ascending seq (merge with `messages` by seq). */
+  events?: MessageChangeFrame[];
   members: UserRef[];
   /** Everything up to this seq has been read by this user. */
   lastReadSeq: number;
@@ -115,7 +130,29 @@ export const MAX_FRAMES_IN_FLIGHT = 64;
 export const TYPING_REPEAT_MS = 2_000;
 
 type Reply =
-  JoinedFrame | LeftFrame | AckFrame | PongFrame | ReadReplyFrame | InboxFrame | TypingReplyFrame;
+  | JoinedFrame
+  | LeftFrame
+  | AckFrame
+  | PongFrame
+  | ReadReplyFrame
+  | TypingReplyFrame
+  | InboxFrame
+  | ChangeAckFrame;
+
+/** What takes one of a room's seqs on the client: a message, or an edit or a delete (which has a `type`). */
+type Sequenced = ChatMessage | MessageChangeFrame;
+
+/** A join reply's messages and events in one seq order. */
+function sequencedItems(joined: JoinedFrame): (HistoryMessage | MessageChangeFrame)[] {
+  if (!joined.events?.length) return joined.messages;
+  return [...joined.messages, ...joined.events].sort((a, b) => a.seq - b.seq);
+}
+
+/** The last seq a join reply carries, events included. */
+function lastSeqOf(joined: JoinedFrame): number | undefined {
+  const last = Math.max(joined.messages.at(-1)?.seq ?? 0, joined.events?.at(-1)?.seq ?? 0);
+  return last || undefined;
+}
 
 /** A frame and what to do with its reply; called synchronously, in the order replies arrive. */
 interface Request {
@@ -149,7 +186,7 @@ interface OutgoingMessage {
 interface RoomState {
   lastSeq: number | undefined;
   joining: number;
-  held: Map<number, ChatMessage>;
+  held: Map<number, Sequenced>;
 }
 
 /** A room's send backoff: `timer` is set while its sends wait after a retryable refusal. */
@@ -193,6 +230,8 @@ export class SwitchboardClient {
   private readonly typingSentAt = new Map<string, number>();
   private readonly listeners: { [K in keyof ClientEvents]: Set<ClientEvents[K]> } = {
     message: new Set(),
+    messageEdited: new Set(),
+    messageDeleted: new Set(),
     userJoined: new Set(),
     userLeft: new Set(),
     removed: new Set(),
@@ -289,13 +328,14 @@ export class SwitchboardClient {
     const { room, messages, members, direct, lastReadSeq: readSeq, unread } = joined;
     // The server sends the room's live messages only after this reply, so none came before it.
     const state = this.rooms.get(room);
-    const lastSeq = messages.at(-1)?.seq ?? 0;
+    const lastSeq = lastSeqOf(joined) ?? 0;
     if (!state) this.rooms.set(room, { lastSeq, joining: 0, held: new Map() });
     else state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeq);
     return {
       room,
       partner: direct?.user ?? { id: user, name: user },
       messages,
+      ...(joined.events?.length ? { events: joined.events } : {}),
       members,
       lastReadSeq: readSeq,
       unread,
@@ -354,6 +394,25 @@ export class SwitchboardClient {
     return reply.rooms;
   }
 
+  /**
+   * Replaces the text of one of this user's messages; resolves with the edit's seq once committed
+   * (the edit also arrives as `on('messageEdited')`). Refused with `forbidden` for another user's
+   * message, `not_found` for an unknown or deleted one. Not retried: after a refusal that is not
+   * final (`rate_limited`, `internal_error`, `connection_closed`), call again.
+   */
+  async edit(room: string, id: string, text: string): Promise<ChangeAckFrame> {
+    return (await this.request({ type: 'edit', room, id, text })) as ChangeAckFrame;
+  }
+
+  /**
+   * Deletes a message (this user's, or any in a room they administer); resolves with the delete's
+   * seq. Deleting a deleted message succeeds again with the first delete's seq, so calling again after
+   * a lost reply is safe. Not retried by the client, like `edit`.
+   */
+  async delete(room: string, id: string): Promise<ChangeAckFrame> {
+    return (await this.request({ type: 'delete', room, id })) as ChangeAckFrame;
+  }
+
   /** Round trip to the server; resolves with the server's clock. */
   async ping(): Promise<number> {
     const pong = (await this.request({ type: 'ping' })) as PongFrame;
@@ -410,7 +469,8 @@ export class SwitchboardClient {
     emit: boolean,
   ): Promise<JoinResult> {
     let cursor = since;
-    const messages: ChatMessage[] = [];
+    const messages: HistoryMessage[] = [];
+    const events: MessageChangeFrame[] = [];
     // The application's join takes its turn; recovery and later pages hold live messages, so go first.
     let catchUp = emit;
     for (;;) {
@@ -420,22 +480,26 @@ export class SwitchboardClient {
       )) as JoinedFrame;
       catchUp = true;
       // A room left meanwhile is not followed further, or the next page would join it again.
-      const result = {
+      const result = (): JoinResult => ({
         messages,
+        ...(events.length ? { events } : {}),
         members: joined.members,
         lastReadSeq: joined.lastReadSeq,
         unread: joined.unread,
-      };
-      if (this.rooms.get(room) !== state) return result;
-      for (const message of joined.messages) {
-        if (!emit) messages.push(message);
-        else if (message.seq > (state.lastSeq ?? 0)) {
-          state.lastSeq = message.seq;
-          this.emit(message);
+      });
+      if (this.rooms.get(room) !== state) return result();
+      for (const item of sequencedItems(joined)) {
+        if (!emit) {
+          if ('type' in item) events.push(item);
+          else messages.push(item);
+        } else if (item.seq > (state.lastSeq ?? 0)) {
+          state.lastSeq = item.seq;
+          // A message deleted meanwhile is told by its delete, which follows it.
+          if (!('deleted' in item)) this.emit(item);
         }
       }
-      state.lastSeq = Math.max(state.lastSeq ?? 0, joined.messages.at(-1)?.seq ?? cursor ?? 0);
-      if (!joined.more) return result;
+      state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeqOf(joined) ?? cursor ?? 0);
+      if (!joined.more) return result();
       cursor = state.lastSeq;
     }
   }
@@ -461,11 +525,11 @@ export class SwitchboardClient {
         if (this.socket?.readyState === OPEN) this.fillGap(room, state);
         return;
       }
-      const message = state.held.get(seq) as ChatMessage;
+      const item = state.held.get(seq) as Sequenced;
       state.held.delete(seq);
       if (seq <= state.lastSeq) continue;
       state.lastSeq = seq;
-      this.emit(message);
+      this.emit(item);
     }
   }
 
@@ -676,6 +740,7 @@ export class SwitchboardClient {
       }
       case 'joined':
       case 'ack':
+      case 'change_ack':
       case 'pong':
         this.replies.shift()?.resolve(frame);
         return this.pump();
@@ -690,6 +755,14 @@ export class SwitchboardClient {
         if (!state || frame.seq <= (state.lastSeq ?? 0)) return;
         const { type: _type, ...message } = frame;
         state.held.set(message.seq, message);
+        this.release(frame.room, state);
+        return;
+      }
+      case 'message_edited':
+      case 'message_deleted': {
+        const state = this.rooms.get(frame.room);
+        if (!state || frame.seq <= (state.lastSeq ?? 0)) return;
+        state.held.set(frame.seq, frame);
         this.release(frame.room, state);
         return;
       }
@@ -725,8 +798,19 @@ export class SwitchboardClient {
     }
   }
 
-  private emit(message: ChatMessage): void {
-    for (const listener of this.listeners.message) listener(message);
+  private emit(item: Sequenced): void {
+    if (!('type' in item)) {
+      for (const listener of this.listeners.message) listener(item);
+      return;
+    }
+    switch (item.type) {
+      case 'message_edited':
+        for (const listener of this.listeners.messageEdited) listener(item);
+        return;
+      case 'message_deleted':
+        for (const listener of this.listeners.messageDeleted) listener(item);
+        return;
+    }
   }
 
   /** Rejects what is on the wire and what waits to go out, except sends, which stay in the outbox. */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
-import { AppendResult, MessageStore, NewMessage } from '@switchboard/persistence';
+import { AppendResult, MessageStore, NewMessage, RoomStore } from '@switchboard/persistence';
 import { RateLimiter } from '@switchboard/rate-limit';
 import { MetricsRegistry } from '@switchboard/observability';
 import { CapturedLogs } from '@switchboard/testing';
@@ -41,6 +41,7 @@ describe('ChatMessageService', () => {
       bus,
       limiter,
       new ChatMetrics(new MetricsRegistry()),
+      {} as RoomStore,
     );
 
     for (let n = 1; n <= 25; n++) {

@@ -3,11 +3,13 @@ import { ENTITIES } from './entities';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { RoomAccess1764300000000 } from './migrations/1764300000000-room-access';
 import { ReadState1764400000000 } from './migrations/1764400000000-read-state';
+import { MessageEdits1764500000000 } from './migrations/1764500000000-message-edits';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
   RoomAccess1764300000000,
   ReadState1764400000000,
+  MessageEdits1764500000000,
 ];
 
 /** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */

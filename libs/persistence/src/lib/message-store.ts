@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ChatMessage } from '@switchboard/protocol';
+import {
+  ChatMessage,
+  HistoryMessage,
+  MessageChangeFrame,
+  MessageDeletedFrame,
+  MessageEditedFrame,
+} from '@switchboard/protocol';
 import { DataSource } from 'typeorm';
 
 export interface NewMessage {
@@ -17,9 +23,28 @@ export interface AppendResult {
 }
 
 export interface MessagePage {
-  messages: ChatMessage[];
+  /** Messages in their current state. */
+  messages: HistoryMessage[];
   hasMore: boolean;
+  /** Only for pages with `after`: the edits and deletes in the page's seq range, ascending. */
+  events?: MessageChangeFrame[];
 }
+
+/** Who changes a message, and whether they may delete other users' messages (a room admin). */
+export interface MessageChanger {
+  userId: string;
+  userName: string;
+  mayDeleteOthers?: boolean;
+}
+
+/**
+ * What became of an edit or a delete: `changed` with the event stored (a repeated delete of a deleted
+ * message answers `changed` with the first delete and `created: false`); otherwise why nothing was stored.
+ */
+export type ChangeOutcome<F> =
+  | { outcome: 'changed'; event: F; created: boolean }
+  | { outcome: 'not_found' }
+  | { outcome: 'forbidden' };
 
 export interface PageQuery {
   before?: number;
@@ -64,16 +89,22 @@ interface MessageRow {
   text: string;
   client_msg_id: string | null;
   created_at: Date;
+  kind: 'message' | 'edit' | 'delete';
+  target_id: string | null;
+  edited_at: Date | null;
+  deleted_at: Date | null;
 }
 
-const MESSAGE_COLUMNS = 'id, room, seq, user_id, user_name, text, client_msg_id, created_at';
+const MESSAGE_COLUMNS =
+  'id, room, seq, user_id, user_name, text, client_msg_id, created_at, kind, target_id, edited_at, deleted_at';
 
 // Pages are plain SQL on the (room, seq) index: history reads are the hot path of joins and of the
 // history API, and the ORM's query building and entity mapping cost more than the query itself.
 const PAGE_FORWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
   WHERE room = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`;
+// Backward pages list messages only (in their current state): the events they hold are already applied.
 const PAGE_BACKWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
-  WHERE room = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`;
+  WHERE room = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3`;
 const BY_CLIENT_MSG_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
   WHERE room = $1 AND user_id = $2 AND client_msg_id = $3`;
 
@@ -86,7 +117,103 @@ function toChatMessage(row: MessageRow): ChatMessage {
     text: row.text,
     ts: row.created_at.getTime(),
     clientMsgId: row.client_msg_id,
+    ...(row.edited_at ? { editedAt: row.edited_at.getTime() } : {}),
   };
+}
+
+function toHistoryMessage(row: MessageRow): HistoryMessage {
+  if (!row.deleted_at) return toChatMessage(row);
+  return {
+    id: String(row.id),
+    room: row.room,
+    seq: Number(row.seq),
+    user: { id: row.user_id, name: row.user_name },
+    ts: row.created_at.getTime(),
+    clientMsgId: row.client_msg_id,
+    deleted: true,
+  };
+}
+
+function toChangeEvent(row: MessageRow): MessageChangeFrame {
+  const common = { room: row.room, id: String(row.target_id), seq: Number(row.seq) };
+  return row.kind === 'edit'
+    ? { type: 'message_edited', ...common, text: row.text, editedAt: row.created_at.getTime() }
+    : { type: 'message_deleted', ...common };
+}
+
+/** Splits a forward page's rows into messages and the events among them. */
+function splitRows(rows: MessageRow[]): {
+  messages: HistoryMessage[];
+  events: MessageChangeFrame[];
+} {
+  const messages: HistoryMessage[] = [];
+  const events: MessageChangeFrame[] = [];
+  for (const row of rows) {
+    if (row.kind === 'message') messages.push(toHistoryMessage(row));
+    else events.push(toChangeEvent(row));
+  }
+  return { messages, events };
+}
+
+// An edit or a delete in one statement, like an append: the target row is locked first (so a change
+// racing it is seen), then the room's next seq is taken only when the target qualifies, so a refused
+// change uses up no number; the message row gets its new state and the event row the seq.
+const EDIT_SQL = `
+  WITH target AS (
+    SELECT id FROM messages
+    WHERE room = $1 AND id = $2 AND kind = 'message' AND deleted_at IS NULL AND user_id = $3
+    FOR UPDATE
+  ), next AS (
+    INSERT INTO room_sequences (room, last_seq) SELECT $1, 1 FROM target
+    ON CONFLICT (room) DO UPDATE SET last_seq = room_sequences.last_seq + 1
+    RETURNING last_seq
+  ), changed AS (
+    UPDATE messages SET text = $5, edited_at = now() FROM next
+    WHERE messages.room = $1 AND messages.id = $2
+    RETURNING messages.edited_at
+  )
+  INSERT INTO messages (room, seq, user_id, user_name, text, kind, target_id, created_at)
+  SELECT $1, next.last_seq, $3, $4, $5, 'edit', $2, changed.edited_at FROM next, changed
+  RETURNING seq, created_at`;
+
+const DELETE_SQL = `
+  WITH target AS (
+    SELECT id FROM messages
+    WHERE room = $1 AND id = $2 AND kind = 'message' AND deleted_at IS NULL
+      AND (user_id = $3 OR $5::boolean)
+    FOR UPDATE
+  ), next AS (
+    INSERT INTO room_sequences (room, last_seq) SELECT $1, 1 FROM target
+    ON CONFLICT (room) DO UPDATE SET last_seq = room_sequences.last_seq + 1
+    RETURNING last_seq
+  ), changed AS (
+    UPDATE messages SET text = '', deleted_at = now() FROM next
+    WHERE messages.room = $1 AND messages.id = $2
+    RETURNING messages.deleted_at
+  )
+  INSERT INTO messages (room, seq, user_id, user_name, text, kind, target_id, created_at)
+  SELECT $1, next.last_seq, $3, $4, '', 'delete', $2, changed.deleted_at FROM next, changed
+  RETURNING seq, created_at`;
+
+/** Why a change stored nothing: the target as it stands now. */
+const TARGET_SQL = `SELECT user_id, seq, deleted_at FROM messages
+  WHERE room = $1 AND id = $2 AND kind = 'message'`;
+// The delete event of a deleted message lies after it on the (room, seq) index.
+const DELETE_EVENT_SQL = `SELECT seq FROM messages
+  WHERE room = $1 AND seq > $2 AND kind = 'delete' AND target_id = $3 ORDER BY seq LIMIT 1`;
+
+/** The largest bigint: a longer id names no message. */
+const MAX_MESSAGE_ID = 2n ** 63n - 1n;
+
+interface ChangedRow {
+  seq: string;
+  created_at: Date;
+}
+
+interface TargetRow {
+  user_id: string;
+  seq: string;
+  deleted_at: Date | null;
 }
 
 /** Chat messages in PostgreSQL: gap-free per-room sequence numbers, idempotent appends, cursor pages. */
@@ -148,7 +275,7 @@ export class MessageStore {
         (before !== undefined
           ? Number(last.seq) < before - 1
           : Number(last.seq) < (await this.lastSeq(room)));
-      return { messages: rows.map(toChatMessage), hasMore };
+      return { ...splitRows(rows), hasMore };
     }
     const rows = await this.dataSource.query<MessageRow[]>(PAGE_BACKWARD_SQL, [
       room,
@@ -157,9 +284,85 @@ export class MessageStore {
     ]);
     rows.reverse();
     return {
-      messages: rows.map(toChatMessage),
+      messages: rows.map(toHistoryMessage),
+      // Seq 1 is always a message (a change follows its target), so a first row past it has older messages.
       hasMore: rows.length > 0 && Number(rows[0].seq) > 1,
     };
+  }
+
+  /** Replaces the text of the changer's own message; `forbidden` for another user's. */
+  async edit(
+    room: string,
+    id: string,
+    text: string,
+    changer: MessageChanger,
+  ): Promise<ChangeOutcome<MessageEditedFrame>> {
+    if (BigInt(id) > MAX_MESSAGE_ID) return { outcome: 'not_found' };
+    const [row] = await this.dataSource.query<ChangedRow[]>(EDIT_SQL, [
+      room,
+      id,
+      changer.userId,
+      changer.userName,
+      text,
+    ]);
+    if (row) {
+      const editedAt = row.created_at.getTime();
+      const seq = Number(row.seq);
+      return {
+        outcome: 'changed',
+        created: true,
+        event: { type: 'message_edited', room, id, seq, text, editedAt },
+      };
+    }
+    const target = await this.target(room, id);
+    // A deleted message has no text left to edit.
+    if (!target || target.deleted_at) return { outcome: 'not_found' };
+    return { outcome: target.user_id === changer.userId ? 'not_found' : 'forbidden' };
+  }
+
+  /**
+   * Deletes the changer's own message, or anyone's when `mayDeleteOthers`. Deleting a deleted message
+   * stores nothing and answers its first delete, so a retried delete succeeds.
+   */
+  async delete(
+    room: string,
+    id: string,
+    changer: MessageChanger,
+  ): Promise<ChangeOutcome<MessageDeletedFrame>> {
+    if (BigInt(id) > MAX_MESSAGE_ID) return { outcome: 'not_found' };
+    const [row] = await this.dataSource.query<ChangedRow[]>(DELETE_SQL, [
+      room,
+      id,
+      changer.userId,
+      changer.userName,
+      changer.mayDeleteOthers === true,
+    ]);
+    if (row) {
+      return {
+        outcome: 'changed',
+        created: true,
+        event: { type: 'message_deleted', room, id, seq: Number(row.seq) },
+      };
+    }
+    const target = await this.target(room, id);
+    if (!target) return { outcome: 'not_found' };
+    const mayDelete = target.user_id === changer.userId || changer.mayDeleteOthers === true;
+    if (!target.deleted_at || !mayDelete) return { outcome: 'forbidden' };
+    const [deletion] = await this.dataSource.query<{ seq: string }[]>(DELETE_EVENT_SQL, [
+      room,
+      target.seq,
+      id,
+    ]);
+    return {
+      outcome: 'changed',
+      created: false,
+      event: { type: 'message_deleted', room, id, seq: Number(deletion.seq) },
+    };
+  }
+
+  private async target(room: string, id: string): Promise<TargetRow | undefined> {
+    const [row] = await this.dataSource.query<TargetRow[]>(TARGET_SQL, [room, id]);
+    return row;
   }
 
   async lastSeq(room: string): Promise<number> {

@@ -11,7 +11,7 @@ export interface ReadPositionRecord {
 // Counts only messages after the position: an index-only scan of messages_room_seq_key, which
 // carries each message's author.
 const UNREAD_AFTER = (room: string, position: string, userId: string) =>
-  `(SELECT count(*) FROM messages u WHERE u.room = ${room} AND u.seq > ${position} AND u.user_id <> ${userId})`;
+  `(SELECT count(*) FROM messages u WHERE u.room = ${room} AND u.seq > ${position} AND u.user_id <> ${userId} AND u.kind = 'message')`;
 
 // Moves the position forward only, clamped to the room's last seq; no row when nothing moved.
 const ADVANCE_SQL = `
@@ -36,7 +36,8 @@ const INBOX_SQL = `
   LEFT JOIN room_sequences s ON s.room = m.room
   LEFT JOIN LATERAL (
     SELECT id, seq, user_id, user_name, text, client_msg_id, created_at
-    FROM messages WHERE room = m.room AND seq = s.last_seq
+    FROM messages WHERE room = m.room AND seq <= s.last_seq AND kind = 'message'
+    ORDER BY seq DESC LIMIT 1
   ) last ON true
   LEFT JOIN LATERAL ${UNREAD_AFTER('m.room', 'm.last_read_seq', 'm.user_id')} unread ON true
   LEFT JOIN LATERAL (

@@ -49,6 +49,17 @@ export const messageFrame = z.strictObject({
   clientMsgId: clientMsgId.optional(),
 });
 export const pingFrame = z.strictObject({ type: z.literal('ping') });
+/** A stored message's id: a positive 64-bit integer, as a string. */
+export const messageId = z.string().regex(/^[1-9][0-9]{0,18}$/, 'id must be a message id');
+/** Replaces the text of one of the user's own messages. */
+export const editFrame = z.strictObject({
+  type: z.literal('edit'),
+  room,
+  id: messageId,
+  text: messageText,
+});
+/** Deletes a message: the user's own, or any in a room they administer. */
+export const deleteFrame = z.strictObject({ type: z.literal('delete'), room, id: messageId });
 /** Marks everything in the room up to `seq` as read; a lower seq than the user's changes nothing. */
 export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
 /** Asks for every room the user is a member of, with unread counts. */
@@ -64,6 +75,8 @@ export const clientFrame = z.discriminatedUnion('type', [
   messageFrame,
   pingFrame,
   joinDirectFrame,
+  editFrame,
+  deleteFrame,
   readFrame,
   inboxFrame,
   typingFrame,
@@ -75,6 +88,8 @@ export type LeaveFrame = z.infer<typeof leaveFrame>;
 export type MessageFrame = z.infer<typeof messageFrame>;
 export type PingFrame = z.infer<typeof pingFrame>;
 export type JoinDirectFrame = z.infer<typeof joinDirectFrame>;
+export type EditFrame = z.infer<typeof editFrame>;
+export type DeleteFrame = z.infer<typeof deleteFrame>;
 export type ReadFrame = z.infer<typeof readFrame>;
 export type InboxRequestFrame = z.infer<typeof inboxFrame>;
 export type TypingFrame = z.infer<typeof typingFrame>;
@@ -113,7 +128,10 @@ export function validateClientFrame(value: unknown): ParsedClientFrame {
   if (!result.success) {
     return { ok: false, error: { code: 'invalid_message', message: describeIssues(result.error) } };
   }
-  const tooLong = result.data.type === 'message' ? checkTextLength(result.data.text) : null;
+  const tooLong =
+    result.data.type === 'message' || result.data.type === 'edit'
+      ? checkTextLength(result.data.text)
+      : null;
   return tooLong ? { ok: false, error: tooLong } : { ok: true, frame: result.data };
 }
 
@@ -145,6 +163,21 @@ export function validateSendMessageBody(
   value: unknown,
 ): { ok: true; body: SendMessageBody } | { ok: false; error: FrameRejection } {
   const result = sendMessageBody.safeParse(value);
+  if (!result.success) {
+    return { ok: false, error: { code: 'invalid_message', message: describeIssues(result.error) } };
+  }
+  const tooLong = checkTextLength(result.data.text);
+  return tooLong ? { ok: false, error: tooLong } : { ok: true, body: result.data };
+}
+
+/** The body of `PATCH /rooms/:room/messages/:id`: the same rules as an `edit` frame's text. */
+export const editMessageBody = z.strictObject({ text: messageText });
+export type EditMessageBody = z.infer<typeof editMessageBody>;
+
+export function validateEditMessageBody(
+  value: unknown,
+): { ok: true; body: EditMessageBody } | { ok: false; error: FrameRejection } {
+  const result = editMessageBody.safeParse(value);
   if (!result.success) {
     return { ok: false, error: { code: 'invalid_message', message: describeIssues(result.error) } };
   }

@@ -45,9 +45,11 @@ export function validatePublishNotificationsBody(
 }
 
 /** The answer to a page request, messages in ascending `seq`. */
-export interface MessagePageResponse<M> {
+export interface MessagePageResponse<M, E = never> {
   messages: M[];
   hasMore: boolean;
+  /** With `after`: the edits and deletes in the page's seq range, ascending seq. */
+  events?: E[];
 }
 
 /** The body of every HTTP error. `parameter` names the offending query or path parameter. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 import { PROTOCOL_LIMITS } from './limits';
-import type { ChatMessage, Notification, UserRef } from './models';
+import type { ChatMessage, DeletedMessage, HistoryMessage, Notification, UserRef } from './models';
+import type { MessageChangeFrame, MessageDeletedFrame, MessageEditedFrame } from './server-frames';
 import type { HttpErrorBody, MessagePageResponse } from './http-bodies';
 import { ROOM_ACCESS } from './rooms';
 import type { InboxRoom } from './server-frames';
@@ -19,14 +20,48 @@ export const chatMessageSchema: z.ZodType<ChatMessage> = z.object({
   text: z.string(),
   ts: z.number().int().describe('commit time, milliseconds since the epoch'),
   clientMsgId: z.string().nullable(),
+  editedAt: z.number().int().optional().describe('when the text was last edited'),
 });
 
-export const messagePageSchema: z.ZodType<MessagePageResponse<ChatMessage>> = z.object({
-  messages: z.array(chatMessageSchema).describe('ascending seq'),
-  hasMore: z
-    .boolean()
-    .describe('more messages lie beyond this page in the direction of the cursor'),
+export const deletedMessageSchema: z.ZodType<DeletedMessage> = z.object({
+  id: z.string(),
+  room: z.string().regex(PROTOCOL_LIMITS.roomPattern),
+  seq: z.number().int().positive(),
+  user: userRef,
+  ts: z.number().int(),
+  clientMsgId: z.string().nullable(),
+  deleted: z.literal(true).describe('the message was deleted: it keeps its seq, not its text'),
 });
+
+export const messageEditedSchema: z.ZodType<MessageEditedFrame> = z.object({
+  type: z.literal('message_edited'),
+  room: z.string(),
+  id: z.string(),
+  seq: z.number().int().positive().describe("the edit's own seq in the room"),
+  text: z.string(),
+  editedAt: z.number().int(),
+});
+
+export const messageDeletedSchema: z.ZodType<MessageDeletedFrame> = z.object({
+  type: z.literal('message_deleted'),
+  room: z.string(),
+  id: z.string(),
+  seq: z.number().int().positive().describe("the delete's own seq in the room"),
+});
+
+export const messagePageSchema: z.ZodType<MessagePageResponse<HistoryMessage, MessageChangeFrame>> =
+  z.object({
+    messages: z
+      .array(z.union([chatMessageSchema, deletedMessageSchema]))
+      .describe('ascending seq, each in its current state'),
+    events: z
+      .array(z.union([messageEditedSchema, messageDeletedSchema]))
+      .optional()
+      .describe('with `after`: the edits and deletes in the same seq range, ascending seq'),
+    hasMore: z
+      .boolean()
+      .describe('more messages lie beyond this page in the direction of the cursor'),
+  });
 
 export const notificationSchema: z.ZodType<Notification> = z.object({
   id: z.string().describe('grows with every notification of this user'),

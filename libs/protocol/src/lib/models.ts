@@ -13,7 +13,17 @@ export interface ChatMessage {
   text: string;
   ts: number;
   clientMsgId: string | null;
+  /** When the text was last edited (milliseconds since the epoch); absent on a message never edited. */
+  editedAt?: number;
 }
+
+/** A deleted message in history: it keeps its place (its seq) and loses its text. */
+export interface DeletedMessage extends Omit<ChatMessage, 'text' | 'editedAt'> {
+  deleted: true;
+}
+
+/** A message as history shows it: in its current state. */
+export type HistoryMessage = ChatMessage | DeletedMessage;
 
 /** A stored notification for one user. `id` grows with every notification of that user. */
 export interface Notification {

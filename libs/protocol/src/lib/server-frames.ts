@@ -1,11 +1,14 @@
 import { ErrorCode } from './errors';
-import { ChatMessage, UserRef } from './models';
+import { ChatMessage, HistoryMessage, UserRef } from './models';
 import { RoomAccess } from './rooms';
 
 export interface JoinedFrame {
   type: 'joined';
   room: string;
-  messages: ChatMessage[];
+  /** In their current state (edited text, deleted ones as `deleted: true`). */
+  messages: HistoryMessage[];
+  /** With `since`: the edits and deletes after it, ascending seq; merged with `messages` by seq. */
+  events?: MessageChangeFrame[];
   members: UserRef[];
   /** Present and true when a `since` resume had more than the limit to send: join again with the last seq. */
   more?: true;
@@ -110,6 +113,38 @@ export interface TypingReplyFrame {
   room: string;
 }
 
+/** A message's text was changed by its author: an event with its own seq in the room. */
+export interface MessageEditedFrame {
+  type: 'message_edited';
+  room: string;
+  id: string;
+  seq: number;
+  text: string;
+  editedAt: number;
+}
+/** A message was deleted (by its author or a room admin): an event with its own seq in the room. */
+export interface MessageDeletedFrame {
+  type: 'message_deleted';
+  room: string;
+  id: string;
+  seq: number;
+}
+/** An edit or a delete, as broadcast and as listed in history after a cursor. */
+export type MessageChangeFrame = MessageEditedFrame | MessageDeletedFrame;
+/** Every live frame that takes one of the room's seqs: clients resume from the last one they received. */
+export type SequencedFrame = MessageDeliveryFrame | MessageChangeFrame;
+/**
+ * The reply to `edit` and `delete`: `seq` is the event's (for a repeated delete, the first delete's).
+ * The event itself also arrives as `message_edited` / `message_deleted`, like to every member.
+ */
+export interface ChangeAckFrame {
+  type: 'change_ack';
+  action: 'edit' | 'delete';
+  room: string;
+  id: string;
+  seq: number;
+}
+
 /** Frames broadcast to every member of a room, on every instance. */
 export type RoomEventFrame =
   | MessageDeliveryFrame
@@ -117,7 +152,9 @@ export type RoomEventFrame =
   | UserLeftFrame
   | ReadReceiptFrame
   | TypingStartedFrame
-  | TypingStoppedFrame;
+  | TypingStoppedFrame
+  | MessageEditedFrame
+  | MessageDeletedFrame;
 
 /** Every frame the server may send. */
 export type ServerFrame =
@@ -127,6 +164,7 @@ export type ServerFrame =
   | PongFrame
   | ErrorFrame
   | RoomEventFrame
+  | ChangeAckFrame
   | ReadReplyFrame
   | InboxFrame
   | TypingReplyFrame;

@@ -1,6 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { RedisMessageBus } from '@switchboard/bus';
-import { ChatMessage, RoomEventFrame } from '@switchboard/protocol';
+import { openApiSchema } from '@switchboard/http';
+import {
+  ChatMessage,
+  editMessageBody,
+  messageEditedSchema,
+  RoomEventFrame,
+} from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
 import { RoomAdministration } from '@switchboard/room-access';
 import { listen, signTestToken, testConfig, uniqueRoom, waitFor } from '@switchboard/testing';
@@ -203,5 +209,34 @@ describe('history API: PATCH and DELETE /rooms/:room/messages/:id', () => {
       body: { code: 'not_found' },
     });
     expect(await storedRows(room)).toBe(2);
+  });
+
+  it('describes PATCH and DELETE in OpenAPI with the schemas the server validates and answers with', async () => {
+    const document = (await (await fetch(`${bases[0]}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: { content: Record<string, { schema: unknown }> };
+            responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+          }
+        >
+      >;
+    };
+    const path = document.paths['/rooms/{room}/messages/{id}'];
+    expect(Object.keys(path).sort()).toEqual(['delete', 'patch']);
+    expect(path.patch.requestBody?.content['application/json'].schema).toEqual(
+      openApiSchema(editMessageBody),
+    );
+    expect(path.patch.responses['200'].content?.['application/json'].schema).toEqual(
+      openApiSchema(messageEditedSchema),
+    );
+    expect(Object.keys(path.patch.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '429']),
+    );
+    expect(Object.keys(path.delete.responses)).toEqual(
+      expect.arrayContaining(['204', '401', '403', '404', '429']),
+    );
   });
 });

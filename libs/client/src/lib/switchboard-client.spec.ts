@@ -1,4 +1,11 @@
-import type { ChatMessage, ClientFrame, ServerFrame } from '@switchboard/protocol';
+import type {
+  ChatMessage,
+  ClientFrame,
+  JoinedFrame,
+  MessageDeletedFrame,
+  MessageEditedFrame,
+  ServerFrame,
+} from '@switchboard/protocol';
 import {
   MAX_FRAMES_IN_FLIGHT,
   SwitchboardClient,
@@ -629,5 +636,116 @@ describe('SwitchboardClient: read state and the inbox', () => {
       unread: 1,
     } as ServerFrame);
     await expect(join).resolves.toMatchObject({ lastReadSeq: 2, unread: 1 });
+  });
+});
+
+describe('SwitchboardClient: edits and deletes', () => {
+  const edited = (seq: number, id: number): ServerFrame => ({
+    type: 'message_edited',
+    room: ROOM,
+    id: String(id),
+    seq,
+    text: `edit ${seq}`,
+    editedAt: seq,
+  });
+  const deleted = (seq: number, id: number): ServerFrame => ({
+    type: 'message_deleted',
+    room: ROOM,
+    id: String(id),
+    seq,
+  });
+
+  function watch(client: SwitchboardClient): string[] {
+    const seen: string[] = [];
+    client.on('message', (message) => seen.push(`${message.seq} message`));
+    client.on('messageEdited', (event) => seen.push(`${event.seq} edited ${event.id}`));
+    client.on('messageDeleted', (event) => seen.push(`${event.seq} deleted ${event.id}`));
+    return seen;
+  }
+
+  it('delivers live edits and deletes in seq order with messages, once each', async () => {
+    const { client, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+    const seen = watch(client);
+    socket().deliver(live(6), edited(7, 6), deleted(8, 5), edited(7, 6), live(9));
+    expect(seen).toEqual(['6 message', '7 edited 6', '8 deleted 5', '9 message']);
+  });
+
+  it('counts an event in gap detection: a missing seq before it is fetched with since', async () => {
+    const { client, socket, lastSent, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+    const seen = watch(client);
+    socket().deliver(edited(7, 5));
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 5 });
+    expect(seen).toEqual([]);
+    socket().deliver({
+      ...(joined([6]) as JoinedFrame),
+      events: [edited(7, 5) as MessageEditedFrame],
+    });
+    await settle();
+    expect(seen).toEqual(['6 message', '7 edited 5']);
+    // The edit moved lastSeq: the next seq after it is no gap.
+    socket().deliver(deleted(8, 6));
+    expect(seen).toEqual(['6 message', '7 edited 5', '8 deleted 6']);
+  });
+
+  it('recovers events after a reconnect merged with messages by seq; a message deleted meanwhile only as its delete', async () => {
+    const { client, socket, lastSent, connect, joinAt, reconnect } = setup();
+    await connect();
+    await joinAt(5);
+    const seen = watch(client);
+    await reconnect();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 5 });
+    socket().deliver({
+      ...(joined([7]) as JoinedFrame),
+      messages: [
+        {
+          id: '6',
+          room: ROOM,
+          seq: 6,
+          user: chat(6).user,
+          ts: 6,
+          clientMsgId: null,
+          deleted: true,
+        },
+        chat(7),
+      ],
+      events: [edited(8, 5) as MessageEditedFrame, deleted(9, 6) as MessageDeletedFrame],
+    });
+    await settle();
+    expect(seen).toEqual(['7 message', '8 edited 5', '9 deleted 6']);
+    await reconnect();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 9 });
+  });
+
+  it('sends edit and delete and resolves with change_ack, without retrying a refusal', async () => {
+    const { client, socket, connect, joinAt } = setup();
+    await connect();
+    await joinAt(5);
+    const edit = client.edit(ROOM, '5', 'fixed');
+    expect(socket().sent.at(-1)).toEqual({ type: 'edit', room: ROOM, id: '5', text: 'fixed' });
+    socket().deliver({ type: 'change_ack', action: 'edit', room: ROOM, id: '5', seq: 6 });
+    await expect(edit).resolves.toEqual({
+      type: 'change_ack',
+      action: 'edit',
+      room: ROOM,
+      id: '5',
+      seq: 6,
+    });
+
+    const removal = client.delete(ROOM, '5');
+    expect(socket().sent.at(-1)).toEqual({ type: 'delete', room: ROOM, id: '5' });
+    const sent = socket().sent.length;
+    socket().deliver({
+      type: 'error',
+      code: 'rate_limited',
+      message: 'slow down',
+      retryAfterMs: 10,
+    });
+    await expect(removal).rejects.toMatchObject({ code: 'rate_limited' });
+    await settle(100);
+    expect(socket().sent).toHaveLength(sent);
   });
 });

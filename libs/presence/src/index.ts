@@ -1,5 +1,10 @@
 export { PresenceModule } from './lib/presence.module';
 export type { PresenceOptions } from './lib/presence.module';
-export { InMemoryPresenceStore, PRESENCE_STALE_FACTOR, PresenceStore } from './lib/presence-store';
-export type { DepartedUser, ReapedHoldings } from './lib/presence-store';
+export {
+  InMemoryPresenceStore,
+  ONLINE,
+  PRESENCE_STALE_FACTOR,
+  PresenceStore,
+} from './lib/presence-store';
+export type { DepartedUser, ReapedHoldings, UserStatusRecord } from './lib/presence-store';
 export { RedisPresenceStore } from './lib/redis-presence-store';

@@ -34,6 +34,7 @@ import { SessionRegistry } from '../connections/session-registry';
 import { RoomGatekeeper } from '../rooms/room-gatekeeper.service';
 import { RoomMembershipService } from '../rooms/room-membership.service';
 import { RoomTyping } from '../rooms/room-typing';
+import { UserStatus } from '../rooms/user-status';
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
@@ -52,6 +53,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
     private readonly typing: RoomTyping,
+    private readonly status: UserStatus,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -59,7 +61,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     // Unreachable: the adapter authenticates every upgrade before a socket exists.
     if (!user) return socket.terminate();
     // The upgrade request's socket is the one ws speaks over.
-    this.sessions.open(socket, user, request.socket);
+    const session = this.sessions.open(socket, user, request.socket);
+    this.status.settle(this.status.connected(session));
     // Names users who are offline later (a direct room's partner); the connection does not wait for it.
     this.users
       .remember(user)
@@ -70,6 +73,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const session = this.sessions.close(socket);
     if (!session) return;
     this.typing.closed(session);
+    this.status.settle(this.status.disconnected(session));
     this.sessions.finish(session, () => this.rooms.leaveAll(session));
   }
 
@@ -96,6 +100,17 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
           return await this.sendMessage(session, frame);
         case 'ping':
           return session.send({ type: 'pong', ts: Date.now() });
+        case 'typing':
+          return await this.startTyping(session, frame);
+        case 'typing_stop':
+          // Like leave, never refused: it can only end something.
+          await this.typing.stop(session, frame.room);
+          return session.send({ type: 'typing_stopped', room: frame.room });
+        case 'presence':
+          return session.send({
+            type: 'presence',
+            users: await this.status.statusFor(session.user.id, frame.users),
+          });
         case 'read':
           return session.send({
             type: 'read',
@@ -110,12 +125,6 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
             type: 'inbox',
             rooms: await this.readState.inbox(session.user.id),
           });
-        case 'typing':
-          return await this.startTyping(session, frame);
-        case 'typing_stop':
-          // Like leave, never refused: it can only end something.
-          await this.typing.stop(session, frame.room);
-          return session.send({ type: 'typing_stopped', room: frame.room });
       }
     } catch (error) {
       if (!(error instanceof RoomAccessError)) throw error;

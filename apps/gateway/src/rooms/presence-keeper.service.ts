@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
-import { PresenceStore } from '@switchboard/presence';
+import { ONLINE, PresenceStore } from '@switchboard/presence';
 import { RoomPresence } from './room-presence';
 import { RoomTyping } from './room-typing';
+import { UserStatus } from './user-status';
 
 /**
  * Keeps this instance's presence alive and cleans up after dead ones: every PRESENCE_HEARTBEAT_MS it
@@ -21,6 +22,7 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: MessageBus,
     private readonly rooms: RoomPresence,
     private readonly typing: RoomTyping,
+    private readonly status: UserStatus,
     private readonly config: SwitchboardConfig,
   ) {}
 
@@ -43,13 +45,15 @@ export class PresenceKeeper implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn('this instance had been taken for dead: entering its rooms again');
         await this.rooms.reassert();
         await this.typing.reassert();
+        await this.status.reassert();
       }
       const { departed, typists } = await this.presence.reap();
       for (const { room, user } of typists) {
         await this.bus.publish('room', room, { type: 'typing_stopped', room, user });
       }
       for (const { room, user } of departed) {
-        await this.bus.publish('room', room, { type: 'user_left', room, user });
+        if (room === ONLINE) await this.status.wentOffline(user);
+        else await this.bus.publish('room', room, { type: 'user_left', room, user });
       }
     } catch (error) {
       this.logger.warn(

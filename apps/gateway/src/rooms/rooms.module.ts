@@ -6,6 +6,7 @@ import { RoomGatekeeper } from './room-gatekeeper.service';
 import { RoomMembershipService } from './room-membership.service';
 import { RoomPresence } from './room-presence';
 import { RoomTyping } from './room-typing';
+import { UserStatus } from './user-status';
 
 @Module({
   imports: [RoomAccessModule],
@@ -16,7 +17,8 @@ import { RoomTyping } from './room-typing';
     RoomGatekeeper,
     PresenceKeeper,
     RoomTyping,
+    UserStatus,
   ],
-  exports: [RoomMembershipService, RoomGatekeeper, RoomTyping, RoomAccessModule],
+  exports: [RoomMembershipService, RoomGatekeeper, RoomTyping, UserStatus, RoomAccessModule],
 })
 export class RoomsModule {}

@@ -16,6 +16,9 @@ import type {
   ReadReplyFrame,
   ServerFrame,
   TypingReplyFrame,
+  PresenceFrame,
+  StatusFrame,
+  UserPresence,
   UserRef,
 } from '@switchboard/protocol';
 import { BackoffPolicy, DEFAULT_BACKOFF, reconnectDelay } from './backoff';
@@ -79,6 +82,8 @@ export interface ClientEvents {
   typing: (room: string, user: UserRef) => void;
   /** `user` stopped typing there: they sent, stopped, left, went away or were silent too long. */
   typingStopped: (room: string, user: UserRef) => void;
+  /** A direct-room partner came online or went offline. */
+  status: (status: Omit<StatusFrame, 'type'>) => void;
   state: (state: ConnectionState) => void;
 }
 
@@ -136,6 +141,7 @@ type Reply =
   | PongFrame
   | ReadReplyFrame
   | TypingReplyFrame
+  | PresenceFrame
   | InboxFrame
   | ChangeAckFrame;
 
@@ -238,6 +244,7 @@ export class SwitchboardClient {
     read: new Set(),
     typing: new Set(),
     typingStopped: new Set(),
+    status: new Set(),
     state: new Set(),
   };
   private readonly backoff: BackoffPolicy;
@@ -440,6 +447,15 @@ export class SwitchboardClient {
   async stopTyping(room: string): Promise<void> {
     this.typingSentAt.delete(room);
     await this.request({ type: 'typing_stop', room });
+  }
+
+  /**
+   * Whether these users (at most 100) are online, and when they were last seen; users who share no
+   * room with this user are left out of the answer.
+   */
+  async presence(users: string[]): Promise<UserPresence[]> {
+    const reply = (await this.request({ type: 'presence', users })) as PresenceFrame;
+    return reply.users;
   }
 
   /** Closes for good: pending requests and sends are rejected. */
@@ -793,6 +809,14 @@ export class SwitchboardClient {
         const listeners =
           frame.type === 'typing' ? this.listeners.typing : this.listeners.typingStopped;
         for (const listener of listeners) listener(frame.room, frame.user);
+        return;
+      }
+      case 'presence':
+        this.replies.shift()?.resolve(frame);
+        return this.pump();
+      case 'status': {
+        const { type: _type, ...status } = frame;
+        for (const listener of this.listeners.status) listener(status);
         return;
       }
     }

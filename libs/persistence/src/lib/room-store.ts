@@ -202,6 +202,28 @@ export class RoomStore {
     return rows.map(toMember);
   }
 
+  /** Of `candidates`, those who are members of at least one room `userId` is a member of. */
+  async sharingRoomWith(userId: string, candidates: string[]): Promise<Set<string>> {
+    if (candidates.length === 0) return new Set();
+    const rows = await this.dataSource.query<{ user_id: string }[]>(
+      `SELECT DISTINCT other.user_id FROM room_members mine
+       JOIN room_members other ON other.room = mine.room
+       WHERE mine.user_id = $1 AND other.user_id = ANY($2::varchar[])`,
+      [userId, candidates],
+    );
+    return new Set(rows.map((row) => row.user_id));
+  }
+
+  /** The other users of every direct room of `userId`. */
+  async directPartners(userId: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ partner: string }[]>(
+      `SELECT CASE WHEN direct_user_a = $1 THEN direct_user_b ELSE direct_user_a END AS partner
+       FROM rooms WHERE access = 'direct' AND (direct_user_a = $1 OR direct_user_b = $1)`,
+      [userId],
+    );
+    return rows.map((row) => row.partner);
+  }
+
   /**
    * Makes the direct room of two users (their ids in canonical order, smaller first) and both
    * memberships, unless they exist; true when the room was made now.

@@ -1,7 +1,7 @@
 import { RedisConnections } from '@switchboard/redis';
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import Redis from 'ioredis';
-import { InMemoryPresenceStore, PresenceStore } from './presence-store';
+import { InMemoryPresenceStore, ONLINE, PresenceStore } from './presence-store';
 import { RedisPresenceStore } from './redis-presence-store';
 
 interface StorePair {
@@ -173,5 +173,19 @@ describe('RedisPresenceStore across instance failures', () => {
       typists: [{ room, user: { id: 'ada', name: 'Ada Lovelace' } }],
     });
     expect(await survivor.reap()).toEqual(NOTHING_REAPED);
+  });
+
+  it('knows who is online on any instance, and when the others were last seen', async () => {
+    const prefix = `${redisKeyPrefix}${uniqueRoom('online')}:`;
+    const one = make(prefix);
+    const other = make(prefix);
+    await one.enter(ONLINE, { id: 'ada', name: 'Ada' });
+    await other.recordLastSeen('bob', 1234);
+    expect(await other.statusOf(['bob', 'ada', 'cy'])).toEqual([
+      { id: 'bob', online: false, lastSeen: 1234 },
+      { id: 'ada', online: true, lastSeen: null },
+      { id: 'cy', online: false, lastSeen: null },
+    ]);
+    expect(await other.statusOf([])).toEqual([]);
   });
 });

@@ -3,6 +3,19 @@ import { UserRef } from '@switchboard/protocol';
 /** An instance missing this many heartbeats in a row is taken for dead and its holdings released. */
 export const PRESENCE_STALE_FACTOR = 3;
 
+/**
+ * The presence "room" of every open connection: a user held there by any instance is online, and a
+ * dead instance's users are released from it like from any room. No real room has this id.
+ */
+export const ONLINE = '*online';
+
+/** Whether a user is online, and when they last went offline (null while online, or never seen). */
+export interface UserStatusRecord {
+  id: string;
+  online: boolean;
+  lastSeen: number | null;
+}
+
 /** A user no instance holds in a room any more, found by `reap`. */
 export interface DepartedUser {
   room: string;
@@ -33,6 +46,10 @@ export abstract class PresenceStore {
   /** Records that the user is typing in the room on this instance (repeats are harmless). */
   abstract startTyping(room: string, user: UserRef): Promise<void>;
   abstract stopTyping(room: string, userId: string): Promise<void>;
+  /** Remembers when a user went offline. */
+  abstract recordLastSeen(userId: string, atMs: number): Promise<void>;
+  /** Online (held in `ONLINE` by some instance) and last seen, for each of the users, in their order. */
+  abstract statusOf(userIds: string[]): Promise<UserStatusRecord[]>;
   /** Releases what instances that stopped heartbeating held; returns who is now gone and who was typing there. */
   abstract reap(): Promise<ReapedHoldings>;
   /** Called after a graceful shutdown left every room. */
@@ -42,6 +59,7 @@ export abstract class PresenceStore {
 /** Presence for single-process mode. */
 export class InMemoryPresenceStore extends PresenceStore {
   private readonly rooms = new Map<string, Map<string, { name: string; holders: number }>>();
+  private readonly lastSeen = new Map<string, number>();
 
   async enter(room: string, user: UserRef): Promise<boolean> {
     let members = this.rooms.get(room);
@@ -74,6 +92,19 @@ export class InMemoryPresenceStore extends PresenceStore {
   /** One process: it cannot outlive itself, so there is nothing to keep alive or reap. */
   heartbeat(): Promise<boolean> {
     return Promise.resolve(false);
+  }
+
+  async recordLastSeen(userId: string, atMs: number): Promise<void> {
+    this.lastSeen.set(userId, atMs);
+  }
+
+  async statusOf(userIds: string[]): Promise<UserStatusRecord[]> {
+    const online = this.rooms.get(ONLINE);
+    return userIds.map((id) =>
+      online?.has(id)
+        ? { id, online: true, lastSeen: null }
+        : { id, online: false, lastSeen: this.lastSeen.get(id) ?? null },
+    );
   }
 
   /** Only a dead instance's typists need recording, and one process cannot outlive itself. */

@@ -4,9 +4,11 @@ import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import {
   DepartedUser,
+  ONLINE,
   PRESENCE_STALE_FACTOR,
   PresenceStore,
   ReapedHoldings,
+  UserStatusRecord,
 } from './presence-store';
 
 // Every script runs atomically, so instances entering, leaving and reaping at once agree on who was
@@ -126,6 +128,8 @@ export class RedisPresenceStore extends PresenceStore {
   private readonly instancesKey: string;
   private readonly holdingsKey: string;
   private readonly typingKey: string;
+  /** User id to when they last went offline (ms). */
+  private readonly lastSeenKey: string;
   private heartbeats = 0;
 
   constructor(
@@ -145,6 +149,7 @@ export class RedisPresenceStore extends PresenceStore {
     this.instancesKey = `${this.keyPrefix}presence:instances`;
     this.holdingsKey = `${this.keyPrefix}presence:instance:${this.instanceId}:holdings`;
     this.typingKey = `${this.keyPrefix}presence:instance:${this.instanceId}:typing`;
+    this.lastSeenKey = `${this.keyPrefix}presence:last-seen`;
   }
 
   private roomKeys(room: string): [string, string] {
@@ -186,6 +191,23 @@ export class RedisPresenceStore extends PresenceStore {
 
   async stopTyping(room: string, userId: string): Promise<void> {
     await this.redis.hdel(this.typingKey, `${room}\n${userId}`);
+  }
+
+  async recordLastSeen(userId: string, atMs: number): Promise<void> {
+    await this.redis.hset(this.lastSeenKey, userId, atMs);
+  }
+
+  async statusOf(userIds: string[]): Promise<UserStatusRecord[]> {
+    if (userIds.length === 0) return [];
+    const [holders, seen] = await Promise.all([
+      this.redis.hmget(this.roomKeys(ONLINE)[0], ...userIds),
+      this.redis.hmget(this.lastSeenKey, ...userIds),
+    ]);
+    return userIds.map((id, i) =>
+      holders[i] !== null
+        ? { id, online: true, lastSeen: null }
+        : { id, online: false, lastSeen: seen[i] === null ? null : Number(seen[i]) },
+    );
   }
 
   async reap(): Promise<ReapedHoldings> {

@@ -1,5 +1,5 @@
 import { NotificationContent, NotificationRecipient } from './models';
-import { RoomEventFrame } from './server-frames';
+import { RoomEventFrame, StatusFrame } from './server-frames';
 
 /**
  * One stored publish: its content once and each recipient's own id (a 10,000-user publish stays small
@@ -29,6 +29,8 @@ export interface BusChannels {
   notifications: NotificationBatch;
   /** One topic, keyed ''. */
   'room-access': RoomAccessChange;
+  /** One topic, keyed '': a user's status change, for every connection of the users in `to`. */
+  'user-status': { to: string[]; frame: StatusFrame };
 }
 
 export type BusChannel = keyof BusChannels;

@@ -39,6 +39,19 @@ describe('parseClientFrame', () => {
     }
   });
 
+  it('accepts presence for up to 100 user ids, and nothing else', () => {
+    expect(frame({ type: 'presence', users: [] })).toBe('ok');
+    expect(frame({ type: 'presence', users: Array.from({ length: 100 }, (_, i) => `u${i}`) })).toBe(
+      'ok',
+    );
+    expect(frame({ type: 'presence', users: Array.from({ length: 101 }, (_, i) => `u${i}`) })).toBe(
+      'invalid_message',
+    );
+    expect(frame({ type: 'presence', users: [''] })).toBe('invalid_message');
+    expect(frame({ type: 'presence' })).toBe('invalid_message');
+    expect(frame({ type: 'presence', users: ['a'], room: 'r' })).toBe('invalid_message');
+  });
+
   it('says invalid_json for text that is not JSON', () => {
     for (const raw of ['', 'x', '{', '{"type":"ping"} trailing', "{'type':'ping'}"])
       expect(codeOf(raw)).toBe('invalid_json');

@@ -60,14 +60,19 @@ export const editFrame = z.strictObject({
 });
 /** Deletes a message: the user's own, or any in a room they administer. */
 export const deleteFrame = z.strictObject({ type: z.literal('delete'), room, id: messageId });
-/** Marks everything in the room up to `seq` as read; a lower seq than the user's changes nothing. */
-export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
-/** Asks for every room the user is a member of, with unread counts. */
-export const inboxFrame = z.strictObject({ type: z.literal('inbox') });
 /** The user is typing in the room: repeated while they type, at most every 2 s. */
 export const typingFrame = z.strictObject({ type: z.literal('typing'), room });
 /** The user stopped typing in the room without sending. */
 export const typingStopFrame = z.strictObject({ type: z.literal('typing_stop'), room });
+/** Asks whether these users are online; users who share no room with the caller are left out. */
+export const presenceFrame = z.strictObject({
+  type: z.literal('presence'),
+  users: z.array(userId).max(PROTOCOL_LIMITS.maxPresenceUsers),
+});
+/** Marks everything in the room up to `seq` as read; a lower seq than the user's changes nothing. */
+export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
+/** Asks for every room the user is a member of, with unread counts. */
+export const inboxFrame = z.strictObject({ type: z.literal('inbox') });
 
 export const clientFrame = z.discriminatedUnion('type', [
   joinFrame,
@@ -77,10 +82,11 @@ export const clientFrame = z.discriminatedUnion('type', [
   joinDirectFrame,
   editFrame,
   deleteFrame,
-  readFrame,
-  inboxFrame,
   typingFrame,
   typingStopFrame,
+  presenceFrame,
+  readFrame,
+  inboxFrame,
 ]);
 
 export type JoinFrame = z.infer<typeof joinFrame>;
@@ -90,10 +96,11 @@ export type PingFrame = z.infer<typeof pingFrame>;
 export type JoinDirectFrame = z.infer<typeof joinDirectFrame>;
 export type EditFrame = z.infer<typeof editFrame>;
 export type DeleteFrame = z.infer<typeof deleteFrame>;
-export type ReadFrame = z.infer<typeof readFrame>;
-export type InboxRequestFrame = z.infer<typeof inboxFrame>;
 export type TypingFrame = z.infer<typeof typingFrame>;
 export type TypingStopFrame = z.infer<typeof typingStopFrame>;
+export type PresenceRequestFrame = z.infer<typeof presenceFrame>;
+export type ReadFrame = z.infer<typeof readFrame>;
+export type InboxRequestFrame = z.infer<typeof inboxFrame>;
 /** Every frame a client may send. */
 export type ClientFrame = z.infer<typeof clientFrame>;
 

@@ -15,4 +15,6 @@ export const PROTOCOL_LIMITS = {
   resumeLimit: 500,
   pageDefault: 50,
   pageMax: 100,
+  /** User ids in one `presence` request. */
+  maxPresenceUsers: 100,
 } as const;

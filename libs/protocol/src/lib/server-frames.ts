@@ -145,16 +145,35 @@ export interface ChangeAckFrame {
   seq: number;
 }
 
+/** A user's online status; `lastSeen` is when they last went offline (null while online, or never seen). */
+export interface UserPresence {
+  id: string;
+  online: boolean;
+  lastSeen: number | null;
+}
+/** The reply to `presence`: the asked users who share a room with the caller, in the asked order. */
+export interface PresenceFrame {
+  type: 'presence';
+  users: UserPresence[];
+}
+/** A direct-room partner came online (their first connection) or went offline (their last one closed). */
+export interface StatusFrame {
+  type: 'status';
+  user: UserRef;
+  online: boolean;
+  lastSeen: number | null;
+}
+
 /** Frames broadcast to every member of a room, on every instance. */
 export type RoomEventFrame =
   | MessageDeliveryFrame
   | UserJoinedFrame
   | UserLeftFrame
   | ReadReceiptFrame
-  | TypingStartedFrame
-  | TypingStoppedFrame
   | MessageEditedFrame
-  | MessageDeletedFrame;
+  | MessageDeletedFrame
+  | TypingStartedFrame
+  | TypingStoppedFrame;
 
 /** Every frame the server may send. */
 export type ServerFrame =
@@ -166,5 +185,7 @@ export type ServerFrame =
   | RoomEventFrame
   | ChangeAckFrame
   | ReadReplyFrame
-  | InboxFrame
-  | TypingReplyFrame;
+  | TypingReplyFrame
+  | PresenceFrame
+  | StatusFrame
+  | InboxFrame;

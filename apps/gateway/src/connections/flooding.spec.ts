@@ -1,5 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
+import {
+  listen,
+  signTestToken,
+  testConfig,
+  uniqueRoom,
+  waitFor,
+  WsTestClient,
+} from '@switchboard/testing';
 import { Client } from 'pg';
 import { createGatewayApp } from '../app/gateway-app.module';
 import { CLOSE_FLOODING, MAX_QUEUED_FRAMES } from './client-session';
@@ -41,9 +48,19 @@ describe('a connection closed for flooding', () => {
     await lock.query('BEGIN');
     await lock.query('SELECT 1 FROM room_sequences WHERE room = $1 FOR UPDATE', [room]);
 
-    for (let n = 0; n < MAX_QUEUED_FRAMES + 100; n++) {
+    const flood = (n: number) =>
       flooder.send({ type: 'message', room, text: `m${n}`, clientMsgId: `flood-${n}` });
-    }
+    // The first message is in progress (waiting on the lock) before the rest arrive: frames that come
+    // in one read are all queued before any runs, and would all be dropped.
+    flood(0);
+    await waitFor(async () => {
+      const { rows } = await db.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0].waiting > 0;
+    }, 'the first message to wait on the room lock');
+    for (let n = 1; n < MAX_QUEUED_FRAMES + 100; n++) flood(n);
     expect(await flooder.waitClosed()).toBe(CLOSE_FLOODING);
     await lock.query('COMMIT');
     await lock.end();

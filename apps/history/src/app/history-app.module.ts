@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { SwitchboardConfig } from '@switchboard/config';
 import { serveApiDocs } from '@switchboard/http';
+import { InMemoryPresenceStore, PresenceModule } from '@switchboard/presence';
 import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
 import {
   createServiceApp,
@@ -11,9 +12,13 @@ import {
 import { MessagesModule } from '../messages/messages.module';
 import { RoomsModule } from '../rooms/rooms.module';
 
-/** Single-process mode without Redis also shares the rate limits (HTTP sends take the same tokens). */
+/**
+ * Single-process mode without Redis also shares the rate limits (HTTP sends take the same tokens) and
+ * presence (an HTTP send tells the members who are away, like a WebSocket send).
+ */
 export interface HistoryRuntime extends FoundationOptions {
   inProcessRateLimiter?: InMemoryRateLimiter;
+  inProcessPresence?: InMemoryPresenceStore;
 }
 
 /** The history API: the foundation, rate limits for sends, its messages, and rooms' access and members. */
@@ -24,6 +29,12 @@ export class HistoryAppModule {
       module: HistoryAppModule,
       imports: [
         ServiceFoundationModule.forRoot(config, runtime),
+        // Read only (who is online, who is in a room): this service holds no connections.
+        PresenceModule.forRoot(
+          config.redisUrl !== null
+            ? { backend: 'redis', heartbeatIntervalMs: config.presenceHeartbeatMs }
+            : { backend: 'memory', shared: runtime.inProcessPresence },
+        ),
         RateLimitModule.forRoot(
           config.redisUrl !== null
             ? { backend: 'redis', policy: config.rateLimit }

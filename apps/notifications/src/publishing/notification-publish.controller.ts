@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Logger, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,8 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ServiceApiKeyGuard } from '@switchboard/auth';
-import { MessageBus } from '@switchboard/bus';
-import { NotificationStore } from '@switchboard/persistence';
+import { NotificationPublisher } from '@switchboard/messaging';
 import {
   httpErrorSchema,
   publishNotificationsBody,
@@ -26,11 +25,8 @@ import { NotificationMetrics } from '../metrics/notification-metrics';
 @Controller('notifications')
 @UseGuards(ServiceApiKeyGuard)
 export class NotificationPublishController {
-  private readonly logger = new Logger(NotificationPublishController.name);
-
   constructor(
-    private readonly store: NotificationStore,
-    private readonly bus: MessageBus,
+    private readonly publisher: NotificationPublisher,
     private readonly metrics: NotificationMetrics,
   ) {}
 
@@ -59,17 +55,9 @@ export class NotificationPublishController {
     const parsed = validatePublishNotificationsBody(body);
     if (!parsed.ok) throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
     const { userIds, ...content } = parsed.body;
-    const published = await this.store.publish(userIds, content);
-    const { recipients } = published;
+    // Stored is delivered: a stream that misses this live gets it on resume, so the caller gets 202.
+    const { recipients } = await this.publisher.publish(userIds, content);
     this.metrics.notificationsStored.inc(recipients.length);
-    try {
-      await this.bus.publish('notifications', '', published);
-    } catch (error) {
-      // Stored is delivered: a stream that misses this live gets it on resume, so the caller still gets 202.
-      this.logger.error(
-        `fan-out of ${recipients.length} notifications failed: ${(error as Error).message}`,
-      );
-    }
     return { ids: recipients.map(({ id }) => id), notifications: recipients };
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { NotificationPublisher } from '@switchboard/messaging';
 import { NotificationPublishController } from './notification-publish.controller';
 
-@Module({ controllers: [NotificationPublishController] })
+@Module({ controllers: [NotificationPublishController], providers: [NotificationPublisher] })
 export class PublishingModule {}

@@ -84,6 +84,11 @@ export interface ClientEvents {
   typingStopped: (room: string, user: UserRef) => void;
   /** A direct-room partner came online or went offline. */
   status: (status: Omit<StatusFrame, 'type'>) => void;
+  /**
+   * A message arrived in a private or direct room this user is a member of but has not joined:
+   * their unread count there now and that message, for badges.
+   */
+  unread: (room: string, unread: number, lastMessage: ChatMessage) => void;
   state: (state: ConnectionState) => void;
 }
 
@@ -245,6 +250,7 @@ export class SwitchboardClient {
     typing: new Set(),
     typingStopped: new Set(),
     status: new Set(),
+    unread: new Set(),
     state: new Set(),
   };
   private readonly backoff: BackoffPolicy;
@@ -819,6 +825,11 @@ export class SwitchboardClient {
         for (const listener of this.listeners.status) listener(status);
         return;
       }
+      case 'unread':
+        for (const listener of this.listeners.unread) {
+          listener(frame.room, frame.unread, frame.lastMessage);
+        }
+        return;
     }
   }
 

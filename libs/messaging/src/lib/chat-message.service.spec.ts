@@ -4,6 +4,7 @@ import { AppendResult, MessageStore, NewMessage, RoomStore } from '@switchboard/
 import { RateLimiter } from '@switchboard/rate-limit';
 import { MetricsRegistry } from '@switchboard/observability';
 import { CapturedLogs } from '@switchboard/testing';
+import { AwayDelivery } from './away-delivery';
 import { ChatMessageService } from './chat-message.service';
 import { ChatMetrics } from './chat-metrics';
 
@@ -42,6 +43,7 @@ describe('ChatMessageService', () => {
       limiter,
       new ChatMetrics(new MetricsRegistry()),
       {} as RoomStore,
+      { dispatch: () => undefined } as unknown as AwayDelivery,
     );
 
     for (let n = 1; n <= 25; n++) {

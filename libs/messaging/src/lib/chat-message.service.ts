@@ -11,6 +11,7 @@ import {
 import { RateLimiter } from '@switchboard/rate-limit';
 import { ChatMetrics } from './chat-metrics';
 import { RepeatedFailureLog } from '@switchboard/observability';
+import { AwayDelivery } from './away-delivery';
 
 /** A send refused for a reason the client should see, with the protocol's error code. */
 export class ChatError extends Error {
@@ -33,7 +34,8 @@ export interface OutgoingMessage {
 
 /**
  * The one way a chat message enters Switchboard, from a WebSocket or over HTTP: rate limit, commit
- * to PostgreSQL, then fan out to every instance. A repeated `clientMsgId` returns the original.
+ * to PostgreSQL, then fan out to every instance, then (not awaited) tell the members who are away.
+ * A repeated `clientMsgId` returns the original.
  */
 @Injectable()
 export class ChatMessageService {
@@ -46,6 +48,7 @@ export class ChatMessageService {
     private readonly limiter: RateLimiter,
     private readonly metrics: ChatMetrics,
     private readonly rooms: RoomStore,
+    private readonly away: AwayDelivery,
   ) {}
 
   async send(user: UserRef, message: OutgoingMessage): Promise<AppendResult> {
@@ -69,6 +72,8 @@ export class ChatMessageService {
         // Committed is delivered: members recover it by seq on their next join, so the send still succeeds.
         this.fanOutFailures.record('fan-out failed', error);
       }
+      // After the commit and the fan-out, and not awaited: members away never slow the sender's ack.
+      this.away.dispatch(result.message);
     }
     return result;
   }

@@ -1,5 +1,5 @@
 import { NotificationContent, NotificationRecipient } from './models';
-import { RoomEventFrame, StatusFrame } from './server-frames';
+import { RoomEventFrame, StatusFrame, UnreadFrame } from './server-frames';
 
 /**
  * One stored publish: its content once and each recipient's own id (a 10,000-user publish stays small
@@ -29,8 +29,11 @@ export interface BusChannels {
   notifications: NotificationBatch;
   /** One topic, keyed ''. */
   'room-access': RoomAccessChange;
-  /** One topic, keyed '': a user's status change, for every connection of the users in `to`. */
-  'user-status': { to: string[]; frame: StatusFrame };
+  /**
+   * One topic, keyed '': a frame for every connection of the users in `to` (a user's status change,
+   * or an unread count in a room they have not joined).
+   */
+  'user-status': { to: string[]; frame: StatusFrame | UnreadFrame };
 }
 
 export type BusChannel = keyof BusChannels;

@@ -36,6 +36,18 @@ export interface Notification {
   ts: number;
 }
 
+/**
+ * The `data` of a `type: "message"` notification: a message stored in a private or direct room while
+ * the member had no connection open. `preview` is the text's first 140 characters.
+ */
+export interface MessageNotificationData {
+  room: string;
+  seq: number;
+  id: string;
+  from: UserRef;
+  preview: string;
+}
+
 /** What every recipient of one publish shares: the notification without its per-user id. */
 export type NotificationContent = Omit<Notification, 'id' | 'userId'>;
 

@@ -163,6 +163,16 @@ export interface StatusFrame {
   online: boolean;
   lastSeen: number | null;
 }
+/**
+ * A message arrived in a private or direct room the user is a member of, is connected, but has not
+ * joined: their unread count there now, for badges (sent to each of their connections).
+ */
+export interface UnreadFrame {
+  type: 'unread';
+  room: string;
+  unread: number;
+  lastMessage: ChatMessage;
+}
 
 /** Frames broadcast to every member of a room, on every instance. */
 export type RoomEventFrame =
@@ -188,4 +198,5 @@ export type ServerFrame =
   | TypingReplyFrame
   | PresenceFrame
   | StatusFrame
+  | UnreadFrame
   | InboxFrame;

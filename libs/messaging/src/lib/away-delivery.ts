@@ -1,10 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { MessageBus } from '@switchboard/bus';
-import { ReadStateStore, RoomStore } from '@switchboard/persistence';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { MessageBus, Unsubscribe } from '@switchboard/bus';
+import { ReadStateStore, RoomRecord, RoomStore } from '@switchboard/persistence';
 import { PresenceStore } from '@switchboard/presence';
 import { ChatMessage, MessageNotificationData } from '@switchboard/protocol';
 import { RepeatedFailureLog } from '@switchboard/observability';
 import { NotificationPublisher } from './notification-publisher';
+
+/** Rooms this instance remembers; past it the oldest is forgotten (and read again when needed). */
+const ROOM_CACHE_SIZE = 100_000;
 
 /** How much of a message's text a notification carries. */
 export const PREVIEW_LENGTH = 140;
@@ -20,9 +23,15 @@ export function previewOf(text: string): string {
  * connection of those connected elsewhere. Open rooms have no one to tell.
  */
 @Injectable()
-export class AwayDelivery {
+export class AwayDelivery implements OnApplicationBootstrap, OnModuleDestroy {
   // A database or Redis outage fails every delivery: logged once per interval, not per message.
   private readonly failures = new RepeatedFailureLog(new Logger(AwayDelivery.name));
+  /**
+   * Each room as stored (`null`: no row, so open), read once: most messages are in open rooms and must
+   * not cost a query each. A change of a room is announced on the bus and forgets it here.
+   */
+  private readonly roomCache = new Map<string, RoomRecord | null>();
+  private unsubscribe: Unsubscribe | undefined;
 
   constructor(
     private readonly rooms: RoomStore,
@@ -32,6 +41,16 @@ export class AwayDelivery {
     private readonly bus: MessageBus,
   ) {}
 
+  async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe('room-access', '', (change) => {
+      if (change.type === 'access_changed') this.roomCache.delete(change.room);
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
   /** Starts the delivery without waiting for it, so no sender's ack waits on absent members. */
   dispatch(message: ChatMessage): void {
     this.deliver(message).catch((error: unknown) =>
@@ -40,7 +59,7 @@ export class AwayDelivery {
   }
 
   async deliver(message: ChatMessage): Promise<void> {
-    const room = await this.rooms.find(message.room);
+    const room = await this.roomOf(message.room);
     if (room === null || room.access === 'open') return;
     const others = (await this.rooms.members(message.room))
       .map(({ userId }) => userId)
@@ -64,6 +83,17 @@ export class AwayDelivery {
       ),
       ...elsewhere.map((userId) => this.tellUnread(userId, message)),
     ]);
+  }
+
+  private async roomOf(room: string): Promise<RoomRecord | null> {
+    const known = this.roomCache.get(room);
+    if (known !== undefined) return known;
+    const record = await this.rooms.find(room);
+    if (this.roomCache.size >= ROOM_CACHE_SIZE) {
+      this.roomCache.delete(this.roomCache.keys().next().value as string);
+    }
+    this.roomCache.set(room, record);
+    return record;
   }
 
   private async notifyOffline(

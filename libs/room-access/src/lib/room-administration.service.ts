@@ -40,9 +40,9 @@ export class RoomAdministration {
     if (isDirectRoomId(room)) throw directRoomRefusal(room);
     const result = await this.rooms.putRoom(room, body.access, body.title);
     if (!result) throw directRoomRefusal(room);
-    if (!result.created && result.room.access === 'private') {
-      await this.bus.publish('room-access', '', { type: 'access_changed', room });
-    }
+    // Every put is announced: gateways re-check a room made private, and what remembers a room's
+    // access (away delivery) forgets it, a room just created included.
+    await this.bus.publish('room-access', '', { type: 'access_changed', room });
     return { room: toRoomInfo(result.room), created: result.created };
   }
 

@@ -133,8 +133,16 @@ function setup() {
   return { client, sockets, socket, received, lastSent, connect, joinAt, reconnect };
 }
 
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => jest.useRealTimers());
+// Backoff delays are drawn at random (full jitter): fixed here, so a test never draws a 0 ms retry
+// that fires inside a `settle()` meant to come before it (1 run in 100 did).
+beforeEach(() => {
+  jest.useFakeTimers();
+  jest.spyOn(Math, 'random').mockReturnValue(0.5);
+});
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
 
 describe('SwitchboardClient: each message of a room once, in seq order', () => {
   it('applies a resume reply before the live message that followed it in the same read', async () => {

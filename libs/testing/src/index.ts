@@ -1,3 +1,5 @@
+export { useInstances } from './lib/instances';
+export type { Instances } from './lib/instances';
 export { freePort, OwnRedisServer } from './lib/own-redis-server';
 export { listen } from './lib/running-app';
 export { SseTestClient } from './lib/sse-test-client';

@@ -1,50 +1,24 @@
-import { INestApplication } from '@nestjs/common';
 import { ChatMessage } from '@switchboard/protocol';
-import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
-import { Client } from 'pg';
+import { testConfig, uniqueRoom, useInstances } from '@switchboard/testing';
 import { createGatewayApp } from '../app/gateway-app.module';
 
 // Two gateway instances on one Redis and one database, as deployed.
 describe('chat gateway, two instances', () => {
   const config = testConfig('gateway', { RATE_LIMIT_PER_SECOND: '100', RATE_LIMIT_BURST: '100' });
-  let apps: INestApplication[];
-  let urls: string[];
-  let db: Client;
-  const clients: WsTestClient[] = [];
-
-  async function connect(instance: 0 | 1, userId: string, name = userId): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(urls[instance], {
-      token: signTestToken(userId, name),
-    });
-    clients.push(client);
-    return client;
-  }
+  const cluster = useInstances(
+    2,
+    () => createGatewayApp(config, {}, { shutdownHooks: false }),
+    config.databaseUrl,
+  );
+  const { connect } = cluster;
 
   async function storedSeqs(room: string): Promise<number[]> {
-    const { rows } = await db.query<{ seq: string }>(
+    const { rows } = await cluster.db.query<{ seq: string }>(
       'SELECT seq FROM messages WHERE room = $1 ORDER BY seq',
       [room],
     );
     return rows.map((row) => Number(row.seq));
   }
-
-  beforeAll(async () => {
-    apps = await Promise.all(
-      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
-    );
-    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
-    db = new Client({ connectionString: config.databaseUrl });
-    await db.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await Promise.all(apps.map((app) => app.close()));
-  });
 
   it('delivers a message sent on one instance to a member on the other, after the ack', async () => {
     const room = uniqueRoom();
@@ -167,7 +141,7 @@ describe('chat gateway, two instances', () => {
 
   it('caps a resume at 500 messages with more: true and pauses live until the client catches up', async () => {
     const room = uniqueRoom();
-    await db.query(
+    await cluster.db.query(
       `WITH s AS (INSERT INTO room_sequences (room, last_seq) VALUES ($1, 520) RETURNING room)
        INSERT INTO messages (room, seq, user_id, user_name, text) SELECT $1, g, 'seed', 'Seed', 'old ' || g FROM generate_series(1, 520) g`,
       [room],

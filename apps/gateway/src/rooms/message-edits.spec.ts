@@ -1,4 +1,3 @@
-import { INestApplication } from '@nestjs/common';
 import {
   ChatMessage,
   MessageDeletedFrame,
@@ -7,55 +6,28 @@ import {
 } from '@switchboard/protocol';
 import { SwitchboardClient, WebSocketLike } from '@switchboard/client';
 import { RoomAdministration } from '@switchboard/room-access';
-import {
-  listen,
-  signTestToken,
-  testConfig,
-  uniqueRoom,
-  waitFor,
-  WsTestClient,
-} from '@switchboard/testing';
-import { Client } from 'pg';
+import { signTestToken, testConfig, uniqueRoom, useInstances, waitFor } from '@switchboard/testing';
 import { WebSocket } from 'ws';
 import { createGatewayApp } from '../app/gateway-app.module';
 
 // Two gateway instances on one Redis and one database, as deployed.
 describe('edits and deletes on the gateway, two instances', () => {
   const config = testConfig('gateway', { RATE_LIMIT_PER_SECOND: '100', RATE_LIMIT_BURST: '100' });
-  let apps: INestApplication[];
-  let urls: string[];
+  const cluster = useInstances(
+    2,
+    () => createGatewayApp(config, {}, { shutdownHooks: false }),
+    config.databaseUrl,
+  );
+  const { connect } = cluster;
   let admin: RoomAdministration;
-  let db: Client;
-  const clients: WsTestClient[] = [];
-
-  async function connect(instance: 0 | 1, userId: string): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(urls[instance], { token: signTestToken(userId) });
-    clients.push(client);
-    return client;
-  }
 
   async function storedRows(room: string): Promise<number> {
-    const { rows } = await db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
+    const { rows } = await cluster.db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
     return rows.length;
   }
 
-  beforeAll(async () => {
-    apps = await Promise.all(
-      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
-    );
-    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
-    admin = apps[0].get(RoomAdministration);
-    db = new Client({ connectionString: config.databaseUrl });
-    await db.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await Promise.all(apps.map((app) => app.close()));
+  beforeAll(() => {
+    admin = cluster.apps[0].get(RoomAdministration);
   });
 
   it("lets the author edit and delete, each an event with the room's next seq on both instances", async () => {
@@ -236,7 +208,7 @@ describe('edits and deletes on the gateway, two instances', () => {
     // While closed, a reconnect waits for its token: what happens meanwhile is missed for sure.
     let reopen: Promise<void> = Promise.resolve();
     const sdk = new SwitchboardClient({
-      url: urls[1],
+      url: cluster.urls[1],
       token: async () => {
         await reopen;
         return signTestToken('bob');
@@ -308,7 +280,7 @@ describe('edits and deletes on the gateway, two instances', () => {
     await alice.request({ type: 'join', room }, 'joined');
     const first = await alice.request({ type: 'message', room, text: 'kept' }, 'ack');
     const sdk = new SwitchboardClient({
-      url: urls[1],
+      url: cluster.urls[1],
       token: () => signTestToken('bob'),
       createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     });

@@ -1,16 +1,14 @@
-import { INestApplication } from '@nestjs/common';
 import { SwitchboardClient, WebSocketLike } from '@switchboard/client';
 import { InboxRoom, ReadReceiptFrame, ReadReplyFrame } from '@switchboard/protocol';
 import { directRoomOf, RoomAdministration } from '@switchboard/room-access';
 import {
-  listen,
   signTestToken,
   testConfig,
   uniqueRoom,
+  useInstances,
   waitFor,
   WsTestClient,
 } from '@switchboard/testing';
-import { Client } from 'pg';
 import { WebSocket } from 'ws';
 import { createGatewayApp } from '../app/gateway-app.module';
 
@@ -20,49 +18,28 @@ const isReceipt = (frame: ReadReplyFrame | ReadReceiptFrame): boolean => 'user' 
 // Two gateway instances on one Redis and one database, as deployed.
 describe('read state, unread counts and the inbox on the gateway, two instances', () => {
   const config = testConfig('gateway', { RATE_LIMIT_PER_SECOND: '100', RATE_LIMIT_BURST: '100' });
-  let apps: INestApplication[];
-  let urls: string[];
+  const cluster = useInstances(
+    2,
+    () => createGatewayApp(config, {}, { shutdownHooks: false }),
+    config.databaseUrl,
+  );
+  const { connect } = cluster;
   let admin: RoomAdministration;
-  let db: Client;
-  const clients: WsTestClient[] = [];
-
-  async function connect(instance: 0 | 1, userId: string, name = userId): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(urls[instance], {
-      token: signTestToken(userId, name),
-    });
-    clients.push(client);
-    return client;
-  }
 
   async function send(client: WsTestClient, room: string, ...texts: string[]): Promise<void> {
     for (const text of texts) await client.request({ type: 'message', room, text }, 'ack');
   }
 
   async function lastReadSeq(room: string, userId: string): Promise<number | null> {
-    const { rows } = await db.query<{ last_read_seq: string }>(
+    const { rows } = await cluster.db.query<{ last_read_seq: string }>(
       'SELECT last_read_seq FROM room_members WHERE room = $1 AND user_id = $2',
       [room, userId],
     );
     return rows.length ? Number(rows[0].last_read_seq) : null;
   }
 
-  beforeAll(async () => {
-    apps = await Promise.all(
-      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
-    );
-    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
-    admin = apps[0].get(RoomAdministration);
-    db = new Client({ connectionString: config.databaseUrl });
-    await db.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await Promise.all(apps.map((app) => app.close()));
+  beforeAll(() => {
+    admin = cluster.apps[0].get(RoomAdministration);
   });
 
   it("sends a read on instance A to every connection in the room on B, the reader's own included, and stores it", async () => {
@@ -267,7 +244,7 @@ describe('read state, unread counts and the inbox on the gateway, two instances'
     const room = uniqueRoom();
     const sdk = (instance: 0 | 1, userId: string, name: string) =>
       new SwitchboardClient({
-        url: urls[instance],
+        url: cluster.urls[instance],
         token: () => signTestToken(userId, name),
         createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
       });

@@ -7,10 +7,10 @@ import {
   signTestToken,
   testConfig,
   uniqueRoom,
+  useInstances,
   waitFor,
   WsTestClient,
 } from '@switchboard/testing';
-import { Client } from 'pg';
 import { WebSocket } from 'ws';
 import { createGatewayApp } from '../app/gateway-app.module';
 
@@ -26,19 +26,13 @@ const withoutRoom = (error: ErrorFrame, room: string) => ({
 // Two gateway instances on one Redis and one database, as deployed.
 describe('room access on the gateway, two instances', () => {
   const config = testConfig('gateway', { RATE_LIMIT_PER_SECOND: '100', RATE_LIMIT_BURST: '100' });
-  let apps: INestApplication[];
-  let urls: string[];
+  const cluster = useInstances(
+    2,
+    () => createGatewayApp(config, {}, { shutdownHooks: false }),
+    config.databaseUrl,
+  );
+  const { connect } = cluster;
   let admin: RoomAdministration;
-  let db: Client;
-  const clients: WsTestClient[] = [];
-
-  async function connect(instance: 0 | 1, userId: string, name = userId): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(urls[instance], {
-      token: signTestToken(userId, name),
-    });
-    clients.push(client);
-    return client;
-  }
 
   async function privateRoom(members: Record<string, 'member' | 'admin'>): Promise<string> {
     const room = uniqueRoom('private');
@@ -48,30 +42,15 @@ describe('room access on the gateway, two instances', () => {
   }
 
   async function memberIds(room: string): Promise<string[]> {
-    const { rows } = await db.query<{ user_id: string }>(
+    const { rows } = await cluster.db.query<{ user_id: string }>(
       'SELECT user_id FROM room_members WHERE room = $1 ORDER BY user_id',
       [room],
     );
     return rows.map((row) => row.user_id);
   }
 
-  beforeAll(async () => {
-    apps = await Promise.all(
-      [0, 1].map(() => createGatewayApp(config, {}, { shutdownHooks: false })),
-    );
-    urls = (await Promise.all(apps.map(listen))).map((url) => url.ws);
-    admin = apps[0].get(RoomAdministration);
-    db = new Client({ connectionString: config.databaseUrl });
-    await db.connect();
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-  });
-
-  afterAll(async () => {
-    await db.end();
-    await Promise.all(apps.map((app) => app.close()));
+  beforeAll(() => {
+    admin = cluster.apps[0].get(RoomAdministration);
   });
 
   it('lets members of a private room join and talk, and refuses everyone else with forbidden', async () => {
@@ -102,7 +81,7 @@ describe('room access on the gateway, two instances', () => {
       room,
     });
     expect(await memberIds(room)).toEqual(['alice', 'bob']);
-    const { rows } = await db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
+    const { rows } = await cluster.db.query('SELECT 1 FROM messages WHERE room = $1', [room]);
     expect(rows).toHaveLength(1);
   });
 
@@ -157,7 +136,7 @@ describe('room access on the gateway, two instances', () => {
       room,
     });
     expect(await memberIds(room)).toEqual([]);
-    const { rows } = await db.query<{ access: string }>(
+    const { rows } = await cluster.db.query<{ access: string }>(
       'SELECT access FROM rooms WHERE room = $1',
       [room],
     );
@@ -207,7 +186,7 @@ describe('room access on the gateway, two instances', () => {
   it('surfaces a removal to the client SDK as removed(room), and its later sends as forbidden', async () => {
     const room = await privateRoom({ ivy: 'member', jon: 'member' });
     const sdk = new SwitchboardClient({
-      url: urls[1],
+      url: cluster.urls[1],
       token: () => signTestToken('ivy'),
       createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
     });
@@ -237,7 +216,7 @@ describe('room access on the gateway, two instances', () => {
       const ann = await connect(0, 'ann', 'Ann');
       const ben = await connect(1, 'ben', 'Ben');
       await waitFor(async () => {
-        const { rows } = await db.query("SELECT 1 FROM users WHERE id IN ('ann', 'ben')");
+        const { rows } = await cluster.db.query("SELECT 1 FROM users WHERE id IN ('ann', 'ben')");
         return rows.length === 2;
       }, 'both names stored');
 

@@ -34,6 +34,39 @@ export interface BusChannels {
    * or an unread count in a room they have not joined).
    */
   'user-status': { to: string[]; frame: StatusFrame | UnreadFrame };
+  /** One topic, keyed ''. */
+  'notification-read': NotificationReadMoved;
+  /** One topic, keyed '': every instance's snapshot, every second. */
+  stats: InstanceStats;
 }
 
 export type BusChannel = keyof BusChannels;
+
+/** A user's notification read position moved: every stream of theirs, on every instance, is told. */
+export interface NotificationReadMoved {
+  userId: string;
+  lastReadId: string;
+  unread: number;
+}
+
+/**
+ * One instance's live figures over its last window (about a second), published every second on
+ * `stats` for the admin dashboard. Rates are per second; latency is the time to write one broadcast
+ * to every local receiver, its percentiles null when the window had no broadcast.
+ */
+export interface InstanceStats {
+  instanceId: string;
+  service: 'gateway' | 'notifications';
+  /** When the window ended, epoch milliseconds. */
+  ts: number;
+  windowMs: number;
+  /** Open WebSocket connections (0 on a notification instance). */
+  connections: number;
+  /** Open notification streams (0 on a gateway). */
+  sseStreams: number;
+  /** Chat messages fanned out by a gateway; notifications received for delivery by a notification instance. */
+  messagesPerSecond: number;
+  /** Frames written to clients (WebSocket frames or SSE events). */
+  deliveriesPerSecond: number;
+  broadcastLatencyMs: { p50: number; p95: number; p99: number } | null;
+}

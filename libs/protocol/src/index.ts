@@ -6,5 +6,6 @@ export type * from './lib/models';
 export type * from './lib/server-frames';
 export * from './lib/http-bodies';
 export * from './lib/http-schemas';
+export * from './lib/notification-read';
 export * from './lib/users';
 export * from './lib/rooms';

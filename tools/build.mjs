@@ -26,6 +26,21 @@ try {
     cwd: root,
     stdio: 'inherit',
   });
+  // The demo app (apps/web) beside the services, so `npm start` serves the app of its own build.
+  execFileSync(
+    bin('vite'),
+    [
+      'build',
+      '--config',
+      'apps/web/vite.config.mts',
+      '--outDir',
+      join(output, 'apps/web'),
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
 } catch {
   rmSync(output, { recursive: true, force: true });
   process.exit(1);

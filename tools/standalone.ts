@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
+import { join } from 'node:path';
 import { deriveConfig, loadConfig } from '@switchboard/config';
 import { InProcessMessageBus } from '@switchboard/bus';
 import { InMemoryPresenceStore } from '@switchboard/presence';
@@ -10,11 +11,14 @@ import { createHistoryApp } from '../apps/history/src/app/history-app.module';
 import { createNotificationsApp } from '../apps/notifications/src/app/notifications-app.module';
 import { DATA_DIR, loadOrCreateDevSecrets } from './dev-environment';
 import { startEmbeddedDatabase } from './embedded-database';
+import { WebServer } from './web-server';
 
 /**
  * `npm start`: all three services in one process, zero setup. PostgreSQL is embedded (data in .data/)
  * unless DATABASE_URL is set; the bus, presence and rate limits are in memory unless REDIS_URL is set.
- * The gateway listens on PORT (default 3001), notifications on PORT+1, history on PORT+2.
+ * The gateway listens on PORT (default 3001), notifications on PORT+1, history on PORT+2, and the
+ * demo app (apps/web, with its development token endpoint) on PORT+3, on the loopback interface only:
+ * that endpoint signs a token for any user who asks.
  */
 async function main(): Promise<void> {
   const secrets = loadOrCreateDevSecrets();
@@ -41,9 +45,14 @@ async function main(): Promise<void> {
         inProcessRateLimiter: new InMemoryRateLimiter(base.rateLimit),
       };
   const appOptions = { shutdownHooks: false };
-  const ports = { gateway: base.port, notifications: base.port + 1, history: base.port + 2 };
+  const ports = {
+    gateway: base.port,
+    notifications: base.port + 1,
+    history: base.port + 2,
+    web: base.port + 3,
+  };
   // METRICS_PORT, like PORT, is the gateway's; notifications and history take the next two.
-  const serviceConfig = (service: keyof typeof ports) => {
+  const serviceConfig = (service: Exclude<keyof typeof ports, 'web'>) => {
     const offset = ports[service] - base.port;
     const { port: metricsPort } = base.metrics;
     return deriveConfig(base, {
@@ -60,12 +69,19 @@ async function main(): Promise<void> {
   await apps[0].listen(ports.gateway);
   await apps[1].listen(ports.notifications);
   await apps[2].listen(ports.history);
+  const web = new WebServer({
+    appDir: join(__dirname, '../apps/web'),
+    ports,
+    jwtSecret: base.jwtSecret,
+  });
+  await web.listen(ports.web, '127.0.0.1');
 
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nShutting down: closing connections and streams…\n');
+    await web.close();
     for (const app of apps) await app.close();
     await embedded?.stop();
     process.exit(0);
@@ -77,6 +93,7 @@ async function main(): Promise<void> {
     [
       '',
       'Switchboard is running in one process:',
+      `  web app        http://localhost:${ports.web}/   (live dashboard: http://localhost:${ports.web}/dashboard)`,
       `  gateway        ws://localhost:${ports.gateway}/ws`,
       `  notifications  http://localhost:${ports.notifications}/notifications/stream`,
       `  history        http://localhost:${ports.history}/rooms/<room>/messages`,

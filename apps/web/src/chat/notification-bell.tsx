@@ -1,0 +1,40 @@
+import { useState } from 'react';
+import type { NotificationsView } from '../shared/use-notifications';
+
+/** The bell: how many notifications are unread, and the list when opened (opening marks them read). */
+export function NotificationBell(props: { view: NotificationsView }) {
+  const { view } = props;
+  const [open, setOpen] = useState(false);
+  const toggle = () => {
+    if (!open) view.markRead();
+    setOpen(!open);
+  };
+  return (
+    <div className="bell">
+      <button
+        onClick={toggle}
+        aria-label={`Notifications, ${view.unread} unread`}
+        aria-expanded={open}
+        data-stream-state={view.state}
+      >
+        🔔
+        {view.unread > 0 ? (
+          <span className="badge" data-testid="notification-count">
+            {view.unread}
+          </span>
+        ) : null}
+      </button>
+      {open ? (
+        <ul className="notifications" data-testid="notifications">
+          {view.notifications.length === 0 ? <li>No notifications yet</li> : null}
+          {view.notifications.map((notification) => (
+            <li key={notification.id} data-testid="notification">
+              <strong>{notification.title}</strong>
+              <span>{notification.body}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

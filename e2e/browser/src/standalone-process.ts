@@ -1,0 +1,131 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The built `npm start` as a child process, and where its parts answer. */
+export interface StandaloneUrls {
+  /** The demo app: `http://127.0.0.1:<PORT+3>`. */
+  webUrl: string;
+  gatewayHttpUrl: string;
+  notificationsUrl: string;
+  historyUrl: string;
+  jwtSecret: string;
+  serviceApiKey: string;
+}
+
+export const STANDALONE_ENV = 'SB_BROWSER_STANDALONE';
+
+const REPOSITORY_ROOT = resolve(__dirname, '../../..');
+const STANDALONE_SCRIPT = join(REPOSITORY_ROOT, 'dist/tools/standalone.js');
+const STARTUP_TIMEOUT_MS = 60_000;
+const JWT_SECRET = 'browser-suite-jwt-secret-0123456789';
+const SERVICE_API_KEY = 'browser-suite-service-api-key-0123';
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, () => server.close(() => done(true)));
+  });
+}
+
+/** A port whose next three are free too: the standalone takes PORT to PORT+3. */
+async function freePortRun(length: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let free = true;
+    for (let offset = 0; offset < length && free; offset += 1)
+      free = await canListen(base + offset);
+    if (free) return base;
+  }
+  throw new Error('no run of free ports found');
+}
+
+export interface StandaloneProcess {
+  urls: StandaloneUrls;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/tools/standalone.js` on `databaseUrl` with in-memory bus and presence. */
+export async function startStandalone(databaseUrl: string): Promise<StandaloneProcess> {
+  if (!existsSync(STANDALONE_SCRIPT))
+    throw new Error(`${STANDALONE_SCRIPT} is missing: run \`npm run build\` first`);
+  const port = await freePortRun(4);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET,
+    SERVICE_API_KEY,
+    LOG_LEVEL: 'warn',
+  };
+  // One process, one bus: the dashboard sees every instance without Redis.
+  delete env.REDIS_URL;
+  delete env.METRICS_PORT;
+  const child = spawn(process.execPath, [STANDALONE_SCRIPT], {
+    // Its .data/ (development secrets) goes to a scratch folder, never the repository's.
+    cwd: mkdtempSync(join(tmpdir(), 'sb-browser-')),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`the standalone did not start in time:\n${output}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    const check = () => {
+      if (!output.includes('Stop with Ctrl+C.')) return;
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      ready();
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`the standalone exited (${code}):\n${output}`));
+    });
+  });
+
+  return {
+    urls: {
+      webUrl: `http://127.0.0.1:${port + 3}`,
+      gatewayHttpUrl: `http://127.0.0.1:${port}`,
+      notificationsUrl: `http://127.0.0.1:${port + 1}`,
+      historyUrl: `http://127.0.0.1:${port + 2}`,
+      jwtSecret: JWT_SECRET,
+      serviceApiKey: SERVICE_API_KEY,
+    },
+    stop: () => stopChild(child, exited, () => output),
+  };
+}
+
+async function stopChild(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  output: () => string,
+): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const code = await Promise.race([
+    exited,
+    new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 15_000)),
+  ]);
+  if (code === 'timeout') {
+    child.kill('SIGKILL');
+    throw new Error(`the standalone did not stop on SIGTERM:\n${output()}`);
+  }
+}
+
+/** The URLs the global setup published for the test files. */
+export function standaloneUrls(): StandaloneUrls {
+  const raw = process.env[STANDALONE_ENV];
+  if (!raw) throw new Error(`${STANDALONE_ENV} is not set: run through npm run test:browser`);
+  return JSON.parse(raw) as StandaloneUrls;
+}

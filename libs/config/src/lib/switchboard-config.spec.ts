@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.rateLimit).toEqual({ perSecond: 10, burst: 20 });
     expect(config.heartbeatIntervalMs).toBe(30_000);
     expect(config.typingTimeoutMs).toBe(5_000);
+    expect(config.longPollMaxWaiters).toBe(10_000);
     expect(config.allowedOrigins).toBeNull();
     expect(config.redisKeyPrefix).toBe('sb:');
   });
@@ -79,6 +80,11 @@ describe('loadConfig', () => {
     ['PRESENCE_HEARTBEAT_MS', '0', `PRESENCE_HEARTBEAT_MS ${milliseconds} (got "0")`],
     ['TYPING_TIMEOUT_MS', '0', `TYPING_TIMEOUT_MS ${milliseconds} (got "0")`],
     ['TYPING_TIMEOUT_MS', '5s', `TYPING_TIMEOUT_MS ${milliseconds} (got "5s")`],
+    [
+      'LONG_POLL_MAX_WAITERS',
+      '0',
+      'LONG_POLL_MAX_WAITERS must be a whole number from 1 to 1000000 (got "0")',
+    ],
     ['SSE_KEEPALIVE_MS', 'never', `SSE_KEEPALIVE_MS ${milliseconds} (got "never")`],
     ['SSE_RETRY_MS', '-5', `SSE_RETRY_MS ${milliseconds} (got "-5")`],
     ['SHUTDOWN_GRACE_MS', '10 seconds', `SHUTDOWN_GRACE_MS ${milliseconds} (got "10 seconds")`],

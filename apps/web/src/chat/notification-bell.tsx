@@ -1,12 +1,13 @@
+import type { UseNotificationsResult } from '@switchboard/react';
 import { useState } from 'react';
-import type { NotificationsView } from '../shared/use-notifications';
 
 /** The bell: how many notifications are unread, and the list when opened (opening marks them read). */
-export function NotificationBell(props: { view: NotificationsView }) {
+export function NotificationBell(props: { view: UseNotificationsResult }) {
   const { view } = props;
   const [open, setOpen] = useState(false);
   const toggle = () => {
-    if (!open) view.markRead();
+    // Read on every device of the user; the count drops when the service confirms.
+    if (!open && view.unread > 0) view.markRead().catch(() => undefined);
     setOpen(!open);
   };
   return (
@@ -15,7 +16,7 @@ export function NotificationBell(props: { view: NotificationsView }) {
         onClick={toggle}
         aria-label={`Notifications, ${view.unread} unread`}
         aria-expanded={open}
-        data-stream-state={view.state}
+        data-stream-state={view.status}
       >
         🔔
         {view.unread > 0 ? (

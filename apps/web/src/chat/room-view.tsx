@@ -1,30 +1,40 @@
-import type { HistoryMessage } from '@switchboard/protocol';
+import { useRoom } from '@switchboard/react';
 import { FormEvent, useEffect, useRef, useState } from 'react';
-import { useRoom } from '../shared/switchboard-hooks';
 
 export interface RoomViewProps {
   room: string;
   title: string;
   selfId: string;
-  loadPage: (
-    room: string,
-    before: number,
-  ) => Promise<{ messages: HistoryMessage[]; hasMore: boolean }>;
+  /** Called once the room is joined (it is then in the user's inbox). */
+  onJoined: () => void;
 }
 
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-/** One room: scrollback (older pages from history), live messages, members, who is typing, a composer. */
+/**
+ * One room: scrollback (older pages from history), live messages, sends not stored yet, members,
+ * who is typing, a composer. What is shown is marked read.
+ */
 export function RoomView(props: RoomViewProps) {
-  const { room } = props;
-  const { loadPage } = props;
-  const view = useRoom(room, (before) => loadPage(room, before));
+  const { onJoined } = props;
+  const view = useRoom(props.room);
   const [draft, setDraft] = useState('');
   const [sendError, setSendError] = useState<string | null>(null);
   const bottom = useRef<HTMLLIElement>(null);
   const newest = view.messages.at(-1)?.seq;
+  const joined = view.status === 'joined';
+  const { markRead, unread } = view;
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [newest]);
+  useEffect(() => {
+    if (joined) onJoined();
+  }, [joined, onJoined]);
+  useEffect(() => {
+    if (joined && unread > 0) markRead().catch(() => undefined);
+  }, [joined, unread, markRead]);
+  // A block body: Chromium's scrollIntoView returns a promise, which React would take for a cleanup.
+  useEffect(() => {
+    void bottom.current?.scrollIntoView({ block: 'end' });
+  }, [newest, view.pending.length]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -32,6 +42,7 @@ export function RoomView(props: RoomViewProps) {
     if (!text.trim()) return;
     setDraft('');
     setSendError(null);
+    view.stopTyping().catch(() => undefined);
     view.send(text).catch((error: unknown) => {
       setSendError(error instanceof Error ? error.message : String(error));
     });
@@ -41,13 +52,18 @@ export function RoomView(props: RoomViewProps) {
     <section className="room" aria-label={`Room ${props.title}`}>
       <header>
         <h2>{props.title}</h2>
-        <span className="room-status">{view.status}</span>
+        <span className="room-status" data-testid="room-status">
+          {view.status}
+        </span>
+        {view.error ? <span className="error">{view.error.message}</span> : null}
       </header>
       <div className="room-body">
         <ol className="messages" data-testid="messages">
           {view.hasOlder ? (
             <li className="older">
-              <button onClick={() => void view.loadOlder()}>Load older messages</button>
+              <button disabled={view.loadingOlder} onClick={() => void view.loadOlder()}>
+                Load older messages
+              </button>
             </li>
           ) : null}
           {view.messages.map((message) => (
@@ -66,6 +82,18 @@ export function RoomView(props: RoomViewProps) {
                   {message.text}
                 </span>
               )}
+            </li>
+          ))}
+          {view.pending.map((pending) => (
+            <li key={pending.key} className="message own pending" data-testid="pending-message">
+              <span className="author">sending…</span>
+              <span className="text">{pending.text}</span>
+              {pending.error ? (
+                <span className="error">
+                  {pending.error.message}{' '}
+                  <button onClick={() => view.dismiss(pending.key)}>dismiss</button>
+                </span>
+              ) : null}
             </li>
           ))}
           <li ref={bottom} aria-hidden="true" />
@@ -92,7 +120,7 @@ export function RoomView(props: RoomViewProps) {
           value={draft}
           onChange={(event) => {
             setDraft(event.target.value);
-            view.notifyTyping();
+            view.startTyping().catch(() => undefined);
           }}
         />
         <button type="submit" disabled={!draft.trim()}>

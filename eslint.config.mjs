@@ -54,8 +54,15 @@ export default [
         {
           enforceBuildableLibDependency: true,
           // The bench finds PostgreSQL and Redis the way the test setup does, with the same module;
-          // the e2e suites (e2e/<suite>/src) share the process helpers in e2e/support.
-          allow: ['../../../tools/testing/test-services', '../../support/*'],
+          // the e2e suites (e2e/<suite>/src) share the process helpers in e2e/support; the React
+          // bindings' specs (libs/react/src/lib) boot the three real services in their jsdom process,
+          // with the testing lib (which only specs may import: no-restricted-imports below).
+          allow: [
+            '../../../tools/testing/test-services',
+            '../../support/*',
+            '../../../../apps/**/-app.module',
+            '@switchboard/testing',
+          ],
           depConstraints: [
             // Layers: apps use anything below them; features use data-access and util; util uses util.
             {

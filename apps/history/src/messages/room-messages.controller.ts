@@ -26,13 +26,13 @@ import {
   ApiOperation,
   ApiParam,
   ApiQuery,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
 import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
-import { MessageStore } from '@switchboard/persistence';
 import {
   ChatMessage,
   chatMessageSchema,
@@ -50,10 +50,12 @@ import {
   validateSendMessageBody,
 } from '@switchboard/protocol';
 import { apiError, openApiSchema, optionalIntegerParameter } from '@switchboard/http';
+import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-poll';
 import { RoomAccessService } from '@switchboard/room-access';
 import type { Response } from 'express';
 import { roomParameter } from '../rooms/path-parameters';
 import { RoomAccessErrors } from '../rooms/room-access-errors.interceptor';
+import { RoomMessagePages } from './room-message-pages';
 
 const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
@@ -101,15 +103,25 @@ const errorBody = openApiSchema(httpErrorSchema);
 @UseInterceptors(RoomAccessErrors)
 export class RoomMessagesController {
   constructor(
-    private readonly store: MessageStore,
+    private readonly pages: RoomMessagePages,
     private readonly access: RoomAccessService,
     private readonly chat: ChatMessageService,
     private readonly metrics: ChatMetrics,
   ) {}
 
-  /** Ascending by seq: `before` pages back, `after` pages forward, neither is the newest page. */
+  /**
+   * Ascending by seq: `before` pages back, `after` pages forward, neither is the newest page. With
+   * `after` and `wait`, a page with nothing new is held until something is (long polling).
+   */
   @Get()
-  @ApiOperation({ summary: "A page of the room's messages, in ascending seq" })
+  @ApiOperation({
+    summary: "A page of the room's messages, in ascending seq",
+    description:
+      'Short polling: answers at once. Long polling: with `after` and `wait` (1 to 30 s), answers at once if ' +
+      'a message, edit or delete past `after` exists, else holds the request until one is sent (over the ' +
+      'WebSocket or HTTP, on any instance) and answers with it, or answers 200 with an empty page after ' +
+      '`wait` seconds. A stopping instance answers every held request at once with what there is.',
+  })
   @ApiQuery({
     name: 'before',
     required: false,
@@ -123,13 +135,26 @@ export class RoomMessagesController {
     description: 'messages with a greater seq',
   })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1 to 100, default 50' })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    type: Number,
+    description: `long polling: seconds to hold the request (1 to ${LONG_POLL_MAX_WAIT_SECONDS}) while nothing lies after \`after\`; needs \`after\`, not \`before\`; 0 or absent answers at once`,
+  })
   @ApiOkResponse({ schema: openApiSchema(messagePageSchema) })
+  @ApiServiceUnavailableResponse({
+    description:
+      'unavailable: the instance already holds LONG_POLL_MAX_WAITERS long-poll requests (with Retry-After and retryAfterMs)',
+    schema: errorBody,
+  })
   async page(
     @Param('room') room: string,
     @Query('before') before: unknown,
     @Query('after') after: unknown,
     @Query('limit') limit: unknown,
+    @Query('wait') wait: unknown,
     @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<MessagePageResponse<HistoryMessage, MessageChangeFrame>> {
     const validRoom = roomParameter(room);
     const query = {
@@ -139,13 +164,16 @@ export class RoomMessagesController {
         optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
         PROTOCOL_LIMITS.pageDefault,
     };
-    // The access check and the page read run side by side, so a read costs no extra round trip of
-    // latency; a refused read returns nothing of the page.
-    const [, page] = await Promise.all([
-      this.access.authorize(user.id, validRoom),
-      this.store.page(validRoom, query),
-    ]);
-    return page;
+    const waitMs = waitParameter(wait);
+    if (waitMs === undefined) return this.pages.page(user.id, validRoom, query);
+    if (query.after === undefined || query.before !== undefined) {
+      throw apiError(HttpStatus.BAD_REQUEST, {
+        code: 'invalid_parameter',
+        parameter: 'wait',
+        message: 'wait needs after (the last seq the client has) and no before',
+      });
+    }
+    return this.pages.page(user.id, validRoom, query, { ms: waitMs, response });
   }
 
   /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */

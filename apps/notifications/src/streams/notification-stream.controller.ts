@@ -7,19 +7,16 @@ import {
   ApiOperation,
   ApiProduces,
   ApiQuery,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
-import { NotificationStore } from '@switchboard/persistence';
-import {
-  httpErrorSchema,
-  Notification,
-  notificationPageSchema,
-  PROTOCOL_LIMITS,
-} from '@switchboard/protocol';
+import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-poll';
+import { httpErrorSchema, notificationPageSchema, PROTOCOL_LIMITS } from '@switchboard/protocol';
 import { openApiSchema, optionalIdParameter, optionalIntegerParameter } from '@switchboard/http';
 import type { Response } from 'express';
+import { NotificationPage, NotificationPages } from './notification-pages';
 import { NotificationStreamRegistry } from './notification-stream.registry';
 
 const errorBody = openApiSchema(httpErrorSchema);
@@ -36,7 +33,7 @@ const errorBody = openApiSchema(httpErrorSchema);
 export class NotificationStreamController {
   constructor(
     private readonly streams: NotificationStreamRegistry,
-    private readonly store: NotificationStore,
+    private readonly pages: NotificationPages,
   ) {}
 
   /**
@@ -75,28 +72,50 @@ export class NotificationStreamController {
     await this.streams.open(user, response, lastEventId);
   }
 
-  /** The user's notifications after `after` (an id), oldest first. */
+  /**
+   * The user's notifications after `after` (an id), oldest first. With `wait`, an empty page is held
+   * until one is published (long polling).
+   */
   @Get()
-  @ApiOperation({ summary: "The user's notifications after an id, oldest first" })
+  @ApiOperation({
+    summary: "The user's notifications after an id, oldest first",
+    description:
+      'Short polling: answers at once. Long polling: with `wait` (1 to 30 s), answers at once if the user ' +
+      'has a notification past `after`, else holds the request until one is published (on any instance) ' +
+      'and answers with it, or answers 200 with an empty page after `wait` seconds. A stopping instance ' +
+      'answers every held request at once with what there is.',
+  })
   @ApiQuery({ name: 'after', required: false, description: 'a notification id' })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1 to 100, default 50' })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    type: Number,
+    description: `long polling: seconds to hold the request (1 to ${LONG_POLL_MAX_WAIT_SECONDS}) while the user has nothing after \`after\`; 0 or absent answers at once`,
+  })
   @ApiOkResponse({ schema: openApiSchema(notificationPageSchema) })
+  @ApiServiceUnavailableResponse({
+    description:
+      'unavailable: the instance already holds LONG_POLL_MAX_WAITERS long-poll requests (with Retry-After and retryAfterMs)',
+    schema: errorBody,
+  })
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query('after') after: unknown,
     @Query('limit') limit: unknown,
-  ): Promise<{ notifications: Notification[]; hasMore: boolean }> {
+    @Query('wait') wait: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<NotificationPage> {
     const pageSize =
       optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
       PROTOCOL_LIMITS.pageDefault;
-    const notifications = await this.store.listAfter(
+    const afterId = optionalIdParameter('after', after) ?? '0';
+    const waitMs = waitParameter(wait);
+    return this.pages.list(
       user.id,
-      optionalIdParameter('after', after) ?? '0',
-      pageSize + 1,
+      afterId,
+      pageSize,
+      waitMs === undefined ? undefined : { ms: waitMs, response },
     );
-    return {
-      notifications: notifications.slice(0, pageSize),
-      hasMore: notifications.length > pageSize,
-    };
   }
 }

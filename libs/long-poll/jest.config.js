@@ -1,0 +1,1 @@
+module.exports = { displayName: 'long-poll', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -15,8 +15,6 @@ export interface StandaloneUrls {
   serviceApiKey: string;
 }
 
-export const STANDALONE_ENV = 'SB_BROWSER_STANDALONE';
-
 const REPOSITORY_ROOT = resolve(__dirname, '../../..');
 const STANDALONE_SCRIPT = join(REPOSITORY_ROOT, 'dist/tools/standalone.js');
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -48,8 +46,14 @@ export interface StandaloneProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node dist/tools/standalone.js` on `databaseUrl` with in-memory bus and presence. */
-export async function startStandalone(databaseUrl: string): Promise<StandaloneProcess> {
+/**
+ * Starts `node dist/tools/standalone.js` on the run's test database, with the bus, presence and
+ * rate limits in memory, as `npm start` runs for a new user.
+ */
+export async function startStandalone(): Promise<StandaloneProcess> {
+  const databaseUrl = process.env.SB_TEST_DATABASE_URL;
+  if (!databaseUrl)
+    throw new Error('SB_TEST_DATABASE_URL is not set: run through npm run test:browser');
   if (!existsSync(STANDALONE_SCRIPT))
     throw new Error(`${STANDALONE_SCRIPT} is missing: run \`npm run build\` first`);
   const port = await freePortRun(4);
@@ -121,11 +125,4 @@ async function stopChild(
     child.kill('SIGKILL');
     throw new Error(`the standalone did not stop on SIGTERM:\n${output()}`);
   }
-}
-
-/** The URLs the global setup published for the test files. */
-export function standaloneUrls(): StandaloneUrls {
-  const raw = process.env[STANDALONE_ENV];
-  if (!raw) throw new Error(`${STANDALONE_ENV} is not set: run through npm run test:browser`);
-  return JSON.parse(raw) as StandaloneUrls;
 }

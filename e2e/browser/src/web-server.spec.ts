@@ -1,19 +1,29 @@
 import { JwtService } from '@nestjs/jwt';
 import { request as httpRequest } from 'node:http';
-import { standaloneUrls } from './standalone-process';
+import { StandaloneProcess, startStandalone, StandaloneUrls } from './standalone-process';
 
 /**
  * `npm start`'s web server (tools/web-server.ts): the built app, `config.json`, and the development
  * token endpoint, which only it serves, with every refusal of a token request.
  */
 describe('npm start: the demo app server', () => {
-  const urls = standaloneUrls();
+  let standalone: StandaloneProcess;
+  let urls: StandaloneUrls;
   const postToken = (body: string, contentType = 'application/json') =>
     fetch(`${urls.webUrl}/dev/token`, {
       method: 'POST',
       headers: { 'Content-Type': contentType },
       body,
     });
+
+  beforeAll(async () => {
+    standalone = await startStandalone();
+    urls = standalone.urls;
+  });
+
+  afterAll(async () => {
+    await standalone?.stop();
+  });
 
   it('serves the built app with a content security policy, and client-side routes as the app', async () => {
     const index = await fetch(`${urls.webUrl}/`);

@@ -33,46 +33,101 @@ export const clientMsgId = z
   .refine(isWellFormed, NOT_WELL_FORMED)
   .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
 
-export const joinFrame = z.strictObject({ type: z.literal('join'), room, since: seq.optional() });
+export const joinFrame = z
+  .strictObject({ type: z.literal('join'), room, since: seq.optional() })
+  .meta({
+    id: 'JoinFrame',
+    description:
+      'Joins a room: replied with `joined` (the last messages, or those after `since`, and the members).',
+  });
 /** `forget: true` also ends the user's membership: the room leaves their inbox, and a private one their reach. */
-export const leaveFrame = z.strictObject({
-  type: z.literal('leave'),
-  room,
-  forget: z.boolean().optional(),
-});
+export const leaveFrame = z
+  .strictObject({
+    type: z.literal('leave'),
+    room,
+    forget: z.boolean().optional(),
+  })
+  .meta({
+    id: 'LeaveFrame',
+    description: 'Leaves a room: replied with `left`. `forget: true` also ends the membership.',
+  });
 /** Joins the direct room of the caller and `user`, made on first use. */
-export const joinDirectFrame = z.strictObject({ type: z.literal('join_direct'), user: userId });
-export const messageFrame = z.strictObject({
-  type: z.literal('message'),
-  room,
-  text: messageText,
-  clientMsgId: clientMsgId.optional(),
+export const joinDirectFrame = z
+  .strictObject({ type: z.literal('join_direct'), user: userId })
+  .meta({
+    id: 'JoinDirectFrame',
+    description:
+      'Joins the direct room of the caller and `user` (made on first use): replied with `joined`.',
+  });
+export const messageFrame = z
+  .strictObject({
+    type: z.literal('message'),
+    room,
+    text: messageText,
+    clientMsgId: clientMsgId.optional(),
+  })
+  .meta({
+    id: 'MessageFrame',
+    description:
+      'Sends a message to a joined room: replied with `ack` after the commit; resend with the same `clientMsgId` until acknowledged.',
+  });
+export const pingFrame = z.strictObject({ type: z.literal('ping') }).meta({
+  id: 'PingFrame',
+  description: 'Replied with `pong`.',
 });
-export const pingFrame = z.strictObject({ type: z.literal('ping') });
 /** A stored message's id: a positive 64-bit integer, as a string. */
 export const messageId = z.string().regex(/^[1-9][0-9]{0,18}$/, 'id must be a message id');
 /** Replaces the text of one of the user's own messages. */
-export const editFrame = z.strictObject({
-  type: z.literal('edit'),
-  room,
-  id: messageId,
-  text: messageText,
-});
+export const editFrame = z
+  .strictObject({
+    type: z.literal('edit'),
+    room,
+    id: messageId,
+    text: messageText,
+  })
+  .meta({
+    id: 'EditFrame',
+    description: "Replaces the text of one of the user's own messages: replied with `change_ack`.",
+  });
 /** Deletes a message: the user's own, or any in a room they administer. */
-export const deleteFrame = z.strictObject({ type: z.literal('delete'), room, id: messageId });
-/** The user is typing in the room: repeated while they type, at most every 2 s. */
-export const typingFrame = z.strictObject({ type: z.literal('typing'), room });
-/** The user stopped typing in the room without sending. */
-export const typingStopFrame = z.strictObject({ type: z.literal('typing_stop'), room });
-/** Asks whether these users are online; users who share no room with the caller are left out. */
-export const presenceFrame = z.strictObject({
-  type: z.literal('presence'),
-  users: z.array(userId).max(PROTOCOL_LIMITS.maxPresenceUsers),
+export const deleteFrame = z.strictObject({ type: z.literal('delete'), room, id: messageId }).meta({
+  id: 'DeleteFrame',
+  description:
+    "Deletes a message (the user's own, or any in a room they administer): replied with `change_ack`.",
 });
+/** The user is typing in the room: repeated while they type, at most every 2 s. */
+export const typingFrame = z.strictObject({ type: z.literal('typing'), room }).meta({
+  id: 'TypingFrame',
+  description:
+    'The user is typing in the room (at most every 2 s): replied with `typing` without `user`.',
+});
+/** The user stopped typing in the room without sending. */
+export const typingStopFrame = z.strictObject({ type: z.literal('typing_stop'), room }).meta({
+  id: 'TypingStopFrame',
+  description:
+    'The user stopped typing without sending: replied with `typing_stopped` without `user`.',
+});
+/** Asks whether these users are online; users who share no room with the caller are left out. */
+export const presenceFrame = z
+  .strictObject({
+    type: z.literal('presence'),
+    users: z.array(userId).max(PROTOCOL_LIMITS.maxPresenceUsers),
+  })
+  .meta({
+    id: 'PresenceRequestFrame',
+    description: 'Asks whether these users are online: replied with `presence`.',
+  });
 /** Marks everything in the room up to `seq` as read; a lower seq than the user's changes nothing. */
-export const readFrame = z.strictObject({ type: z.literal('read'), room, seq });
+export const readFrame = z.strictObject({ type: z.literal('read'), room, seq }).meta({
+  id: 'ReadFrame',
+  description:
+    'Marks the room read up to `seq` (never moves back): replied with `read` without `user`.',
+});
 /** Asks for every room the user is a member of, with unread counts. */
-export const inboxFrame = z.strictObject({ type: z.literal('inbox') });
+export const inboxFrame = z.strictObject({ type: z.literal('inbox') }).meta({
+  id: 'InboxRequestFrame',
+  description: 'Asks for every room the user is a member of: replied with `inbox`.',
+});
 
 export const clientFrame = z.discriminatedUnion('type', [
   joinFrame,
@@ -160,10 +215,12 @@ export function parseClientFrame(raw: string): ParsedClientFrame {
 }
 
 /** The body of `POST /rooms/:room/messages`: the same rules as a `message` frame. */
-export const sendMessageBody = z.strictObject({
-  text: messageText,
-  clientMsgId: clientMsgId.optional(),
-});
+export const sendMessageBody = z
+  .strictObject({
+    text: messageText,
+    clientMsgId: clientMsgId.optional(),
+  })
+  .meta({ id: 'SendMessageBody' });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
 export function validateSendMessageBody(
@@ -178,7 +235,9 @@ export function validateSendMessageBody(
 }
 
 /** The body of `PATCH /rooms/:room/messages/:id`: the same rules as an `edit` frame's text. */
-export const editMessageBody = z.strictObject({ text: messageText });
+export const editMessageBody = z
+  .strictObject({ text: messageText })
+  .meta({ id: 'EditMessageBody' });
 export type EditMessageBody = z.infer<typeof editMessageBody>;
 
 export function validateEditMessageBody(

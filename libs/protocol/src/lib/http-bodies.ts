@@ -16,23 +16,25 @@ const storedText = (maxLength: number) =>
   z.string().max(maxLength).refine(isWellFormed, NOT_WELL_FORMED).refine(hasNoNul, HAS_NUL);
 
 /** `POST /notifications` (server to server): one notification, stored once per listed user. */
-export const publishNotificationsBody = z.strictObject({
-  userIds: z.array(userId).min(1).max(10_000),
-  type: z
-    .string()
-    .min(1)
-    .max(64)
-    .refine(isWellFormed, NOT_WELL_FORMED)
-    .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER),
-  title: storedText(500),
-  body: storedText(10_000),
-  // jsonb refuses a lone surrogate and NUL (`\u0000`) in any string or key.
-  data: z
-    .unknown()
-    .optional()
-    .refine((data) => everyJsonString(data, isWellFormed), NOT_WELL_FORMED)
-    .refine((data) => everyJsonString(data, hasNoNul), HAS_NUL),
-});
+export const publishNotificationsBody = z
+  .strictObject({
+    userIds: z.array(userId).min(1).max(10_000),
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isWellFormed, NOT_WELL_FORMED)
+      .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER),
+    title: storedText(500),
+    body: storedText(10_000),
+    // jsonb refuses a lone surrogate and NUL (`\u0000`) in any string or key.
+    data: z
+      .unknown()
+      .optional()
+      .refine((data) => everyJsonString(data, isWellFormed), NOT_WELL_FORMED)
+      .refine((data) => everyJsonString(data, hasNoNul), HAS_NUL),
+  })
+  .meta({ id: 'PublishNotificationsBody' });
 export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
 
 export function validatePublishNotificationsBody(

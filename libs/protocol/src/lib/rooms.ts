@@ -29,16 +29,20 @@ export const roomTitle = z
   .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
 
 /** `PUT /rooms/:room`: a title left out keeps the room's current one, `null` removes it. */
-export const putRoomBody = z.strictObject({
-  access: z.enum(['open', 'private']),
-  title: roomTitle.nullable().optional(),
-});
+export const putRoomBody = z
+  .strictObject({
+    access: z.enum(['open', 'private']),
+    title: roomTitle.nullable().optional(),
+  })
+  .meta({ id: 'PutRoomBody' });
 export type PutRoomBody = z.infer<typeof putRoomBody>;
 
 /** `PUT /rooms/:room/members/:userId`. */
-export const putRoomMemberBody = z.strictObject({
-  role: z.enum(ROOM_ROLES).default('member'),
-});
+export const putRoomMemberBody = z
+  .strictObject({
+    role: z.enum(ROOM_ROLES).default('member'),
+  })
+  .meta({ id: 'PutRoomMemberBody' });
 export type PutRoomMemberBody = z.infer<typeof putRoomMemberBody>;
 
 /** A room as the management API answers it. */
@@ -65,23 +69,31 @@ export interface DirectRoomResponse {
   room: string;
 }
 
-export const roomInfoSchema: z.ZodType<RoomInfo> = z.object({
-  room: z.string(),
-  access: z.enum(ROOM_ACCESS),
-  title: z.string().nullable(),
-  createdAt: z.number().int().describe('milliseconds since the epoch'),
-});
+export const roomInfoSchema: z.ZodType<RoomInfo> = z
+  .object({
+    room: z.string(),
+    access: z.enum(ROOM_ACCESS),
+    title: z.string().nullable(),
+    createdAt: z.number().int().describe('milliseconds since the epoch'),
+  })
+  .meta({ id: 'RoomInfo' });
 
-export const roomMemberSchema: z.ZodType<RoomMember> = z.object({
-  id: z.string(),
-  role: z.enum(ROOM_ROLES),
-  lastReadSeq: z.number().int().nonnegative(),
-});
+export const roomMemberSchema: z.ZodType<RoomMember> = z
+  .object({
+    id: z.string(),
+    role: z.enum(ROOM_ROLES),
+    lastReadSeq: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'RoomMember' });
 
-export const roomMembersResponseSchema: z.ZodType<RoomMembersResponse> = z.object({
-  members: z.array(roomMemberSchema).describe('admins first, then by user id'),
-});
+export const roomMembersResponseSchema: z.ZodType<RoomMembersResponse> = z
+  .object({
+    members: z.array(roomMemberSchema).describe('admins first, then by user id'),
+  })
+  .meta({ id: 'RoomMembersResponse' });
 
-export const directRoomResponseSchema: z.ZodType<DirectRoomResponse> = z.object({
-  room: z.string().describe('the same id for both users, for ever'),
-});
+export const directRoomResponseSchema: z.ZodType<DirectRoomResponse> = z
+  .object({
+    room: z.string().describe('the same id for both users, for ever'),
+  })
+  .meta({ id: 'DirectRoomResponse' });

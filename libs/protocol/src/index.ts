@@ -9,3 +9,6 @@ export * from './lib/http-schemas';
 export * from './lib/notification-read';
 export * from './lib/users';
 export * from './lib/rooms';
+export * from './lib/asyncapi';
+export * from './lib/json-schema-components';
+export * from './lib/server-frame-schemas';

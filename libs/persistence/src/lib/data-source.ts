@@ -4,12 +4,14 @@ import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-s
 import { RoomAccess1764300000000 } from './migrations/1764300000000-room-access';
 import { ReadState1764400000000 } from './migrations/1764400000000-read-state';
 import { MessageEdits1764500000000 } from './migrations/1764500000000-message-edits';
+import { NotificationReadState1764600000000 } from './migrations/1764600000000-notification-read-state';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
   RoomAccess1764300000000,
   ReadState1764400000000,
   MessageEdits1764500000000,
+  NotificationReadState1764600000000,
 ];
 
 /** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */

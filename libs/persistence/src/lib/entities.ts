@@ -89,6 +89,10 @@ export class NotificationEntity {
 export class NotificationRecipientEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 255 })
   userId!: string;
+
+  /** Every notification of this user up to this id has been read. */
+  @Column({ name: 'last_read_id', type: 'bigint' })
+  lastReadId!: string;
 }
 
 /** Who may use a room: `open` to anyone, `private` to its members, `direct` to its two users. */

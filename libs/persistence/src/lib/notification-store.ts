@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Notification, NotificationBatch } from '@switchboard/protocol';
+import { Notification, NotificationBatch, NotificationReadState } from '@switchboard/protocol';
 import { DataSource, MoreThan, Repository } from 'typeorm';
 import { NotificationEntity } from './entities';
 
@@ -27,6 +27,22 @@ function toNotification(row: NotificationEntity): Notification {
     ts: row.createdAt.getTime(),
   };
 }
+
+// A user without a recipient row was never notified: nothing to read, position 0.
+const READ_STATE_SQL = `
+  SELECT COALESCE(r.last_read_id, 0)::text AS last_read_id,
+         (SELECT count(*) FROM notifications n
+          WHERE n.user_id = $1 AND n.id > COALESCE(r.last_read_id, 0)) AS unread
+  FROM (SELECT $1::varchar AS user_id) u
+  LEFT JOIN notification_recipients r ON r.user_id = u.user_id`;
+
+// Forward only, clamped to the user's newest notification; no row when nothing moved.
+const ADVANCE_READ_SQL = `
+  UPDATE notification_recipients r SET last_read_id = target.id
+  FROM (SELECT LEAST($2::bigint,
+          COALESCE((SELECT max(id) FROM notifications WHERE user_id = $1), 0)) AS id) target
+  WHERE r.user_id = $1 AND r.last_read_id < target.id
+  RETURNING r.last_read_id`;
 
 /** Per-user notifications in PostgreSQL, with ids that grow in commit order for each user. */
 @Injectable()
@@ -79,6 +95,30 @@ export class NotificationStore {
       [userId],
     );
     return rows[0]?.id ?? '0';
+  }
+
+  /** How far the user has read, and how many of their notifications come after it. */
+  async readState(userId: string): Promise<NotificationReadState> {
+    const [row] = await this.dataSource.query<{ last_read_id: string; unread: string }[]>(
+      READ_STATE_SQL,
+      [userId],
+    );
+    return { lastReadId: row.last_read_id, unread: Number(row.unread) };
+  }
+
+  /**
+   * Marks the user's notifications read up to `lastReadId` (never back; past their newest is their
+   * newest). The state now, and whether the position moved.
+   */
+  async markRead(
+    userId: string,
+    lastReadId: string,
+  ): Promise<NotificationReadState & { moved: boolean }> {
+    const [rows] = await this.dataSource.query<[unknown[], number]>(ADVANCE_READ_SQL, [
+      userId,
+      lastReadId,
+    ]);
+    return { ...(await this.readState(userId)), moved: rows.length > 0 };
   }
 
   /** The user's notifications with an id greater than `afterId`, oldest first. */

@@ -7,8 +7,10 @@ import {
   ServiceAppOptions,
   ServiceFoundationModule,
 } from '@switchboard/service-bootstrap';
+import { DashboardModule } from '../dashboard/dashboard.module';
 import { NotificationMetricsModule } from '../metrics/notification-metrics';
 import { PublishingModule } from '../publishing/publishing.module';
+import { ReadStateModule } from '../read-state/read-state.module';
 import { StreamsModule } from '../streams/streams.module';
 
 /** The notification service: the foundation (it needs nothing else), its streams and the publish API. */
@@ -22,6 +24,8 @@ export class NotificationsAppModule {
         NotificationMetricsModule,
         StreamsModule,
         PublishingModule,
+        ReadStateModule,
+        DashboardModule,
       ],
     };
   }

@@ -1,5 +1,12 @@
-import { Global, Injectable, Module } from '@nestjs/common';
-import { MetricsRegistry } from '@switchboard/observability';
+import {
+  BeforeApplicationShutdown,
+  Global,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { MessageBus } from '@switchboard/bus';
+import { BroadcastWindow, LiveStatsPublisher, MetricsRegistry } from '@switchboard/observability';
 import { Counter, Gauge } from 'prom-client';
 
 /** The notification service's streams and publishes. */
@@ -8,6 +15,8 @@ export class NotificationMetrics {
   readonly sseStreams: Gauge;
   readonly notificationsStored: Counter;
   readonly slowConsumersDropped: Counter;
+  /** The deliveries since the last live stats snapshot (the admin dashboard's figures). */
+  readonly liveWindow = new BroadcastWindow();
 
   constructor({ registry }: MetricsRegistry) {
     this.sseStreams = new Gauge({
@@ -28,6 +37,38 @@ export class NotificationMetrics {
   }
 }
 
+/** Publishes this instance's live stats (streams and deliveries) every second while it runs. */
+@Injectable()
+export class NotificationLiveStats implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly publisher: LiveStatsPublisher;
+
+  constructor(bus: MessageBus, metrics: NotificationMetrics) {
+    this.publisher = new LiveStatsPublisher(bus, {
+      service: 'notifications',
+      window: metrics.liveWindow,
+      gauges: async () => ({
+        connections: 0,
+        sseStreams: (await metrics.sseStreams.get()).values[0]?.value ?? 0,
+      }),
+    });
+  }
+
+  get instanceId(): string {
+    return this.publisher.instanceId;
+  }
+
+  onApplicationBootstrap(): void {
+    this.publisher.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.publisher.stop();
+  }
+}
+
 @Global()
-@Module({ providers: [NotificationMetrics], exports: [NotificationMetrics] })
+@Module({
+  providers: [NotificationMetrics, NotificationLiveStats],
+  exports: [NotificationMetrics],
+})
 export class NotificationMetricsModule {}

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
-import { NotificationBatch, UserRef } from '@switchboard/protocol';
+import { NotificationBatch, NotificationReadMoved, UserRef } from '@switchboard/protocol';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { NotificationMetrics } from '../metrics/notification-metrics';
@@ -11,6 +11,7 @@ import {
   formatSseRetry,
   notificationFrame,
   notificationFrames,
+  readStateFrame,
 } from './sse-framing';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
@@ -40,6 +41,7 @@ export class NotificationStreamRegistry
 {
   private readonly streamsByUser = new Map<string, Set<OpenStream>>();
   private unsubscribe: Unsubscribe | undefined;
+  private unsubscribeReads: Unsubscribe | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -53,6 +55,9 @@ export class NotificationStreamRegistry
     this.unsubscribe = await this.bus.subscribe('notifications', '', (batch) =>
       this.deliver(batch),
     );
+    this.unsubscribeReads = await this.bus.subscribe('notification-read', '', (moved) =>
+      this.announceRead(moved),
+    );
     this.keepAliveTimer = setInterval(() => this.keepAlive(), this.config.sse.keepAliveMs);
     this.keepAliveTimer.unref();
   }
@@ -60,6 +65,7 @@ export class NotificationStreamRegistry
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.keepAliveTimer);
     await this.unsubscribe?.();
+    await this.unsubscribeReads?.();
     // Ended streams let the HTTP server close; browsers reconnect (to another instance) and resume by id.
     for (const streams of this.streamsByUser.values())
       for (const stream of streams) stream.response.end();
@@ -114,6 +120,8 @@ export class NotificationStreamRegistry
   }
 
   private deliver({ content, recipients }: NotificationBatch): void {
+    const started = performance.now();
+    let delivered = 0;
     const frameFor = notificationFrames(content);
     for (const recipient of recipients) {
       const streams = this.streamsByUser.get(recipient.userId);
@@ -122,25 +130,39 @@ export class NotificationStreamRegistry
       const id = BigInt(recipient.id);
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
-        else if (id > stream.watermark) this.write(stream, frame);
+        else if (id > stream.watermark && this.write(stream, frame)) delivered++;
       }
     }
+    this.metrics.liveWindow.record(
+      recipients.length,
+      delivered,
+      (performance.now() - started) * 1e6,
+    );
+  }
+
+  /** A read position moved: every stream of the user hears it, a replaying one too (it carries no id). */
+  private announceRead({ userId, ...state }: NotificationReadMoved): void {
+    const streams = this.streamsByUser.get(userId);
+    if (!streams) return;
+    const frame = readStateFrame(state);
+    for (const stream of streams) this.write(stream, frame);
   }
 
   /**
-   * Writes a frame, or drops a stream that has fallen too far behind. A dropped stream leaves the
-   * registry at once and is written no more: its `close` comes later, and until then every
-   * notification for it would count it again.
+   * Writes a frame (true when written), or drops a stream that has fallen too far behind. A dropped
+   * stream leaves the registry at once and is written no more: its `close` comes later, and until
+   * then every notification for it would count it again.
    */
-  private write(stream: OpenStream, frame: string): void {
-    if (stream.response.destroyed) return;
+  private write(stream: OpenStream, frame: string): boolean {
+    if (stream.response.destroyed) return false;
     if (stream.response.writableLength > SLOW_STREAM_BYTES) {
       this.remove(stream);
       stream.response.destroy();
       this.metrics.slowConsumersDropped.inc();
-      return;
+      return false;
     }
     stream.response.write(frame);
+    return true;
   }
 
   private keepAlive(): void {

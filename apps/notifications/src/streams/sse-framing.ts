@@ -1,4 +1,8 @@
-import type { Notification, NotificationContent } from '@switchboard/protocol';
+import type {
+  Notification,
+  NotificationContent,
+  NotificationReadState,
+} from '@switchboard/protocol';
 
 /**
  * Server-sent events framing (WHATWG HTML, "Server-sent events"): UTF-8 lines, a blank line ends an
@@ -24,6 +28,14 @@ export function notificationFrames(
 /** The frame of one stored notification (a replay). */
 export function notificationFrame(notification: Notification): string {
   return notificationFrames(notification)(notification.id, notification.userId);
+}
+
+/**
+ * `event: read` with the user's read state. No `id:` field, so the stream's resume position (the last
+ * notification id) stays as it was.
+ */
+export function readStateFrame({ lastReadId, unread }: NotificationReadState): string {
+  return `event: read\ndata: ${JSON.stringify({ lastReadId, unread })}\n\n`;
 }
 
 /** A comment line: ignored by EventSource, keeps proxies from closing an idle stream. */

@@ -1,5 +1,12 @@
-import { Global, Injectable, Module } from '@nestjs/common';
-import { MetricsRegistry } from '@switchboard/observability';
+import {
+  BeforeApplicationShutdown,
+  Global,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { MessageBus } from '@switchboard/bus';
+import { BroadcastWindow, LiveStatsPublisher, MetricsRegistry } from '@switchboard/observability';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** The gateway's connections and fan-out. */
@@ -9,6 +16,8 @@ export class GatewayMetrics {
   readonly deliveries: Counter;
   readonly broadcastDuration: Histogram;
   readonly slowConsumersDropped: Counter;
+  /** The fan-out since the last live stats snapshot (the admin dashboard's figures). */
+  readonly liveWindow = new BroadcastWindow();
 
   constructor({ registry }: MetricsRegistry) {
     this.connections = new Gauge({
@@ -35,6 +44,35 @@ export class GatewayMetrics {
   }
 }
 
+/** Publishes this gateway's live stats (connections and fan-out) every second while it runs. */
+@Injectable()
+export class GatewayLiveStats implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly publisher: LiveStatsPublisher;
+
+  constructor(bus: MessageBus, metrics: GatewayMetrics) {
+    this.publisher = new LiveStatsPublisher(bus, {
+      service: 'gateway',
+      window: metrics.liveWindow,
+      gauges: async () => ({
+        connections: (await metrics.connections.get()).values[0]?.value ?? 0,
+        sseStreams: 0,
+      }),
+    });
+  }
+
+  get instanceId(): string {
+    return this.publisher.instanceId;
+  }
+
+  onApplicationBootstrap(): void {
+    this.publisher.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.publisher.stop();
+  }
+}
+
 @Global()
-@Module({ providers: [GatewayMetrics], exports: [GatewayMetrics] })
+@Module({ providers: [GatewayMetrics, GatewayLiveStats], exports: [GatewayMetrics] })
 export class GatewayMetricsModule {}

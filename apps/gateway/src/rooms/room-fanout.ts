@@ -39,8 +39,10 @@ export class RoomFanout {
           break;
       }
     }
+    const elapsedNs = Number(process.hrtime.bigint() - started);
     this.metrics.deliveries.inc(delivered);
-    this.metrics.broadcastDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.broadcastDuration.observe(elapsedNs / 1e9);
+    this.metrics.liveWindow.record(frame.type === 'message' ? 1 : 0, delivered, elapsedNs);
   }
 
   /** Sends what waited while the join reply was prepared; the session is live from now on. */

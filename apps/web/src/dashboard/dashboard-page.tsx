@@ -30,8 +30,8 @@ export function DashboardPage(props: { config: AppConfig }) {
         headers: async () => ({ Authorization: `Bearer ${await token()}` }),
         onState: setState,
         onEvent: (event) => {
-          if (event.event !== 'stats' && event.event !== 'message') return;
-          const snapshots = snapshotsOf(JSON.parse(event.data));
+          if (event.event !== 'stats') return;
+          const snapshots = snapshotsOf(event.data);
           setHistory((current) => snapshots.reduce(addSnapshot, current));
         },
       }),

@@ -16,10 +16,7 @@ export function addSnapshot(history: InstanceHistory, snapshot: InstanceStats): 
   return next;
 }
 
-/** The snapshots one `stats` event carries: the stream may send one or a list of them. */
-export function snapshotsOf(data: unknown): InstanceStats[] {
-  if (Array.isArray(data)) return data as InstanceStats[];
-  if (data && typeof data === 'object' && 'instances' in data)
-    return (data as { instances: InstanceStats[] }).instances;
-  return [data as InstanceStats];
+/** The snapshots one `stats` event of `/admin/stats/stream` carries: `{"instances": [...]}`. */
+export function snapshotsOf(data: string): InstanceStats[] {
+  return (JSON.parse(data) as { instances: InstanceStats[] }).instances;
 }

@@ -4,11 +4,13 @@ import { z } from 'zod';
 const notificationId = z.string().regex(/^\d{1,18}$/, 'must be a notification id (digits only)');
 
 /** `POST /notifications/read`: every notification of the caller up to `lastReadId` is read. */
-export const markNotificationsReadBody = z.strictObject({
-  lastReadId: notificationId.describe(
-    'the newest notification read; a smaller id than the current one changes nothing',
-  ),
-});
+export const markNotificationsReadBody = z
+  .strictObject({
+    lastReadId: notificationId.describe(
+      'the newest notification read; a smaller id than the current one changes nothing',
+    ),
+  })
+  .meta({ id: 'MarkNotificationsReadBody' });
 export type MarkNotificationsReadBody = z.infer<typeof markNotificationsReadBody>;
 
 /**
@@ -22,7 +24,9 @@ export interface NotificationReadState {
   unread: number;
 }
 
-export const notificationReadStateSchema: z.ZodType<NotificationReadState> = z.object({
-  lastReadId: z.string().describe("every notification up to this id is read; '0' when none is"),
-  unread: z.number().int().nonnegative().describe('notifications after lastReadId'),
-});
+export const notificationReadStateSchema: z.ZodType<NotificationReadState> = z
+  .object({
+    lastReadId: z.string().describe("every notification up to this id is read; '0' when none is"),
+    unread: z.number().int().nonnegative().describe('notifications after lastReadId'),
+  })
+  .meta({ id: 'NotificationReadState' });

@@ -1,9 +1,14 @@
 // jsdom as in a browser, plus the Node globals the real services booted in the same process need
-// (express, pg, Nest) and that the SDK's notification stream uses (fetch and its streams, which a
+// (express, pg, Nest: text codecs, timers with unref) and that the SDK's notification stream uses (fetch and its streams, which a
 // browser has too). AbortController comes from Node so that its signals are the ones fetch accepts.
 const { TestEnvironment } = require('jest-environment-jsdom');
 
 const NODE_GLOBALS = [
+  // Node's timers: the services unref theirs (jsdom's return numbers).
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
   'TextEncoder',
   'TextDecoder',
   'setImmediate',

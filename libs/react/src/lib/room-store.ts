@@ -1,4 +1,4 @@
-import type { JoinResult, SwitchboardClient } from '@switchboard/client';
+import { JoinResult, SwitchboardClient, SwitchboardError } from '@switchboard/client';
 import type {
   AckFrame,
   ChatMessage,
@@ -117,6 +117,8 @@ export class RoomStore {
   /** Pending sends acknowledged before their message arrived, by the seq it will have. */
   private readonly acknowledged = new Map<number, string>();
   private nextPendingKey = 0;
+  /** A join is on its way. */
+  private joining = false;
   private stopped = false;
 
   constructor(
@@ -180,10 +182,33 @@ export class RoomStore {
         if (eventRoom === room) this.update({ status: 'removed', typing: [] });
       }),
     );
-    this.client.join(room).then(
-      (joined) => this.joined(joined),
+    this.unsubscribe.push(
+      client.on('state', (state) => {
+        if (state === 'open' && this.snapshot.status === 'joining' && !this.joining) this.join();
+      }),
+    );
+    if (client.connectionState === 'open') this.join();
+  }
+
+  /**
+   * Joins once the client is open (it refuses requests before). A join cut by a disconnection is
+   * tried again when it opens; once joined, the client itself rejoins the room after reconnects.
+   */
+  private join(): void {
+    this.joining = true;
+    this.client.join(this.room).then(
+      (joined) => {
+        this.joining = false;
+        this.joined(joined);
+      },
       (error: unknown) => {
-        if (!this.stopped) this.update({ status: 'failed', error: asError(error) });
+        this.joining = false;
+        if (this.stopped) return;
+        if (error instanceof SwitchboardError && error.code === 'connection_closed') {
+          if (this.client.connectionState === 'open') this.join();
+          return;
+        }
+        this.update({ status: 'failed', error: asError(error) });
       },
     );
   }

@@ -2,6 +2,7 @@ import type { UserRef } from '@switchboard/protocol';
 import { useEffect, useState } from 'react';
 import { useRoom, UseRoomResult } from './use-room';
 import { useSwitchboardContext } from './switchboard-provider';
+import { useConnectionState } from './use-connection-state';
 
 export interface UseDirectRoomResult extends UseRoomResult {
   /** The other user, once the direct room is known. */
@@ -19,9 +20,12 @@ export function useDirectRoom(user: string | null | undefined): UseDirectRoomRes
   const [direct, setDirect] = useState<{ user: string; room: string; partner: UserRef }>();
   const [directError, setDirectError] = useState<Error>();
   const client = context?.client;
+  // The client refuses requests until it is open; once known, the room id never changes.
+  const open = useConnectionState().state === 'open';
+  const known = direct?.user === user ? direct : undefined;
 
   useEffect(() => {
-    if (!client || !user) return;
+    if (!client || !user || !open || known) return;
     let current = true;
     setDirectError(undefined);
     client.joinDirect(user).then(
@@ -35,10 +39,9 @@ export function useDirectRoom(user: string | null | undefined): UseDirectRoomRes
     return () => {
       current = false;
     };
-  }, [client, user]);
+  }, [client, user, open, known]);
 
   // The join above made the client follow the room; useRoom's join holds it for the components.
-  const known = direct?.user === user ? direct : undefined;
   const room = useRoom(known?.room);
   return { ...room, partner: known?.partner, directError };
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,9 +68,10 @@ export async function startStandalone(): Promise<StandaloneProcess> {
   // One process, one bus: the dashboard sees every instance without Redis.
   delete env.REDIS_URL;
   delete env.METRICS_PORT;
+  // Its .data/ (development secrets) goes to a scratch folder, never the repository's.
+  const scratch = mkdtempSync(join(tmpdir(), 'sb-browser-'));
   const child = spawn(process.execPath, [STANDALONE_SCRIPT], {
-    // Its .data/ (development secrets) goes to a scratch folder, never the repository's.
-    cwd: mkdtempSync(join(tmpdir(), 'sb-browser-')),
+    cwd: scratch,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,7 +107,13 @@ export async function startStandalone(): Promise<StandaloneProcess> {
       jwtSecret: JWT_SECRET,
       serviceApiKey: SERVICE_API_KEY,
     },
-    stop: () => stopChild(child, exited, () => output),
+    stop: async () => {
+      try {
+        await stopChild(child, exited, () => output);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
   };
 }
 
@@ -117,12 +124,15 @@ async function stopChild(
 ): Promise<void> {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
     exited,
-    new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 15_000)),
+    new Promise<'timeout'>((done) => (timer = setTimeout(() => done('timeout'), 15_000))),
   ]);
+  clearTimeout(timer);
   if (code === 'timeout') {
     child.kill('SIGKILL');
     throw new Error(`the standalone did not stop on SIGTERM:\n${output()}`);
   }
+  if (code !== 0) throw new Error(`the standalone exited with ${code} on SIGTERM:\n${output()}`);
 }

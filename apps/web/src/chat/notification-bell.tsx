@@ -18,7 +18,12 @@ export function NotificationBell(props: { view: UseNotificationsResult }) {
         aria-expanded={open}
         data-stream-state={view.status}
       >
-        🔔
+        <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true">
+          <path
+            d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"
+            fill="currentColor"
+          />
+        </svg>
         {view.unread > 0 ? (
           <span className="badge" data-testid="notification-count">
             {view.unread}

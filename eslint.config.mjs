@@ -26,6 +26,8 @@ export default [
       'jest.config.js',
       '**/jest.config.js',
       'jest.preset.js',
+      // An outside app's files: type-checked by test:packaging against the installed packages.
+      'e2e/packaging/consumer/**',
     ],
   },
   ...nx.configs['flat/base'],

@@ -19,11 +19,19 @@ for (const lib of LIBS) {
   const { name, version } = JSON.parse(readFileSync(manifest, 'utf8'));
   const output = join(packages, lib);
   rmSync(output, { recursive: true, force: true });
-  execFileSync(
-    join(root, 'node_modules/.bin/tsup'),
-    ['--config', join('libs', lib, 'tsup.config.ts'), '--silent'],
-    { cwd: root, stdio: 'inherit' },
-  );
+  try {
+    execFileSync(
+      join(root, 'node_modules/.bin/tsup'),
+      ['--config', join('libs', lib, 'tsup.config.ts')],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+  } catch {
+    console.error(`build:packages: tsup failed for ${name} (its errors are above)`);
+    process.exit(1);
+  }
   copyFileSync(manifest, join(output, 'package.json'));
   const readme = join(root, 'libs', lib, 'README.md');
   if (existsSync(readme)) copyFileSync(readme, join(output, 'README.md'));

@@ -1,43 +1,19 @@
-import { defineConfig, type Options } from 'tsup';
+import { defineConfig } from 'tsup';
 
 // `npm run build:packages` builds this into packages/client (git-ignored), next to a copy of
 // package.json. The protocol lib is bundled and its types inlined, so the package stands alone.
-const shared: Options = {
+// One build serves Node and browsers: the SDK loads `ws` only when there is no global WebSocket,
+// through an import that bundlers do not follow.
+export default defineConfig({
   entry: { index: 'libs/client/src/index.ts' },
+  outDir: 'packages/client/dist',
+  format: ['esm', 'cjs'],
   platform: 'neutral',
   target: 'es2022',
   tsconfig: 'tsconfig.build.json',
+  dts: true,
   sourcemap: true,
   treeshake: true,
   noExternal: [/^@switchboard\//],
-};
-
-export default defineConfig([
-  // Node and bundlers without the `browser` condition: `ws` stays an import, loaded only when
-  // there is no global WebSocket.
-  {
-    ...shared,
-    outDir: 'packages/client/dist',
-    format: ['esm', 'cjs'],
-    dts: true,
-    external: ['ws'],
-  },
-  // The `browser` condition: browsers have WebSocket, so `ws` is replaced by an empty module and a
-  // browser bundle never sees it (nor the Node built-ins it needs).
-  {
-    ...shared,
-    outDir: 'packages/client/dist/browser',
-    format: ['esm'],
-    esbuildPlugins: [
-      {
-        name: 'no-ws-in-browsers',
-        setup(build) {
-          build.onResolve({ filter: /^ws$/ }, () => ({ path: 'ws', namespace: 'no-ws' }));
-          build.onLoad({ filter: /.*/, namespace: 'no-ws' }, () => ({
-            contents: 'export default undefined; export const WebSocket = undefined;',
-          }));
-        },
-      },
-    ],
-  },
-]);
+  external: ['ws'],
+});

@@ -1,13 +1,20 @@
 import { signTestToken, TEST_JWT_SECRET, uniqueRoom, WsTestClient } from '@switchboard/testing';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ServiceProcess, startService } from '../../support/service-process';
 import { freePort } from '../../../tools/testing/test-services';
 
@@ -21,6 +28,20 @@ const REPOSITORY_ROOT = resolve(__dirname, '../../..');
 const CONSUMER = resolve(__dirname, '../consumer');
 const BIN = (name: string) => join(REPOSITORY_ROOT, 'node_modules/.bin', name);
 const SCRIPT_TIMEOUT_MS = 60_000;
+/**
+ * What an outside app installs next to the packages, packed from this workspace's node_modules so
+ * the install needs no registry: the optional peer `ws`, React (with react-dom's dependency) and
+ * React's types (with theirs).
+ */
+const PEERS = [
+  'ws',
+  'react',
+  'react-dom',
+  'scheduler',
+  '@types/react',
+  '@types/react-dom',
+  'csstype',
+];
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -126,14 +147,20 @@ describe('the npm packages, installed from their tarballs', () => {
     scratch = await mkdtemp(join(tmpdir(), 'switchboard-packaging-'));
     const packed = join(scratch, 'tarballs');
     mkdirSync(packed);
-    await runOrThrow(
+    const peers = await runOrThrow(
       'npm',
-      ['pack', join(REPOSITORY_ROOT, 'node_modules/ws'), '--pack-destination', packed],
+      [
+        'pack',
+        '--json',
+        '--pack-destination',
+        packed,
+        ...PEERS.map((name) => join(REPOSITORY_ROOT, 'node_modules', name)),
+      ],
       scratch,
     );
-    const { version: ws } = JSON.parse(
-      readFileSync(join(REPOSITORY_ROOT, 'node_modules/ws/package.json'), 'utf8'),
-    ) as { version: string };
+    const peerTarballs = (JSON.parse(peers) as { filename: string }[]).map(({ filename }) =>
+      join(packed, filename),
+    );
     const app = join(scratch, 'app');
     mkdirSync(app);
     writeFileSync(
@@ -149,23 +176,25 @@ describe('the npm packages, installed from their tarballs', () => {
         '--no-fund',
         '--ignore-scripts',
         tarballs['@switchboard/client'],
-        join(packed, `ws-${ws}.tgz`),
+        tarballs['@switchboard/react'],
+        ...peerTarballs,
       ],
       app,
     );
-    for (const file of ['node-esm.mjs', 'node-cjs.cjs', 'browser.mts', 'typed.mts']) {
-      copyFileSync(join(CONSUMER, file), join(app, file));
-    }
+    for (const file of readdirSync(CONSUMER)) copyFileSync(join(CONSUMER, file), join(app, file));
     copyFileSync(join(CONSUMER, 'typed.mts'), join(app, 'typed.cts'));
     copyFileSync(join(CONSUMER, 'typed.mts'), join(app, 'typed-bundler.ts'));
+    mkdirSync(join(app, 'public'));
 
     const pagePort = await freePort();
     pageOrigin = `http://127.0.0.1:${pagePort}`;
     pages = createServer((request, response) => {
-      const file = request.url === '/app.js' ? 'app.js' : 'index.html';
-      const type = file === 'app.js' ? 'text/javascript' : 'text/html';
+      const file = (request.url ?? '/').slice(1) || 'index.html';
+      const type = file.endsWith('.js') ? 'text/javascript' : 'text/html';
+      const path = join(app, 'public', file.split('?')[0].replace(/[^\w.-]/g, ''));
+      if (!existsSync(path)) return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': `${type}; charset=utf-8` });
-      response.end(readFileSync(join(app, 'public', file)));
+      response.end(readFileSync(path));
     });
     await new Promise<void>((listening) => pages.listen(pagePort, '127.0.0.1', listening));
 
@@ -192,33 +221,51 @@ describe('the npm packages, installed from their tarballs', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('ships the build and the manifest only, with no dependency on the workspace', async () => {
-    const listing = await runOrThrow('tar', ['-tzf', tarballs['@switchboard/client']], scratch);
-    const files = listing.trim().split('\n').sort();
-    expect(files.filter((file) => !file.startsWith('package/dist/'))).toEqual([
-      'package/package.json',
-    ]);
-    const installed = join(scratch, 'app/node_modules/@switchboard/client');
-    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-      engines?: { node?: string };
-      exports: Record<string, Record<string, { types: string; default: string }>>;
-    };
-    expect(manifest.dependencies).toBeUndefined();
-    expect(manifest.peerDependenciesMeta?.ws?.optional).toBe(true);
-    expect(manifest.engines?.node).toBe('>=20.19');
-    // Every file the exports map names is in the package, and the declarations import nothing:
-    // the protocol's types are inlined.
-    for (const conditions of Object.values(manifest.exports['.'])) {
-      for (const file of [conditions.types, conditions.default]) {
-        expect(files).toContain(join('package', file));
+  /** The imports a package's declarations make: none but its peers (the protocol's are inlined). */
+  function importsOf(declarations: string): string[] {
+    const specifiers = [
+      ...declarations.matchAll(/\bfrom\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]/g),
+    ];
+    return [...new Set(specifiers.map((match) => match[1] ?? match[2]))].sort();
+  }
+
+  it.each([
+    ['@switchboard/client', [], { ws: true }],
+    ['@switchboard/react', ['@switchboard/client', 'react'], { 'react-dom': true }],
+  ])(
+    '%s ships its build and manifest only, and depends on nothing but its peers %j',
+    async (name, typeImports, optionalPeers) => {
+      const listing = await runOrThrow('tar', ['-tzf', tarballs[name]], scratch);
+      const files = listing.trim().split('\n').sort();
+      expect(files.filter((file) => !file.startsWith('package/dist/'))).toEqual([
+        'package/package.json',
+      ]);
+      const installed = join(scratch, 'app/node_modules', name);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        peerDependencies?: Record<string, string>;
+        peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+        engines?: { node?: string };
+        sideEffects?: boolean;
+        exports: Record<string, Record<string, { types: string; default: string }>>;
+      };
+      expect(manifest).toMatchObject({ engines: { node: '>=20.19' }, sideEffects: false });
+      expect(manifest.dependencies).toBeUndefined();
+      for (const peer of Object.keys(optionalPeers)) {
+        expect(manifest.peerDependenciesMeta?.[peer]?.optional).toBe(true);
       }
-      expect(readFileSync(join(installed, conditions.types), 'utf8')).not.toMatch(
-        /\bfrom\s+['"]|import\(|require\(/,
-      );
-    }
-  });
+      for (const peer of typeImports) expect(manifest.peerDependencies).toHaveProperty(peer);
+      // Every file the exports map names is in the package; the declarations import only peers.
+      for (const conditions of Object.values(manifest.exports['.'])) {
+        for (const file of [conditions.types, conditions.default]) {
+          expect(files).toContain(join('package', file));
+        }
+        expect(importsOf(readFileSync(join(installed, conditions.types), 'utf8'))).toEqual(
+          typeImports,
+        );
+      }
+    },
+  );
 
   it.each([
     ['node-esm', 'node-esm.mjs'],
@@ -256,9 +303,25 @@ describe('the npm packages, installed from their tarballs', () => {
     },
   );
 
-  it('type-checks an outside TypeScript project against the declarations (CJS, ESM, bundler)', async () => {
+  it('loads @switchboard/react from Node through its ESM and CommonJS entries', async () => {
+    const loaded = await run(process.execPath, ['react-node.mjs'], { cwd: join(scratch, 'app') });
+    expect(loaded).toMatchObject({ code: 0 });
+    const { esm, cjs } = JSON.parse(loaded.stdout) as { esm: string[]; cjs: string[] };
+    expect(esm).toEqual(cjs);
+    expect(esm).toEqual(
+      expect.arrayContaining([
+        'SwitchboardProvider',
+        'useConnectionState',
+        'useNotifications',
+        'useRoom',
+      ]),
+    );
+  });
+
+  it('type-checks outside TypeScript projects against the declarations (CJS, ESM, bundler, TSX)', async () => {
     const app = join(scratch, 'app');
     const strict = { strict: true, skipLibCheck: false, noEmit: true, types: [] };
+    const bundler = { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'] };
     const projects = {
       'tsconfig.node.json': {
         compilerOptions: {
@@ -270,13 +333,12 @@ describe('the npm packages, installed from their tarballs', () => {
         files: ['typed.cts', 'typed.mts'],
       },
       'tsconfig.bundler.json': {
-        compilerOptions: {
-          ...strict,
-          module: 'esnext',
-          moduleResolution: 'bundler',
-          lib: ['es2022', 'dom'],
-        },
+        compilerOptions: { ...strict, ...bundler },
         files: ['typed-bundler.ts', 'browser.mts'],
+      },
+      'tsconfig.react.json': {
+        compilerOptions: { ...strict, ...bundler, jsx: 'react-jsx' },
+        files: ['react-app.tsx'],
       },
     };
     for (const [file, project] of Object.entries(projects)) {
@@ -290,42 +352,62 @@ describe('the npm packages, installed from their tarballs', () => {
     }
   });
 
-  it('bundles for browsers without `ws` or Node built-ins, and runs in headless Chromium', async () => {
+  /**
+   * Bundles `entry` from the scratch app for browsers, as an app's bundler would, and checks that
+   * nothing of `ws` or Node's built-ins went in; returns the page's path.
+   */
+  async function bundleForBrowsers(entry: string, name: string): Promise<string> {
     const app = join(scratch, 'app');
     const bundled = await build({
       absWorkingDir: app,
-      entryPoints: ['browser.mts'],
+      entryPoints: [entry],
       bundle: true,
       platform: 'browser',
       format: 'esm',
       target: 'es2022',
-      outfile: join(app, 'public/app.js'),
+      jsx: 'automatic',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      outfile: join(app, 'public', `${name}.js`),
       metafile: true,
       logLevel: 'silent',
     });
     const inputs = Object.keys(bundled.metafile.inputs);
     expect(inputs.filter((input) => /node_modules\/ws\//.test(input))).toEqual([]);
-    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    const builtins = new Set(builtinModules.flatMap((module) => [module, `node:${module}`]));
     expect(inputs.filter((input) => builtins.has(input))).toEqual([]);
     expect(inputs).toContainEqual(expect.stringMatching(/node_modules\/@switchboard\/client\//));
     writeFileSync(
-      join(app, 'public/index.html'),
-      '<!doctype html><meta charset="utf-8"><title>outside app</title><script type="module" src="/app.js"></script>',
+      join(app, 'public', `${name}.html`),
+      `<!doctype html><meta charset="utf-8"><title>${name}</title><div id="root"></div>` +
+        `<script type="module" src="/${name}.js"></script>`,
     );
+    return `/${name}.html`;
+  }
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  /** A new page of headless Chromium (launched once), with its uncaught errors collected. */
+  async function newPage(): Promise<{ page: Page; errors: string[] }> {
+    browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    return { page, errors };
+  }
+
+  function pageSettings(room: string, label: string): string {
+    return new URLSearchParams({
+      url: gateway.wsUrl,
+      token: signTestToken(`user-${label}`, label),
+      room,
+      reply: `reply to ${label}`,
+    }).toString();
+  }
+
+  it('bundles for browsers without `ws` or Node built-ins, and runs in headless Chromium', async () => {
+    const path = await bundleForBrowsers('browser.mts', 'browser');
+    const { page, errors } = await newPage();
     const room = uniqueRoom('packaging');
     const peer = await peerIn(room);
-    const settings = new URLSearchParams({
-      url: gateway.wsUrl,
-      token: signTestToken('user-browser', 'Browser'),
-      room,
-      reply: 'reply to the browser',
-    });
-    await page.goto(`${pageOrigin}/#${settings.toString()}`);
+    await page.goto(`${pageOrigin}${path}#${pageSettings(room, 'the browser')}`);
     const outcome = page
       .waitForFunction(
         () => (globalThis as { switchboardResult?: unknown }).switchboardResult,
@@ -334,7 +416,7 @@ describe('the npm packages, installed from their tarballs', () => {
       )
       .then((handle) => handle.jsonValue());
     const failed = outcome.then((result) => {
-      throw new Error(`the page ended first: ${JSON.stringify(result)} ${pageErrors.join('\n')}`);
+      throw new Error(`the page ended first: ${JSON.stringify(result)} ${errors.join('\n')}`);
     });
     const heard = await Promise.race([
       peer.next('message', (frame) => frame.text === 'hello from the browser'),
@@ -345,6 +427,33 @@ describe('the npm packages, installed from their tarballs', () => {
       sentSeq: heard.seq,
       received: { room, text: 'reply to the browser', seq: heard.seq + 1, user: { id: 'peer' } },
     });
-    expect(pageErrors).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs a React 19 app on @switchboard/react in headless Chromium: joins, sends, shows both in order', async () => {
+    const path = await bundleForBrowsers('react-app.tsx', 'react-app');
+    const { page, errors } = await newPage();
+    const room = uniqueRoom('packaging');
+    const peer = await peerIn(room);
+    await page.goto(`${pageOrigin}${path}#${pageSettings(room, 'React')}`);
+    await page
+      .waitForSelector('main[data-status="joined"][data-state="open"]', {
+        state: 'attached',
+        timeout: 30_000,
+      })
+      .catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\npage: ${await page.content()}\n${errors.join('\n')}`);
+      });
+    const heard = await peer.next('message', (frame) => frame.text === 'hello from react');
+    expect(heard.user).toEqual({ id: 'user-React', name: 'React' });
+    peer.send({ type: 'message', room, text: 'reply to React', clientMsgId: 'reply-react' });
+    await page.locator('li').nth(1).waitFor({ timeout: 30_000 });
+    expect(await page.locator('li').allTextContents()).toEqual([
+      'React: hello from react',
+      'Peer: reply to React',
+    ]);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

@@ -47,9 +47,15 @@ export async function signedInPage(
 export async function openRoom(page: Page, room: string): Promise<void> {
   await page.getByLabel('Room name').fill(room);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await roomJoined(page, room);
+}
+
+/** Waits until the room view titled `title` says its room is joined. */
+export async function roomJoined(page: Page, title: string): Promise<void> {
   await page
-    .getByRole('region', { name: `Room ${room}` })
-    .getByText('joined')
+    .getByRole('region', { name: `Room ${title}` })
+    .getByTestId('room-status')
+    .filter({ hasText: /^joined$/ })
     .waitFor();
 }
 

@@ -3,6 +3,7 @@ import {
   launchChromium,
   messageTexts,
   openRoom,
+  roomJoined,
   screenshot,
   sendMessage,
   signedInPage,
@@ -31,6 +32,7 @@ describe('the demo app in Chromium', () => {
     bob = await signedInPage(browser, urls.webUrl, 'bob', 'Bob');
     await openRoom(alice.page, room);
     await openRoom(bob.page, room);
+    await openRoom(alice.page, room);
   });
 
   afterAll(async () => {
@@ -75,6 +77,28 @@ describe('the demo app in Chromium', () => {
     await screenshot(bob.page, '4-markup-as-text');
   });
 
+  it('shows who is typing, and a direct message reaches the other user through their room list', async () => {
+    await alice.page.getByLabel('Message', { exact: true }).pressSequentially('typing…');
+    await bob.page.getByTestId('typing').filter({ hasText: 'Alice is typing…' }).waitFor();
+    await screenshot(bob.page, '5-typing');
+    await alice.page.getByLabel('Message', { exact: true }).fill('');
+
+    await alice.page.getByLabel('Direct message user').fill('bob');
+    await alice.page.getByRole('button', { name: 'Message', exact: true }).click();
+    await roomJoined(alice.page, '@ Bob');
+    await sendMessage(alice.page, 'psst, Bob');
+    // Bob is in another room: the direct room appears in his list with its unread count.
+    const entry = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', {
+      name: /@ Alice/,
+    });
+    await entry.getByLabel('1 unread').waitFor();
+    await screenshot(bob.page, '6-direct-message-unread');
+    await entry.click();
+    await until(() => messageTexts(bob.page), ['psst, Bob'], "Bob's direct room");
+    await openRoom(bob.page, room);
+    await openRoom(alice.page, room);
+  });
+
   it('rings the bell for a notification published through the API', async () => {
     const response = await fetch(`${urls.notificationsUrl}/notifications`, {
       method: 'POST',
@@ -91,7 +115,7 @@ describe('the demo app in Chromium', () => {
     await bob.page.getByTestId('notification-count').filter({ hasText: '1' }).waitFor();
     await bob.page.getByRole('button', { name: /^Notifications/ }).click();
     await bob.page.getByTestId('notification').getByText('Alice mentioned you').waitFor();
-    await screenshot(bob.page, '5-notification-bell');
+    await screenshot(bob.page, '7-notification-bell');
     // Opening the list marks it read.
     expect(await bob.page.getByTestId('notification-count').count()).toBe(0);
   });
@@ -104,11 +128,11 @@ describe('the demo app in Chromium', () => {
     await dashboard.getByTestId('instance').first().waitFor();
     // Alice and Bob: two WebSockets on the one gateway.
     await until(async () => total.textContent(), '2', 'connections before');
-    await screenshot(dashboard, '6-dashboard-two-connections');
+    await screenshot(dashboard, '8-dashboard-two-connections');
 
     const carol = await signedInPage(browser, urls.webUrl, 'carol', 'Carol');
     await until(async () => total.textContent(), '3', 'connections after a third page opened');
-    await screenshot(dashboard, '7-dashboard-three-connections');
+    await screenshot(dashboard, '9-dashboard-three-connections');
     await carol.context.close();
     await until(async () => total.textContent(), '2', 'connections after it closed');
     await dashboardContext.close();

@@ -9,6 +9,7 @@ import { waitParameter } from './wait-parameter';
 /** A response that records headers and can be closed like a client going away. */
 class FakeResponse extends EventEmitter {
   readonly headers = new Map<string, string>();
+  readonly headersSent = false;
   setHeader(name: string, value: string): this {
     this.headers.set(name, value);
     return this;
@@ -140,15 +141,18 @@ describe('LongPollWaiters', () => {
 
   it('answers every held request at shutdown, and holds none after', async () => {
     const waiters = new LongPollWaiters(config(10), metrics);
-    const answers = [
-      waiters.hold(source.poll(new FakeResponse())),
-      waiters.hold(source.poll(new FakeResponse())),
-    ];
+    const responses = [new FakeResponse(), new FakeResponse()];
+    const answers = responses.map((response) => waiters.hold(source.poll(response)));
     await settle();
     expect(await heldGauge(metrics)).toBe(2);
     waiters.beforeApplicationShutdown();
     await expect(Promise.all(answers)).resolves.toEqual([[], []]);
     expect(source.reads).toBe(2);
+    // Their connections close with the answer, so the closing HTTP server waits for no keep-alive.
+    expect(responses.map((response) => response.headers.get('Connection'))).toEqual([
+      'close',
+      'close',
+    ]);
     await expect(waiters.hold(source.poll(new FakeResponse()))).resolves.toEqual([]);
     expect(source.watching).toBe(0);
   });

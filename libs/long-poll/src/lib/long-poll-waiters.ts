@@ -8,6 +8,14 @@ import { Gauge } from 'prom-client';
 /** What a client refused for want of room is told to wait before it polls again. */
 const RETRY_AFTER_SECONDS = 1;
 
+/**
+ * Asks Node to close the connection once the answer is sent: the HTTP server, closing, waits for
+ * kept-alive connections, and the client's next poll should go to another instance anyway.
+ */
+function closeAfterAnswer(response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader('Connection', 'close');
+}
+
 /** One held request, as `LongPollWaiters.hold` runs it. */
 export interface LongPoll<T> {
   /** How long to hold the request when nothing arrives, in milliseconds. */
@@ -82,7 +90,10 @@ export class LongPollWaiters implements BeforeApplicationShutdown {
    */
   async hold<T>(poll: LongPoll<T>): Promise<T> {
     // A stopping instance holds nothing new: the client gets what there is and polls again elsewhere.
-    if (this.closing) return poll.read();
+    if (this.closing) {
+      closeAfterAnswer(poll.response);
+      return poll.read();
+    }
     if (this.held.size >= this.config.longPollMaxWaiters) {
       poll.response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       throw apiError(HttpStatus.SERVICE_UNAVAILABLE, {
@@ -102,6 +113,7 @@ export class LongPollWaiters implements BeforeApplicationShutdown {
       stopWatching = await poll.watch(() => waiter.wake());
       let result = await poll.read();
       while (!poll.answers(result) && (await waiter.next()) === 'woken') result = await poll.read();
+      if (this.closing) closeAfterAnswer(poll.response);
       return result;
     } finally {
       stopWatching?.();

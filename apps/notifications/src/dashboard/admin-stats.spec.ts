@@ -164,13 +164,21 @@ describe('GET /admin/stats/stream', () => {
     expect(windowsOf(there).some((stats) => stats.broadcastLatencyMs !== null)).toBe(true);
   });
 
-  it('drops an instance that has stopped publishing', async () => {
+  it('ends its admin streams at shutdown, and drops an instance that has stopped publishing', async () => {
     const admin = await open(0, '/admin/stats/stream', { 'X-Api-Key': TEST_SERVICE_API_KEY });
     const extra = await createNotificationsApp(config, {}, { shutdownHooks: false });
-    await listen(extra);
+    const { http: extraBase } = await listen(extra);
     const extraId = idOf(extra);
     await waitFor(() => board(admin).has(extraId), 'the third instance on the board');
+    const adminOnExtra = await SseTestClient.open(`${extraBase}/admin/stats/stream`, {
+      'X-Api-Key': TEST_SERVICE_API_KEY,
+    });
+    streams.push(adminOnExtra);
+    await adminOnExtra.waitForEvents(1);
+    // Shutdown ends the admin streams (cleanly, not cut at the grace period), so the server can close.
+    const ended = new Promise((resolve) => adminOnExtra.response.once('end', resolve));
     await extra.close();
+    await ended;
     await waitFor(() => !board(admin).has(extraId), 'the closed instance off the board');
     expect(apps.every((app) => board(admin).has(idOf(app)))).toBe(true);
   });

@@ -42,6 +42,8 @@ const PEERS = [
   '@types/react-dom',
   'csstype',
 ];
+/** Offline, with an empty cache of the scratch project's own: only the given tarballs install. */
+const INSTALL_FLAGS = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts'];
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -171,16 +173,31 @@ describe('the npm packages, installed from their tarballs', () => {
       'npm',
       [
         'install',
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
+        ...INSTALL_FLAGS,
+        '--cache',
+        join(scratch, 'npm-cache'),
         tarballs['@switchboard/client'],
         tarballs['@switchboard/react'],
         ...peerTarballs,
       ],
       app,
     );
+    // A second app with the SDK alone: no `ws`.
+    const bare = join(scratch, 'bare');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare-app', private: true }));
+    await runOrThrow(
+      'npm',
+      [
+        'install',
+        ...INSTALL_FLAGS,
+        '--cache',
+        join(scratch, 'npm-cache'),
+        tarballs['@switchboard/client'],
+      ],
+      bare,
+    );
+    copyFileSync(join(CONSUMER, 'node-without-ws.mjs'), join(bare, 'node-without-ws.mjs'));
     for (const file of readdirSync(CONSUMER)) copyFileSync(join(CONSUMER, file), join(app, file));
     copyFileSync(join(CONSUMER, 'typed.mts'), join(app, 'typed.cts'));
     copyFileSync(join(CONSUMER, 'typed.mts'), join(app, 'typed-bundler.ts'));
@@ -302,6 +319,18 @@ describe('the npm packages, installed from their tarballs', () => {
       });
     },
   );
+
+  it('without `ws` on Node 20, connect() fails once with an error naming what to install or pass', async () => {
+    const result = await run(process.execPath, ['node-without-ws.mjs'], {
+      cwd: join(scratch, 'bare'),
+      env: { SB_URL: gateway.wsUrl },
+    });
+    expect(result).toMatchObject({ code: 0 });
+    const outcome = JSON.parse(result.stdout) as { error?: string; states: string[] };
+    expect(outcome.error).toMatch(/\bws\b/);
+    expect(outcome.error).toMatch(/createSocket/);
+    expect(outcome.states).not.toContain('reconnecting');
+  });
 
   it('loads @switchboard/react from Node through its ESM and CommonJS entries', async () => {
     const loaded = await run(process.execPath, ['react-node.mjs'], { cwd: join(scratch, 'app') });

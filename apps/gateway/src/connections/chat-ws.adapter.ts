@@ -6,7 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Observable } from 'rxjs';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import { HandshakeAuthenticator } from './handshake-authenticator';
+import { HandshakeAuthenticator, HandshakeVerdict } from './handshake-authenticator';
 import { SessionRegistry } from './session-registry';
 
 /** The single gateway event: every client frame, already parsed and validated (or its rejection). */
@@ -61,15 +61,20 @@ function refuseUpgrades(server: Server): void {
   });
 }
 
+type Refusal = Extract<HandshakeVerdict, { ok: false }>;
+
 /**
  * Nest's `ws` adapter with Switchboard's wire rules: the handshake is authenticated before the
- * upgrade; frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
+ * upgrade, and a refused one is upgraded only to be closed at once with 4401 or 4403 (no frame of it
+ * is handled: it never reaches the gateway); frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
  * (bad JSON becomes an `invalid_json` rejection instead of being dropped) and handed to the one
  * `CLIENT_FRAME_EVENT` handler; on shutdown, new upgrades are refused, clients get 1001 and a grace
  * period to close, and whatever is still open is then terminated.
  */
 export class ChatWsAdapter extends WsAdapter {
   private shuttingDown = false;
+  /** Upgrades completed only to tell the client why it is refused. */
+  private readonly refusals = new WeakMap<IncomingMessage, Refusal>();
 
   constructor(
     app: INestApplicationContext,
@@ -95,12 +100,26 @@ export class ChatWsAdapter extends WsAdapter {
           (verdict) => {
             // Shutdown may have begun while the token was checked.
             if (this.shuttingDown) return refuseAsShuttingDown(done);
-            return verdict.ok ? done(true) : done(false, verdict.status, verdict.reason);
+            // Browsers see no HTTP status of a failed upgrade, only the close code of an open socket.
+            if (!verdict.ok) this.refusals.set(info.req, verdict);
+            return done(true);
           },
           () => done(false, 500, 'Internal Server Error'),
         );
       },
     }) as WebSocketServer;
+  }
+
+  /** A refused handshake's socket is closed with its code and never handed to the gateway. */
+  override bindClientConnect(
+    server: WebSocketServer,
+    callback: (client: WebSocket, request: IncomingMessage) => void,
+  ): void {
+    server.on('connection', (client: WebSocket, request: IncomingMessage) => {
+      const refusal = this.refusals.get(request);
+      if (!refusal) return callback(client, request);
+      client.close(refusal.closeCode, refusal.reason);
+    });
   }
 
   /**

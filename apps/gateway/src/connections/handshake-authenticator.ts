@@ -3,11 +3,20 @@ import { AuthenticatedUser, extractToken, isOriginAllowed, TokenVerifier } from 
 import { SwitchboardConfig } from '@switchboard/config';
 import type { IncomingMessage } from 'node:http';
 
-export type HandshakeVerdict = { ok: true } | { ok: false; status: 401 | 403; reason: string };
+/**
+ * Close codes of a refused handshake: the HTTP status plus 4000, as browsers cannot read the status
+ * of a failed upgrade but do see the close code of an open socket.
+ */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+export type HandshakeVerdict =
+  | { ok: true }
+  | { ok: false; closeCode: typeof CLOSE_UNAUTHORIZED | typeof CLOSE_FORBIDDEN; reason: string };
 
 /**
- * Authenticates a WebSocket upgrade before it happens (Nest guards do not run on the handshake):
- * an origin outside ALLOWED_ORIGINS gets 403, a missing or bad token 401, and no socket is opened.
+ * Authenticates a WebSocket upgrade before any frame is handled (Nest guards do not run on the
+ * handshake): an origin outside ALLOWED_ORIGINS is forbidden, a missing or bad token unauthorized.
  */
 @Injectable()
 export class HandshakeAuthenticator {
@@ -20,14 +29,14 @@ export class HandshakeAuthenticator {
 
   async authenticate(request: IncomingMessage): Promise<HandshakeVerdict> {
     if (!isOriginAllowed(request.headers.origin, this.config.allowedOrigins)) {
-      return { ok: false, status: 403, reason: 'Origin not allowed' };
+      return { ok: false, closeCode: CLOSE_FORBIDDEN, reason: 'origin not allowed' };
     }
     const token = extractToken(request.headers.authorization, request.url);
-    if (!token) return { ok: false, status: 401, reason: 'Unauthorized' };
+    if (!token) return { ok: false, closeCode: CLOSE_UNAUTHORIZED, reason: 'missing token' };
     try {
       this.users.set(request, await this.verifier.verify(token));
     } catch {
-      return { ok: false, status: 401, reason: 'Unauthorized' };
+      return { ok: false, closeCode: CLOSE_UNAUTHORIZED, reason: 'invalid or expired token' };
     }
     return { ok: true };
   }

@@ -87,27 +87,61 @@ describe('gateway handshake', () => {
   const jwt = new JwtService({ secret: TEST_JWT_SECRET });
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+  /**
+   * Opens a socket as a browser would and says how the server closed it: the code, the reason, and
+   * the frames it answered to a join sent at once (none: a refused socket's frames are not handled).
+   */
+  async function refusedWith(headers: Record<string, string>) {
+    const client = await WsTestClient.connect(url, { headers });
+    client.send({ type: 'join', room: uniqueRoom() });
+    const reason = new Promise<string>((resolve) =>
+      client.socket.once('close', (_code, why: Buffer) => resolve(why.toString())),
+    );
+    const code = await client.waitClosed();
+    return { code, reason: await reason, frames: client.frames };
+  }
+
   it.each([
-    ['no token', {}],
-    ['a malformed token', bearer('not.a.jwt')],
+    ['no token', {}, 'missing token'],
+    ['a malformed token', bearer('not.a.jwt'), 'invalid or expired token'],
     [
       'a token signed with another secret',
       bearer(signTestToken('u1', 'U', { secret: 'some-other-secret-0123456789' })),
+      'invalid or expired token',
     ],
-    ['an expired token', bearer(jwt.sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 60 }))],
-    ['a token without sub', bearer(jwt.sign({ name: 'nobody' }))],
-    ['a token whose sub holds NUL', bearer(jwt.sign({ sub: 'u\u00001' }))],
-    ['a token whose sub is 256 characters', bearer(jwt.sign({ sub: 'u'.repeat(256) }))],
-    ['a token whose name has a lone surrogate', bearer(jwt.sign({ sub: 'u1', name: 'A\ud800' }))],
-    ['a non-Bearer scheme', { Authorization: `Basic ${signTestToken('u1')}` }],
-  ])('refuses %s with 401 and no upgrade', async (_label, headers: Record<string, string>) => {
-    await expect(WsTestClient.refusal(url, headers)).resolves.toBe(401);
-  });
+    [
+      'an expired token',
+      bearer(jwt.sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 60 })),
+      'invalid or expired token',
+    ],
+    ['a token without sub', bearer(jwt.sign({ name: 'nobody' })), 'invalid or expired token'],
+    [
+      'a token whose sub holds NUL',
+      bearer(jwt.sign({ sub: 'u\u00001' })),
+      'invalid or expired token',
+    ],
+    [
+      'a token whose sub is 256 characters',
+      bearer(jwt.sign({ sub: 'u'.repeat(256) })),
+      'invalid or expired token',
+    ],
+    [
+      'a token whose name has a lone surrogate',
+      bearer(jwt.sign({ sub: 'u1', name: 'A\ud800' })),
+      'invalid or expired token',
+    ],
+    ['a non-Bearer scheme', { Authorization: `Basic ${signTestToken('u1')}` }, 'missing token'],
+  ])(
+    'upgrades %s only to close it with 4401, handling none of its frames',
+    async (_label, headers: Record<string, string>, reason) => {
+      await expect(refusedWith(headers)).resolves.toEqual({ code: 4401, reason, frames: [] });
+    },
+  );
 
-  it('refuses an origin outside ALLOWED_ORIGINS with 403, even with a valid token', async () => {
+  it('closes an origin outside ALLOWED_ORIGINS with 4403, even with a valid token', async () => {
     await expect(
-      WsTestClient.refusal(url, { ...bearer(signTestToken('u1')), Origin: 'https://evil.example' }),
-    ).resolves.toBe(403);
+      refusedWith({ ...bearer(signTestToken('u1')), Origin: 'https://evil.example' }),
+    ).resolves.toEqual({ code: 4403, reason: 'origin not allowed', frames: [] });
   });
 
   it('accepts a listed origin, a client without Origin, and a token in access_token', async () => {

@@ -7,8 +7,11 @@ import type {
   ServerFrame,
 } from '@switchboard/protocol';
 import {
+  ConnectionState,
+  DEFAULT_HEARTBEAT_MS,
   MAX_FRAMES_IN_FLIGHT,
   SwitchboardClient,
+  SwitchboardClientOptions,
   SwitchboardError,
   WebSocketLike,
 } from './switchboard-client';
@@ -25,7 +28,7 @@ class FakeSocket implements WebSocketLike {
   mostUnanswered = 0;
   onopen: ((event: unknown) => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number }) => void) | null = null;
+  onclose: ((event: { code: number; reason?: string }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
 
   send(data: string): void {
@@ -53,6 +56,12 @@ class FakeSocket implements WebSocketLike {
   drop(): void {
     this.readyState = 3;
     this.onclose?.({ code: 1006 });
+  }
+
+  /** The gateway closes the socket it upgraded only to refuse the handshake. */
+  refuse(code: 4401 | 4403, reason: string): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
   }
 }
 
@@ -91,7 +100,7 @@ const range = (from: number, to: number) =>
 /** Runs due timers and lets every settled promise's continuation run. */
 const settle = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
 
-function setup() {
+function setup(options: Partial<SwitchboardClientOptions> = {}) {
   const sockets: FakeSocket[] = [];
   const client = new SwitchboardClient({
     url: 'ws://switchboard.test/ws',
@@ -102,17 +111,23 @@ function setup() {
       return socket;
     },
     reconnect: BACKOFF,
+    ...options,
   });
   const received: number[] = [];
   client.on('message', (message) => received.push(message.seq));
   const socket = () => sockets.at(-1) as FakeSocket;
   const lastSent = () => socket().sent.at(-1);
 
+  /** Opens the first connection: with no room to restore, the client waits for the pong of its ping. */
   async function connect(): Promise<void> {
     const connected = client.connect();
     await settle();
     socket().open();
+    socket().deliver({ type: 'pong', ts: 0 });
     await connected;
+    // The tests count frames from here.
+    socket().sent.splice(0);
+    socket().replied = 0;
   }
 
   /** Joins ROOM with a reply whose history ends at `lastSeq`, so the room is live from there. */
@@ -554,7 +569,10 @@ describe('SwitchboardClient: direct rooms and losing rooms', () => {
     await settle();
     expect(received).toEqual([]);
     await reconnect();
-    expect(socket().sent).toEqual([]);
+    // No room to restore: only the ping that proves the gateway accepted the connection.
+    expect(socket().sent).toEqual([{ type: 'ping' }]);
+    socket().deliver({ type: 'pong', ts: 43 });
+    await settle();
     expect(client.connectionState).toBe('open');
   });
 
@@ -755,5 +773,166 @@ describe('SwitchboardClient: edits and deletes', () => {
     await expect(removal).rejects.toMatchObject({ code: 'rate_limited' });
     await settle(100);
     expect(socket().sent).toHaveLength(sent);
+  });
+});
+
+describe('SwitchboardClient: refused handshakes', () => {
+  /** A client whose `token()` counts its calls; its states and errors recorded. */
+  function watched() {
+    let tokens = 0;
+    const harness = setup({ token: () => `token-${++tokens}` });
+    const states: ConnectionState[] = [];
+    const errors: SwitchboardError[] = [];
+    harness.client.on('state', (state) => states.push(state));
+    harness.client.on('error', (error) => errors.push(error));
+    return { ...harness, states, errors, tokens: () => tokens };
+  }
+
+  it('tells the application of a 4401, calls token() again at once and connects with the new token', async () => {
+    const { client, sockets, socket, states, errors, tokens } = watched();
+    const connected = client.connect();
+    await settle();
+    socket().open();
+    socket().refuse(4401, 'invalid or expired token');
+    await settle();
+
+    expect(errors).toEqual([expect.objectContaining({ code: 'unauthorized', closeCode: 4401 })]);
+    expect(errors[0].message).toContain('invalid or expired token');
+    expect(tokens()).toBe(2);
+    expect(sockets).toHaveLength(2);
+    socket().open();
+    socket().deliver({ type: 'pong', ts: 1 });
+    await connected;
+    expect(states).toEqual(['connecting', 'open']);
+  });
+
+  it.each([
+    [4401, 'unauthorized'],
+    [4403, 'forbidden'],
+  ] as const)(
+    'refused with %i twice in a row: connect() rejects with it and reconnecting stops',
+    async (code, errorCode) => {
+      const { client, sockets, socket, states, errors, tokens } = watched();
+      const connected = client.connect();
+      const sent = client.send(ROOM, 'never sent');
+      await settle();
+      socket().open();
+      socket().refuse(code, 'refused');
+      await settle();
+      socket().open();
+      socket().refuse(code, 'refused');
+
+      await expect(connected).rejects.toMatchObject({ code: errorCode, closeCode: code });
+      await expect(sent).rejects.toMatchObject({ code: errorCode });
+      expect(errors.map((error) => error.code)).toEqual([errorCode, errorCode]);
+      expect(states).toEqual(['connecting', 'closed']);
+      expect(client.connectionState).toBe('closed');
+      await settle(10 * BACKOFF.maxDelayMs);
+      expect(sockets).toHaveLength(2);
+      expect(tokens()).toBe(2);
+    },
+  );
+
+  it('is not open before the gateway answers: a socket refused right after opening never reports open', async () => {
+    const { client, socket, states } = watched();
+    const connected = client.connect();
+    await settle();
+    socket().open();
+    await settle();
+    expect(socket().sent).toEqual([{ type: 'ping' }]);
+    expect(states).toEqual(['connecting']);
+    socket().refuse(4401, 'missing token');
+    await settle();
+    socket().open();
+    socket().refuse(4401, 'missing token');
+    await expect(connected).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(states).toEqual(['connecting', 'closed']);
+  });
+
+  it('keeps reconnecting with backoff after other failures, and counts refusals only in a row', async () => {
+    const { client, sockets, socket, states, errors } = watched();
+    const connected = client.connect();
+    await settle();
+    socket().drop(); // never opened
+    await settle(BACKOFF.maxDelayMs);
+    socket().open();
+    socket().refuse(4401, 'expired');
+    await settle();
+    socket().open();
+    socket().deliver({ type: 'pong', ts: 1 });
+    await connected;
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    // A refusal after an accepted connection is a first one again.
+    socket().refuse(4401, 'expired');
+    await settle();
+    socket().open();
+    socket().deliver({ type: 'pong', ts: 2 });
+    await settle();
+
+    expect(sockets).toHaveLength(5);
+    expect(errors).toHaveLength(2);
+    expect(states).toEqual(['connecting', 'reconnecting', 'open', 'reconnecting', 'open']);
+  });
+});
+
+describe('SwitchboardClient: heartbeat', () => {
+  it('pings after heartbeatMs without traffic and stays connected while pongs come', async () => {
+    const { client, sockets, socket, connect } = setup();
+    await connect();
+    await settle(DEFAULT_HEARTBEAT_MS - 1);
+    expect(socket().sent).toEqual([]);
+    await settle(1);
+    expect(socket().sent).toEqual([{ type: 'ping' }]);
+    socket().deliver({ type: 'pong', ts: 1 });
+    await settle(DEFAULT_HEARTBEAT_MS);
+    expect(socket().sent).toEqual([{ type: 'ping' }, { type: 'ping' }]);
+    socket().deliver({ type: 'pong', ts: 2 });
+    await settle(DEFAULT_HEARTBEAT_MS / 2);
+    expect(sockets).toHaveLength(1);
+    expect(client.connectionState).toBe('open');
+  });
+
+  it('does not ping while messages arrive', async () => {
+    const { socket, connect, joinAt, received } = setup({ heartbeatMs: 1_000 });
+    await connect();
+    await joinAt(0);
+    const sent = socket().sent.length;
+    for (let seq = 1; seq <= 10; seq++) {
+      await settle(900);
+      socket().deliver(live(seq));
+    }
+    expect(socket().sent).toHaveLength(sent);
+    expect(received).toEqual(range(1, 10));
+  });
+
+  it('takes a connection silent for 2 x heartbeatMs for dead: closes it, reconnects and resumes rooms', async () => {
+    const heartbeatMs = 1_000;
+    const { client, sockets, socket, connect, joinAt, lastSent } = setup({ heartbeatMs });
+    const states: ConnectionState[] = [];
+    client.on('state', (state) => states.push(state));
+    await connect();
+    await joinAt(7);
+    const dead = socket();
+    await settle(heartbeatMs);
+    expect(lastSent()).toEqual({ type: 'ping' });
+    await settle(heartbeatMs - 1);
+    expect(dead.readyState).toBe(1);
+    await settle(1);
+
+    expect(dead.readyState).toBe(3);
+    expect(states).toEqual(['connecting', 'open', 'reconnecting']);
+    await settle(BACKOFF.maxDelayMs);
+    expect(sockets).toHaveLength(2);
+    socket().open();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 7 });
+  });
+
+  it('never pings with heartbeatMs 0', async () => {
+    const { sockets, socket, connect } = setup({ heartbeatMs: 0 });
+    await connect();
+    await settle(10 * DEFAULT_HEARTBEAT_MS);
+    expect(socket().sent).toEqual([]);
+    expect(sockets).toHaveLength(1);
   });
 });

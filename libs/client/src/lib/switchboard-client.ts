@@ -22,36 +22,60 @@ import type {
   UserRef,
 } from '@switchboard/protocol';
 import { BackoffPolicy, DEFAULT_BACKOFF, reconnectDelay } from './backoff';
+import {
+  CreateSocket,
+  defaultSocketFactory,
+  NO_WEBSOCKET_MESSAGE,
+  WebSocketLike,
+} from './websocket-factory';
 
-/** The part of the WebSocket API the client uses: the browser's `WebSocket` and `ws` both have it. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-}
+export type { WebSocketLike } from './websocket-factory';
 
 export interface SwitchboardClientOptions {
   /** The gateway's WebSocket URL, for example `wss://chat.example.com/ws`. */
   url: string;
   /** Called on every (re)connection, so a refreshed token is used after a reconnect. */
   token: () => string | Promise<string>;
-  /** Opens a socket; defaults to the global `WebSocket` (browsers, Node 22+). In Node 20: `(url) => new WebSocket(url)` from `ws`. */
-  createSocket?: (url: string) => WebSocketLike;
+  /**
+   * Opens a socket; defaults to the global `WebSocket` (browsers, Node 22+), else to the `ws` package
+   * when it is installed (Node 20), loaded on the first connection.
+   */
+  createSocket?: CreateSocket;
   /** Backoff of reconnections and of sends the server failed to store (`internal_error`). */
   reconnect?: Partial<BackoffPolicy>;
+  /**
+   * With nothing received for this long the client pings, and with nothing for twice as long it
+   * takes the connection for dead (a half-open TCP connection) and reconnects. 0 turns this off.
+   */
+  heartbeatMs?: number;
 }
 
-/** A frame the server refused, with the protocol's error code. */
+/** The default `heartbeatMs`: under the 30 s idle timeout of common proxies and load balancers. */
+export const DEFAULT_HEARTBEAT_MS = 25_000;
+
+/**
+ * Close codes of a handshake the gateway refused (the HTTP status plus 4000; browsers cannot read the
+ * status of a failed upgrade): a missing, bad or expired token, and an origin not allowed.
+ */
+export const AUTH_CLOSE_CODES = { 4401: 'unauthorized', 4403: 'forbidden' } as const;
+
+/**
+ * Errors of the client itself: the connection went (`connection_closed`), or no socket can be opened
+ * in this runtime (`websocket_unavailable`: no global WebSocket and no `ws`).
+ */
+export type ClientErrorCode = 'connection_closed' | 'websocket_unavailable';
+
+/**
+ * A frame or a connection the server refused, with the protocol's error code (and, for a refused
+ * handshake, the close code: 4401 or 4403), or an error of the client itself.
+ */
 export class SwitchboardError extends Error {
   override readonly name = 'SwitchboardError';
   constructor(
-    readonly code: ErrorCode | 'connection_closed',
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     readonly retryAfterMs?: number,
+    readonly closeCode?: keyof typeof AUTH_CLOSE_CODES,
   ) {
     super(message);
   }
@@ -90,6 +114,12 @@ export interface ClientEvents {
    */
   unread: (room: string, unread: number, lastMessage: ChatMessage) => void;
   state: (state: ConnectionState) => void;
+  /**
+   * The gateway refused the connection (`code` `unauthorized` or `forbidden`, `closeCode` 4401 or
+   * 4403): the client calls `token()` once more and retries; refused again, it stops (`closed`) and
+   * `connect()` rejects with this error. Also `websocket_unavailable`, just before it stops.
+   */
+  error: (error: SwitchboardError) => void;
 }
 
 /** What `join` returns: the room's history, who is in it, and this user's read state there. */
@@ -252,18 +282,22 @@ export class SwitchboardClient {
     status: new Set(),
     unread: new Set(),
     state: new Set(),
+    error: new Set(),
   };
   private readonly backoff: BackoffPolicy;
-  private readonly createSocket: (url: string) => WebSocketLike;
+  private readonly heartbeatMs: number;
+  /** Resolved on the first connection: the global WebSocket or `ws` are looked up only then. */
+  private createSocket: Promise<CreateSocket | undefined> | undefined;
+  /** Handshakes refused in a row: the first calls `token()` again, the second stops the client. */
+  private authRefusals = 0;
+  /** Why the client stopped by itself, for `connect()`. */
+  private failure: SwitchboardError | undefined;
+  private lastReceivedAt = 0;
+  private heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: SwitchboardClientOptions) {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
-    this.createSocket =
-      options.createSocket ??
-      ((url) =>
-        new (globalThis as unknown as { WebSocket: new (url: string) => WebSocketLike }).WebSocket(
-          url,
-        ));
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
   on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void {
@@ -275,9 +309,16 @@ export class SwitchboardClient {
     return this.state;
   }
 
-  /** Opens the connection and keeps it open (reconnecting as needed) until `close`; resolves once open. */
+  /**
+   * Opens the connection and keeps it open (reconnecting as needed) until `close`; resolves once the
+   * gateway has answered on it. Rejects if the client stops first: closed, its handshake refused
+   * twice in a row (`unauthorized`, `forbidden`), or no WebSocket in this runtime.
+   */
   connect(): Promise<void> {
-    if (this.state === 'closed') void this.open();
+    if (this.state === 'closed') {
+      this.failure = undefined;
+      void this.open();
+    }
     if (this.ready) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const stop = this.on('state', (state) => {
@@ -286,7 +327,9 @@ export class SwitchboardClient {
           resolve();
         } else if (state === 'closed') {
           stop();
-          reject(new SwitchboardError('connection_closed', 'the client was closed'));
+          reject(
+            this.failure ?? new SwitchboardError('connection_closed', 'the client was closed'),
+          );
         }
       });
     });
@@ -466,18 +509,30 @@ export class SwitchboardClient {
 
   /** Closes for good: pending requests and sends are rejected. */
   close(): void {
+    this.stop(new SwitchboardError('connection_closed', 'the client was closed'));
+  }
+
+  /** Stops reconnecting; `connect()`, pending requests and sends reject with `reason`. */
+  private stop(reason: SwitchboardError): void {
     this.setState('closed');
     this.ready = false;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.heartbeatTimer);
     for (const backoff of this.sendBackoff.values()) clearTimeout(backoff.timer);
     this.sendBackoff.clear();
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, 'client closed');
-    const closed = new SwitchboardError('connection_closed', 'the client was closed');
-    this.failRequests(closed);
-    for (const outgoing of this.outbox.values()) outgoing.reject(closed);
+    this.failRequests(new SwitchboardError('connection_closed', 'the client was closed'));
+    for (const outgoing of this.outbox.values()) outgoing.reject(reason);
     this.outbox.clear();
+  }
+
+  /** Stops for an error no reconnection can mend; the application hears it first. */
+  private fail(error: SwitchboardError): void {
+    this.failure = error;
+    for (const listener of this.listeners.error) listener(error);
+    this.stop(error);
   }
 
   /**
@@ -643,7 +698,7 @@ export class SwitchboardClient {
       reject: (error) => {
         outgoing.inFlight = false;
         // Lost with its connection (the reconnect sends it again) or the client was closed.
-        if (error.code === 'connection_closed') return;
+        if (error.code === 'connection_closed' || error.code === 'websocket_unavailable') return;
         if (SEND_REFUSALS[error.code] === 'retry') return this.holdSends(outgoing.room, error);
         this.outbox.delete(outgoing.clientMsgId);
         outgoing.reject(error);
@@ -673,42 +728,108 @@ export class SwitchboardClient {
   /** Connects, then (once open) restores rooms and unacknowledged sends. */
   private async open(): Promise<void> {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    this.createSocket ??= this.options.createSocket
+      ? Promise.resolve(this.options.createSocket)
+      : defaultSocketFactory();
+    const createSocket = await this.createSocket;
+    if (this.closedMeanwhile()) return;
+    if (!createSocket) {
+      return this.fail(new SwitchboardError('websocket_unavailable', NO_WEBSOCKET_MESSAGE));
+    }
     let token: string;
     try {
       token = await this.options.token();
     } catch {
       return this.retryLater();
     }
-    if (this.state === 'closed') return;
+    if (this.closedMeanwhile()) return;
     const separator = this.options.url.includes('?') ? '&' : '?';
-    const socket = this.createSocket(
+    const socket = createSocket(
       `${this.options.url}${separator}access_token=${encodeURIComponent(token)}`,
     );
     this.socket = socket;
-    socket.onopen = () => void this.restore(socket);
-    socket.onmessage = (event) => {
-      if (this.socket === socket) this.receive(event.data);
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      this.lastReceivedAt = Date.now();
+      this.scheduleHeartbeat(socket, this.heartbeatMs);
+      void this.restore(socket);
     };
-    socket.onclose = () => this.lost(socket);
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.lastReceivedAt = Date.now();
+      this.receive(event.data);
+    };
+    socket.onclose = (event) => this.closed(socket, event.code, event.reason);
     socket.onerror = () => undefined;
   }
 
-  /** After (re)connecting: every joined room again from its last seq, then every unacknowledged send. */
+  /** A method, so that TypeScript does not narrow the state across the awaits of `open`. */
+  private closedMeanwhile(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * A refused handshake (4401, 4403) is told to the application and retried at once with a new
+   * `token()`; refused twice in a row, the client stops. Any other close reconnects with backoff.
+   */
+  private closed(socket: WebSocketLike, code: number, reason = ''): void {
+    if (this.socket !== socket) return;
+    const refusal = AUTH_CLOSE_CODES[code as keyof typeof AUTH_CLOSE_CODES] as
+      ErrorCode | undefined;
+    if (!refusal) return this.lost(socket);
+    const error = new SwitchboardError(
+      refusal,
+      `the gateway refused the connection (${code}${reason ? `: ${reason}` : ''})`,
+      undefined,
+      code as keyof typeof AUTH_CLOSE_CODES,
+    );
+    if (++this.authRefusals > 1) return this.fail(error);
+    for (const listener of this.listeners.error) listener(error);
+    this.disconnected(socket);
+    void this.open();
+  }
+
+  /**
+   * Pings once nothing has come for `heartbeatMs`, and drops the connection (to reconnect) once
+   * nothing has come for twice that: a half-open connection would otherwise look open for ever.
+   */
+  private scheduleHeartbeat(socket: WebSocketLike, delay: number): void {
+    if (this.heartbeatMs <= 0) return;
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = setTimeout(() => {
+      if (this.socket !== socket) return;
+      const silent = Date.now() - this.lastReceivedAt;
+      if (silent >= 2 * this.heartbeatMs) {
+        this.lost(socket);
+        return socket.close(1000, 'no traffic: heartbeat timed out');
+      }
+      // Its pong is traffic; without one the next check finds the connection dead.
+      if (silent >= this.heartbeatMs) this.request({ type: 'ping' }, true).catch(() => undefined);
+      const until = silent >= this.heartbeatMs ? 2 * this.heartbeatMs : this.heartbeatMs;
+      this.scheduleHeartbeat(socket, until - silent);
+    }, delay);
+  }
+
+  /**
+   * After (re)connecting: every joined room again from its last seq, then every unacknowledged send.
+   * Without rooms, a ping: the connection is open once the gateway has answered on it (a refused
+   * handshake is upgraded only to be closed).
+   */
   private async restore(socket: WebSocketLike): Promise<void> {
+    const rooms = [...this.rooms].filter(([, state]) => state.lastSeq !== undefined);
     try {
+      if (rooms.length === 0) await this.request({ type: 'ping' }, true);
       await Promise.all(
-        [...this.rooms]
-          .filter(([, state]) => state.lastSeq !== undefined)
-          .map(async ([room, state]) => {
-            try {
-              await this.recover(room, state);
-            } catch (error) {
-              // Taken from the user while disconnected: the other rooms are restored all the same.
-              if (!(error instanceof SwitchboardError && error.code === 'forbidden')) throw error;
-              return this.lose(room, state);
-            }
-            this.release(room, state);
-          }),
+        rooms.map(async ([room, state]) => {
+          try {
+            await this.recover(room, state);
+          } catch (error) {
+            // Taken from the user while disconnected: the other rooms are restored all the same.
+            if (!(error instanceof SwitchboardError && error.code === 'forbidden')) throw error;
+            return this.lose(room, state);
+          }
+          this.release(room, state);
+        }),
       );
     } catch (error) {
       // A connection that went is restored by the next one; a refused join by starting over.
@@ -717,6 +838,7 @@ export class SwitchboardClient {
     }
     if (this.socket !== socket) return;
     this.attempt = 0;
+    this.authRefusals = 0;
     this.ready = true;
     this.setState('open');
     this.pump();
@@ -732,10 +854,16 @@ export class SwitchboardClient {
 
   private lost(socket: WebSocketLike): void {
     if (this.socket !== socket) return;
+    this.disconnected(socket);
+    this.retryLater();
+  }
+
+  private disconnected(socket: WebSocketLike): void {
+    if (this.socket !== socket) return;
     this.socket = null;
     this.ready = false;
+    clearTimeout(this.heartbeatTimer);
     this.failRequests(new SwitchboardError('connection_closed', 'the connection was lost'));
-    this.retryLater();
   }
 
   private retryLater(): void {

@@ -123,6 +123,7 @@ describe('@switchboard/react against the real services', () => {
     const { wrapper } = connection(alice);
     const { result } = renderHook(() => useRoom(room), { wrapper });
     await waitFor(() => expect(result.current.status).toBe('joined'));
+    const { send, markRead } = result.current;
 
     const bob = await otherUser();
     await bob.join(room);
@@ -153,6 +154,9 @@ describe('@switchboard/react against the real services', () => {
     );
     const seqs = result.current.messages.map((message) => message.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Actions keep their identity across updates, so effects may depend on them.
+    expect(result.current.send).toBe(send);
+    expect(result.current.markRead).toBe(markRead);
   });
 
   it('useRoom recovers what was sent while the connection was down: all of it, once, in order', async () => {

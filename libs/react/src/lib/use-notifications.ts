@@ -39,14 +39,12 @@ export function useNotifications(): UseNotificationsResult {
     () => feed?.getSnapshot() ?? IDLE,
     () => IDLE,
   );
-  return useMemo(
-    () => ({
-      ...snapshot,
-      markRead: (lastReadId?: string) =>
-        feed
-          ? feed.markRead(lastReadId)
-          : Promise.reject(new Error('set notificationsUrl on SwitchboardProvider')),
-    }),
-    [snapshot, feed],
+  const markRead = useCallback(
+    (lastReadId?: string) =>
+      feed
+        ? feed.markRead(lastReadId)
+        : Promise.reject(new Error('set notificationsUrl on SwitchboardProvider')),
+    [feed],
   );
+  return useMemo(() => ({ ...snapshot, markRead }), [snapshot, markRead]);
 }

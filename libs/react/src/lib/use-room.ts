@@ -53,9 +53,9 @@ export function useRoom(room: string | null | undefined): UseRoomResult {
   );
   const client = context?.client;
 
-  return useMemo(
+  // The actions keep their identity while the room and client do, so effects can depend on them.
+  const actions = useMemo(
     () => ({
-      ...snapshot,
       send: (text: string) => current?.send(text) ?? notReady(),
       loadOlder: () => current?.loadOlder() ?? notReady(),
       markRead: (seq?: number) => current?.markRead(seq) ?? notReady(),
@@ -66,6 +66,7 @@ export function useRoom(room: string | null | undefined): UseRoomResult {
       remove: (id: string) => (client && room ? client.delete(room, id) : notReady()),
       dismiss: (key: string) => current?.dismiss(key),
     }),
-    [snapshot, current, client, room],
+    [current, client, room],
   );
+  return useMemo(() => ({ ...snapshot, ...actions }), [snapshot, actions]);
 }

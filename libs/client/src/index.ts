@@ -8,6 +8,8 @@ export type {
   NotificationStreamState,
 } from './lib/notification-stream';
 export {
+  AUTH_CLOSE_CODES,
+  DEFAULT_HEARTBEAT_MS,
   MAX_FRAMES_IN_FLIGHT,
   SEND_REFUSALS,
   SwitchboardClient,
@@ -15,6 +17,7 @@ export {
   TYPING_REPEAT_MS,
 } from './lib/switchboard-client';
 export type {
+  ClientErrorCode,
   ClientEvents,
   ConnectionState,
   DirectJoinResult,

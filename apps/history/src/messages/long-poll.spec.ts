@@ -166,6 +166,18 @@ describe('long polling GET /rooms/:room/messages', () => {
     expect(await held(bases[0])).toBe(0);
   });
 
+  it('describes wait and the 503 in OpenAPI', async () => {
+    const document = (await (await fetch(`${bases[0]}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        { get: { parameters: { name: string }[]; responses: Record<string, unknown> } }
+      >;
+    };
+    const operation = document.paths['/rooms/{room}/messages'].get;
+    expect(operation.parameters.map((parameter) => parameter.name)).toContain('wait');
+    expect(operation.responses['503']).toBeDefined();
+  });
+
   it.each([
     ['wait=31&after=0', 'wait'],
     ['wait=-1&after=0', 'wait'],

@@ -115,6 +115,18 @@ describe('long polling GET /notifications', () => {
     await holding(bases[0], 0);
   });
 
+  it('describes wait and the 503 in OpenAPI', async () => {
+    const document = (await (await fetch(`${bases[0]}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        { get: { parameters: { name: string }[]; responses: Record<string, unknown> } }
+      >;
+    };
+    const operation = document.paths['/notifications'].get;
+    expect(operation.parameters.map((parameter) => parameter.name)).toContain('wait');
+    expect(operation.responses['503']).toBeDefined();
+  });
+
   it.each(['wait=31', 'wait=-1', 'wait=2.5', 'wait=later'])(
     'answers 400 naming wait for %s',
     async (query) => {

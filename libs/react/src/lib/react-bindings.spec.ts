@@ -9,7 +9,7 @@ import {
 } from '@switchboard/testing';
 import { act, configure, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { randomBytes } from 'node:crypto';
-import { createElement, ReactNode } from 'react';
+import { createElement, ReactNode, StrictMode } from 'react';
 import { createGatewayApp } from '../../../../apps/gateway/src/app/gateway-app.module';
 import { createHistoryApp } from '../../../../apps/history/src/app/history-app.module';
 import { createNotificationsApp } from '../../../../apps/notifications/src/app/notifications-app.module';
@@ -230,6 +230,23 @@ describe('@switchboard/react against the real services', () => {
     await waitFor(() => expect(leaves()).toBe(1));
     await waitFor(() => expect(left).toEqual([alice]));
     expect(joins()).toBe(1);
+  });
+
+  it('under StrictMode (effects run, clean up and run again) a room is joined once and stays joined', async () => {
+    const alice = newUser();
+    const room = uniqueRoom();
+    const { options, frames } = connection(alice);
+    const { result } = renderHook(() => useRoom(room), {
+      wrapper: ({ children }: { children: ReactNode }) =>
+        createElement(StrictMode, null, createElement(SwitchboardProvider, { options }, children)),
+    });
+    await waitFor(() => expect(result.current.status).toBe('joined'));
+    const bob = await otherUser();
+    await bob.join(room);
+    await bob.send(room, 'hello');
+    await waitFor(() => expect(texts(result.current.messages)).toEqual(['hello']));
+    expect(frames.filter((frame) => frame.type === 'join')).toHaveLength(1);
+    expect(frames.filter((frame) => frame.type === 'leave')).toHaveLength(0);
   });
 
   it('loadOlder pages back through the history service until the first message', async () => {

@@ -208,12 +208,20 @@ describe('read state and the inbox on the history API', () => {
   it('describes both routes in OpenAPI, with their body and answers', async () => {
     const docs = (await api('GET', '/docs-json', {})).body as {
       paths: Record<string, Record<string, { requestBody?: unknown; responses?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
     };
+    // Bodies and answers are named components: each operation refers to its schemas by name.
+    const { schemas } = docs.components;
     const markRead = JSON.stringify(docs.paths['/rooms/{room}/read'].put);
-    expect(markRead).toContain('"seq"');
-    expect(markRead).toContain('lastReadSeq');
+    expect(markRead).toContain('#/components/schemas/MarkReadBody');
+    expect(markRead).toContain('#/components/schemas/ReadPosition');
     expect(markRead).toContain('"403"');
-    const inbox = JSON.stringify(docs.paths['/me/rooms'].get.responses);
+    expect(JSON.stringify(schemas.MarkReadBody)).toContain('"seq"');
+    expect(JSON.stringify(schemas.ReadPosition)).toContain('lastReadSeq');
+    expect(JSON.stringify(docs.paths['/me/rooms'].get.responses)).toContain(
+      '#/components/schemas/InboxResponse',
+    );
+    const inbox = JSON.stringify([schemas.InboxResponse, schemas.InboxRoom]);
     for (const field of ['unread', 'lastReadSeq', 'lastMessage', 'direct', 'access']) {
       expect(inbox).toContain(`"${field}"`);
     }

@@ -360,6 +360,7 @@ describe('room access on the history API', () => {
   it('describes the new routes in OpenAPI from the same schemas', async () => {
     const docs = (await api('GET', '/docs-json', {})).body as {
       paths: Record<string, Record<string, { requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
     };
     expect(Object.keys(docs.paths)).toEqual(
       expect.arrayContaining([
@@ -369,10 +370,15 @@ describe('room access on the history API', () => {
         '/direct/{userId}',
       ]),
     );
-    expect(JSON.stringify(docs.paths['/rooms/{room}'].put.requestBody)).toContain('private');
-    expect(JSON.stringify(docs.paths['/rooms/{room}/members/{userId}'].put.requestBody)).toContain(
-      'admin',
+    const bodySchema = (component: string) => ({
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${component}` } } },
+    });
+    expect(docs.paths['/rooms/{room}'].put.requestBody).toMatchObject(bodySchema('PutRoomBody'));
+    expect(JSON.stringify(docs.components.schemas.PutRoomBody)).toContain('private');
+    expect(docs.paths['/rooms/{room}/members/{userId}'].put.requestBody).toMatchObject(
+      bodySchema('PutRoomMemberBody'),
     );
+    expect(JSON.stringify(docs.components.schemas.PutRoomMemberBody)).toContain('admin');
   });
 });
 

@@ -1,0 +1,59 @@
+import { INestApplication } from '@nestjs/common';
+import { listen, openApiProblems, testConfig } from '@switchboard/testing';
+import { createHistoryApp } from '../app/history-app.module';
+
+type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
+interface ApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+const named = (id: string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } },
+});
+
+describe("the history service's OpenAPI document", () => {
+  let app: INestApplication;
+  let document: ApiDocument;
+
+  beforeAll(async () => {
+    app = await createHistoryApp(testConfig('history'), {}, { shutdownHooks: false });
+    const { http } = await listen(app);
+    document = (await (await fetch(`${http}/docs-json`)).json()) as ApiDocument;
+  });
+
+  afterAll(() => app.close());
+
+  it('has named schemas only, 413 on every body operation, every error and $ref documented', () => {
+    expect(openApiProblems(document as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it('refers to the protocol schemas by name, for bodies, answers and errors', () => {
+    const send = document.paths['/rooms/{room}/messages'].post;
+    expect(send.requestBody).toMatchObject(named('SendMessageBody'));
+    expect(send.responses['201']).toMatchObject(named('ChatMessage'));
+    for (const status of ['400', '401', '403', '413', '415', '429', '500']) {
+      expect({ status, response: send.responses[status] }).toMatchObject({
+        status,
+        response: named('HttpError'),
+      });
+    }
+    expect(document.paths['/rooms/{room}/messages'].get.responses['200']).toMatchObject(
+      named('MessagePage'),
+    );
+    expect(document.paths['/rooms/{room}'].put.requestBody).toMatchObject(named('PutRoomBody'));
+    expect(document.paths['/me/rooms'].get.responses['200']).toMatchObject(named('InboxResponse'));
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['ChatMessage', 'DeletedMessage', 'UserRef', 'RoomInfo', 'HttpError']),
+    );
+  });
+
+  it('documents 413 and 415 on operations with a body only, and 401 on those that need credentials', () => {
+    const put = document.paths['/rooms/{room}/read'].put;
+    expect(Object.keys(put.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '413', '415', '500']),
+    );
+    const inbox = document.paths['/me/rooms'].get;
+    expect(Object.keys(inbox.responses).sort()).toEqual(['200', '401', '500']);
+  });
+});

@@ -14,3 +14,4 @@ export {
 export { waitFor } from './lib/wait-for';
 export { WsTestClient } from './lib/ws-test-client';
 export { CapturedLogs } from './lib/captured-logs';
+export { openApiProblems } from './lib/openapi-problems';

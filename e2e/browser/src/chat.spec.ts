@@ -46,8 +46,8 @@ describe('the demo app in Chromium', () => {
     await until(() => messageTexts(alice.page), ['hello from Alice'], "Alice's messages");
     const members = bob.page.getByTestId('members').getByRole('listitem');
     await until(async () => (await members.allTextContents()).sort(), ['Alice', 'Bob'], 'members');
-    await screenshot(alice.page, '1-alice-sent');
-    await screenshot(bob.page, '1-bob-received');
+    await screenshot(alice.page, '01-alice-sent');
+    await screenshot(bob.page, '01-bob-received');
   });
 
   it('one goes offline, the other sends three messages; back online, all three show once, in order', async () => {
@@ -58,12 +58,12 @@ describe('the demo app in Chromium', () => {
     const all = ['hello from Alice', 'one', 'two', 'three'];
     await until(() => messageTexts(alice.page), all, "Alice's messages");
     expect(await messageTexts(bob.page)).toEqual(['hello from Alice']);
-    await screenshot(bob.page, '2-bob-offline');
+    await screenshot(bob.page, '02-bob-offline');
 
     await bob.context.setOffline(false);
     await bob.page.getByTestId('connection-state').filter({ hasText: 'open' }).waitFor();
     await until(() => messageTexts(bob.page), all, "Bob's messages after reconnecting");
-    await screenshot(bob.page, '3-bob-back-online');
+    await screenshot(bob.page, '03-bob-back-online');
   });
 
   it('shows markup in a message as text: nothing is parsed, nothing runs', async () => {
@@ -74,13 +74,13 @@ describe('the demo app in Chromium', () => {
     expect(await messages.locator('img').count()).toBe(0);
     expect(await messages.locator('b').count()).toBe(0);
     expect(await bob.page.title()).toBe('Switchboard');
-    await screenshot(bob.page, '4-markup-as-text');
+    await screenshot(bob.page, '04-markup-as-text');
   });
 
   it('shows who is typing, and a direct message reaches the other user through their room list', async () => {
     await alice.page.getByLabel('Message', { exact: true }).pressSequentially('typing…');
     await bob.page.getByTestId('typing').filter({ hasText: 'Alice is typing…' }).waitFor();
-    await screenshot(bob.page, '5-typing');
+    await screenshot(bob.page, '05-typing');
     await alice.page.getByLabel('Message', { exact: true }).fill('');
 
     await alice.page.getByLabel('Direct message user').fill('bob');
@@ -92,11 +92,46 @@ describe('the demo app in Chromium', () => {
       name: /@ Alice/,
     });
     await entry.getByLabel('1 unread').waitFor();
-    await screenshot(bob.page, '6-direct-message-unread');
+    await screenshot(bob.page, '06-direct-message-unread');
     await entry.click();
     await until(() => messageTexts(bob.page), ['psst, Bob'], "Bob's direct room");
     await openRoom(bob.page, room);
     await openRoom(alice.page, room);
+  });
+
+  it('scrolls back: a room with more than a page shows the newest, then older pages from history', async () => {
+    const busy = `${room}-busy`;
+    // Four senders, so 60 messages stay within each user's burst of the rate limit.
+    const tokens = await Promise.all(
+      ['dana', 'erin', 'fred', 'gina'].map(async (userId) => {
+        const response = await fetch(`${urls.webUrl}/dev/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ userId }),
+        });
+        return ((await response.json()) as { token: string }).token;
+      }),
+    );
+    const texts = Array.from({ length: 60 }, (_, index) => `history ${index + 1}`);
+    for (const [index, text] of texts.entries()) {
+      const response = await fetch(`${urls.historyUrl}/rooms/${busy}/messages`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${tokens[index % tokens.length]}`,
+        },
+        body: JSON.stringify({ text, clientMsgId: `seed-${index}` }),
+      });
+      expect(response.status).toBe(201);
+      await response.arrayBuffer();
+    }
+    await openRoom(bob.page, busy);
+    await until(() => messageTexts(bob.page), texts.slice(-50), 'the newest page');
+    await bob.page.getByRole('button', { name: 'Load older messages' }).click();
+    await until(() => messageTexts(bob.page), texts, 'every message after loading older');
+    expect(await bob.page.getByRole('button', { name: 'Load older messages' }).count()).toBe(0);
+    await screenshot(bob.page, '07-scrollback');
+    await openRoom(bob.page, room);
   });
 
   it('rings the bell for a notification published through the API', async () => {
@@ -115,7 +150,7 @@ describe('the demo app in Chromium', () => {
     await bob.page.getByTestId('notification-count').filter({ hasText: '1' }).waitFor();
     await bob.page.getByRole('button', { name: /^Notifications/ }).click();
     await bob.page.getByTestId('notification').getByText('Alice mentioned you').waitFor();
-    await screenshot(bob.page, '7-notification-bell');
+    await screenshot(bob.page, '08-notification-bell');
     // Opening the list marks it read.
     expect(await bob.page.getByTestId('notification-count').count()).toBe(0);
   });
@@ -128,11 +163,11 @@ describe('the demo app in Chromium', () => {
     await dashboard.getByTestId('instance').first().waitFor();
     // Alice and Bob: two WebSockets on the one gateway.
     await until(async () => total.textContent(), '2', 'connections before');
-    await screenshot(dashboard, '8-dashboard-two-connections');
+    await screenshot(dashboard, '09-dashboard-two-connections');
 
     const carol = await signedInPage(browser, urls.webUrl, 'carol', 'Carol');
     await until(async () => total.textContent(), '3', 'connections after a third page opened');
-    await screenshot(dashboard, '9-dashboard-three-connections');
+    await screenshot(dashboard, '10-dashboard-three-connections');
     await carol.context.close();
     await until(async () => total.textContent(), '2', 'connections after it closed');
     await dashboardContext.close();

@@ -7,8 +7,10 @@ import { addSnapshot, InstanceHistory, snapshotsOf } from './instance-history';
 import { Sparkline } from './sparkline';
 
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+// Broadcasts take well under a millisecond when idle: significant digits, not decimals.
+const latency = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 2 });
 const ms = (value: number | undefined) =>
-  value === undefined ? '–' : `${number.format(value)} ms`;
+  value === undefined ? '–' : `${latency.format(value)} ms`;
 
 /**
  * The live dashboard: every instance's latest figures from the notification service's
@@ -38,7 +40,11 @@ export function DashboardPage(props: { config: AppConfig }) {
     [config, token],
   );
 
-  const instances = [...history.entries()].sort(([a], [b]) => a.localeCompare(b));
+  // Gateways first, then notification instances, each by id: cards keep their places.
+  const instances = [...history.entries()].sort(
+    ([a, seriesA], [b, seriesB]) =>
+      seriesA[0].service.localeCompare(seriesB[0].service) || a.localeCompare(b),
+  );
   const latest = instances.map(([, series]) => series.at(-1)).filter((s) => s !== undefined);
   const total = (pick: (stats: InstanceStats) => number) =>
     latest.reduce((sum, stats) => sum + pick(stats), 0);

@@ -215,7 +215,13 @@ export class WebServer {
     response: ServerResponse,
   ): Promise<void> {
     const root = this.options.appDir;
-    const file = normalize(join(root, decodeURIComponent(path)));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      throw new RequestError(404, 'not_found', 'no such file');
+    }
+    const file = normalize(join(root, decoded));
     if (file !== root && !file.startsWith(root + sep))
       throw new RequestError(404, 'not_found', 'no such file');
     const found = await stat(file).catch(() => null);

@@ -44,10 +44,13 @@ describe('npm start: the demo app server', () => {
     expect(await dashboard.text()).toBe(html);
   });
 
-  it('answers 404 for a missing asset and for a path outside the app', async () => {
+  it('answers 404 for a missing asset, a malformed path and a path outside the app', async () => {
     const missing = await fetch(`${urls.webUrl}/assets/nothing.js`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ statusCode: 404, code: 'not_found' });
+    const malformed = await fetch(`${urls.webUrl}/assets/%E0%A4%A`);
+    expect(malformed.status).toBe(404);
+    expect(await malformed.json()).toMatchObject({ code: 'not_found' });
     // fetch would normalize `..` away, so the raw request line carries it.
     const status = await new Promise<number | undefined>((done, fail) => {
       const url = new URL(urls.webUrl);

@@ -166,6 +166,24 @@ describe('long polling GET /rooms/:room/messages', () => {
     expect(await held(bases[0])).toBe(0);
   });
 
+  it('refuses a held poll of a member removed from a private room while it waited', async () => {
+    const room = uniqueRoom('private');
+    const asService = (method: string, path: string, body?: unknown) =>
+      fetch(`${bases[0]}/rooms/${room}${path}`, {
+        method,
+        headers: { 'Content-Type': 'application/json', 'X-Api-Key': TEST_SERVICE_API_KEY },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await asService('PUT', '', { access: 'private' })).status).toBe(201);
+    for (const member of ['leaver', 'sender'])
+      expect((await asService('PUT', `/members/${member}`, {})).status).toBe(201);
+    const poll = get(bases[0], `/rooms/${room}/messages?after=0&wait=30`, 'leaver');
+    await holding(bases[0], 1);
+    expect((await asService('DELETE', '/members/leaver')).status).toBe(204);
+    await send(bases[1], room, 'after leaving');
+    expect(await poll).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+  });
+
   it('describes wait and the 503 in OpenAPI', async () => {
     const document = (await (await fetch(`${bases[0]}/docs-json`)).json()) as {
       paths: Record<

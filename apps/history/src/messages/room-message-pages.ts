@@ -43,7 +43,7 @@ export class RoomMessagePages {
   /**
    * A page of `room` for `userId`. With `waitMs` (and `query.after`), a page with nothing after the
    * cursor is not answered at once but when a message, edit or delete past it is published, or empty
-   * after `waitMs`. Access is checked with the first read, like a short poll.
+   * after `waitMs`. Access is checked with every read, like a short poll.
    */
   async page(
     userId: string,
@@ -52,12 +52,12 @@ export class RoomMessagePages {
     wait?: { ms: number; response: ServerResponse },
   ): Promise<MessagePage> {
     // The access check and the page read run side by side, so a read costs no extra round trip of
-    // latency; a refused read returns nothing of the page.
+    // latency; a refused read returns nothing of the page. A held request checks again with each
+    // read, so a member removed while waiting is not answered with what was sent after.
     const checkedRead = async () =>
       (await Promise.all([this.access.authorize(userId, room), this.store.page(room, query)]))[1];
     const after = query.after;
     if (wait === undefined || after === undefined) return checkedRead();
-    let checked = false;
     return this.waiters.hold({
       waitMs: wait.ms,
       response: wait.response,
@@ -65,12 +65,7 @@ export class RoomMessagePages {
         this.watch(room, (seq) => {
           if (seq > after) wake();
         }),
-      read: async () => {
-        if (checked) return this.store.page(room, query);
-        const page = await checkedRead();
-        checked = true;
-        return page;
-      },
+      read: checkedRead,
       answers: (page) => page.messages.length > 0 || (page.events?.length ?? 0) > 0,
     });
   }

@@ -72,7 +72,7 @@ describe('SwitchboardNotifications against the notifications service', () => {
    * A stream whose connection the test can cut as a network failure would; `cut` holds the
    * reconnection back (its token) until `resume`.
    */
-  function stream(userId: string, token = () => signTestToken(userId)) {
+  function stream(userId: string, token = () => signTestToken(userId), idleTimeoutMs?: number) {
     let away: Promise<void> = Promise.resolve();
     let resume = () => undefined as void;
     let current: AbortController | undefined;
@@ -86,6 +86,7 @@ describe('SwitchboardNotifications against the notifications service', () => {
         return issued;
       },
       reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+      ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
       fetch: (input, init) => {
         const connection = new AbortController();
         init?.signal?.addEventListener('abort', () => connection.abort());
@@ -133,6 +134,23 @@ describe('SwitchboardNotifications against the notifications service', () => {
     await waitFor(() => received.length >= 4, 'received.length >= 4');
     expect(received.map((notification) => notification.id)).toEqual([first, ...meanwhile, after]);
     expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+  });
+
+  it('a stream silent for idleTimeoutMs is taken for dead and reopened, resuming where it was', async () => {
+    const userId = newUser();
+    // The service's keep-alive comes every 15 s: with 300 ms of patience, every stream looks dead.
+    const { sdk, received, states } = stream(userId, () => signTestToken(userId), 300);
+    // From a known id, so a notification published during a reopening is replayed, not missed.
+    await sdk.connect(await publish(userId, 'already seen'));
+    const first = await publish(userId, 'one');
+    await waitFor(
+      () => states.filter((state) => state === 'open').length >= 2,
+      () => `reopened after silence: ${states.join(' ')}`,
+    );
+    expect(states.slice(0, 3)).toEqual(['connecting', 'open', 'reconnecting']);
+    const second = await publish(userId, 'two');
+    await waitFor(() => received.length >= 2, 'received.length >= 2');
+    expect(received.map((notification) => notification.id)).toEqual([first, second]);
   });
 
   it('connect(after) replays every notification after that id first', async () => {

@@ -7,7 +7,11 @@ export interface NotificationStreamOptions {
   url: string;
   /** Called before every (re)connection and HTTP call, so a refreshed token is used. */
   token: () => string | Promise<string>;
-  /** Resume after this notification id: every later one is replayed first (the stream's `Last-Event-ID`). */
+  /**
+   * Resume after this notification id: every later one is replayed first (the stream's `Last-Event-ID`).
+   * Without it, and until the first notification arrives, a reconnection has no position to resume
+   * from: what was published while it was down is not replayed (`unread` and `list` show it).
+   */
   lastEventId?: string;
   /** Backoff of reconnections after the stream ends or fails. */
   reconnect?: Partial<BackoffPolicy>;

@@ -21,6 +21,12 @@ export async function typedUse(options: SwitchboardClientOptions): Promise<numbe
     const seq: number = message.seq;
     return `${text}@${seq}`;
   });
+  client.on('error', (error: SwitchboardError) => {
+    const code: SwitchboardError['code'] = error.code;
+    return code;
+  });
+  // @ts-expect-error: not an error code
+  const bogus: SwitchboardError['code'] = 'no_such_code';
   // @ts-expect-error: not an event the client emits
   client.on('no-such-event', () => undefined);
   await client.connect();
@@ -36,5 +42,5 @@ export async function typedUse(options: SwitchboardClientOptions): Promise<numbe
     if (error instanceof SwitchboardError) return error.code.length;
   }
   client.close();
-  return joined.members.length + ack.seq + wrong.length;
+  return joined.members.length + ack.seq + wrong.length + bogus.length;
 }

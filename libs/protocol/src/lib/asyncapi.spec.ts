@@ -1,5 +1,5 @@
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
-import { asyncApiDocument, WEBSOCKET_CLOSE_CODES } from './asyncapi';
+import { asyncApiDocument, WEBSOCKET_CLOSE_CODES, withServer } from './asyncapi';
 import { clientFrame } from './client-frames';
 import { referencesIn } from './json-schema-components';
 import type { ServerFrame } from './server-frames';
@@ -40,7 +40,10 @@ function resolve(document: Json, ref: string): unknown {
 }
 
 describe('the AsyncAPI document of the WebSocket protocol', () => {
-  const document = asyncApiDocument({ host: 'gateway.example:3001', protocol: 'wss' });
+  const document = withServer(asyncApiDocument(), {
+    host: 'gateway.example:3001',
+    protocol: 'wss',
+  });
   const components = document.components as {
     messages: Record<string, { payload: { $ref: string } }>;
     schemas: Record<string, Json>;

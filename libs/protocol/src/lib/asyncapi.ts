@@ -37,7 +37,7 @@ const CHANNEL = 'chat';
 const channelRef = { $ref: `#/channels/${CHANNEL}` };
 const messageRef = (id: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${id}` });
 
-/** Where the gateway that serves the document is reached, as the request for it shows. */
+/** Where a gateway is reached: the document served by one names it as its server. */
 export interface AsyncApiServer {
   /** `host[:port]`. */
   host: string;
@@ -110,7 +110,7 @@ const PROTOCOL_DESCRIPTION = [
  * validate client frames and describe server frames: every frame is a named message, each client
  * frame a `send` operation with its reply, each server frame a `receive` operation.
  */
-export function asyncApiDocument(server?: AsyncApiServer): Record<string, unknown> {
+export function asyncApiDocument(): Record<string, unknown> {
   const components = new JsonSchemaComponents('draft-07');
   const sent = frameMessages(clientFrame.options, components);
   const received = frameMessages(SERVER_FRAME_SCHEMAS, components);
@@ -136,10 +136,6 @@ export function asyncApiDocument(server?: AsyncApiServer): Record<string, unknow
     };
   }
 
-  const security = [
-    { $ref: '#/components/securitySchemes/bearer' },
-    { $ref: '#/components/securitySchemes/accessToken' },
-  ];
   const messageComponents = Object.fromEntries(messages.map(({ id, message }) => [id, message]));
   const document = {
     asyncapi: '3.0.0',
@@ -148,16 +144,6 @@ export function asyncApiDocument(server?: AsyncApiServer): Record<string, unknow
       version: '1',
       description: PROTOCOL_DESCRIPTION,
     },
-    ...(server && {
-      servers: {
-        gateway: {
-          host: server.host,
-          protocol: server.protocol,
-          description: 'the gateway that served this document',
-          security,
-        },
-      },
-    }),
     defaultContentType: 'application/json',
     channels: {
       [CHANNEL]: {
@@ -216,4 +202,24 @@ export function asyncApiDocument(server?: AsyncApiServer): Record<string, unknow
   };
   document.components.schemas = components.referencedBy(messageComponents);
   return document;
+}
+
+/** `document` with `server` as its one server, reached with either of the document's credentials. */
+export function withServer(
+  document: Record<string, unknown>,
+  server: AsyncApiServer,
+): Record<string, unknown> {
+  return {
+    ...document,
+    servers: {
+      gateway: {
+        host: server.host,
+        protocol: server.protocol,
+        security: [
+          { $ref: '#/components/securitySchemes/bearer' },
+          { $ref: '#/components/securitySchemes/accessToken' },
+        ],
+      },
+    },
+  };
 }

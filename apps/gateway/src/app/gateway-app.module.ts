@@ -14,6 +14,7 @@ import { ConnectionsModule } from '../connections/connections.module';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
 import { GatewayMetricsModule } from '../metrics/gateway-metrics';
+import { ProtocolDocsModule } from '../protocol-docs/protocol-docs.module';
 
 /** Single-process mode without Redis also shares presence and rate limits between the services. */
 export interface GatewayRuntime extends FoundationOptions {
@@ -43,6 +44,7 @@ export class GatewayAppModule {
         GatewayMetricsModule,
         ConnectionsModule,
         ChatModule,
+        ProtocolDocsModule,
       ],
     };
   }

@@ -353,6 +353,36 @@ describe('@switchboard/react against the real services', () => {
     expect(await response.json()).toEqual({ unread: 0, lastReadId: live });
   });
 
+  it('useConnectionState shows a refused token while the client retries, and clears it once open', async () => {
+    const alice = newUser();
+    let release = () => undefined as void;
+    const retry = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const { result } = renderHook(() => useConnectionState(), {
+      wrapper: ({ children }: { children: ReactNode }) =>
+        createElement(
+          SwitchboardProvider,
+          {
+            options: {
+              url: urls.gateway,
+              token: async () => {
+                if (calls++ === 0) return 'not a token';
+                await retry;
+                return signTestToken(alice);
+              },
+              reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+            },
+          },
+          children,
+        ),
+    });
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'unauthorized' }));
+    expect(result.current.state).not.toBe('open');
+    act(() => release());
+    await waitFor(() => expect(result.current.state).toBe('open'));
+    expect(result.current.error).toBeUndefined();
+  });
+
   it('useConnectionState follows the connection, and a refused token is reported', async () => {
     const { result } = renderHook(() => useConnectionState(), {
       wrapper: ({ children }: { children: ReactNode }) =>
@@ -371,6 +401,6 @@ describe('@switchboard/react against the real services', () => {
     });
     expect(result.current.state).toBe('connecting');
     await waitFor(() => expect(result.current.state).toBe('closed'));
-    expect(result.current.error).toBeDefined();
+    expect(result.current.error).toMatchObject({ code: 'unauthorized' });
   });
 });

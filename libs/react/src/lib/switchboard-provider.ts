@@ -57,7 +57,10 @@ export interface SwitchboardContextValue {
   rooms: RoomRegistry;
   /** Null without `notificationsUrl` (or a `notifications` stream). */
   notifications: NotificationFeed | null;
-  /** Why `connect()` was rejected (authentication refused twice), until it opens again. */
+  /**
+   * The last refusal of the connection (a `SwitchboardError`: `unauthorized` or `forbidden` with its
+   * close code, `websocket_unavailable`) or why `connect()` was rejected; cleared when it opens.
+   */
   connectError: Error | undefined;
 }
 
@@ -110,17 +113,21 @@ export function SwitchboardProvider(props: SwitchboardProviderProps): ReactNode 
       if (state === 'open' && active)
         setValue((shown) => (shown?.connectError ? { ...shown, connectError: undefined } : shown));
     });
-    client.connect().catch((error: unknown) => {
+    const refused = (error: unknown) => {
       if (active)
         setValue((shown) =>
           shown?.client === client
             ? { ...shown, connectError: error instanceof Error ? error : new Error(String(error)) }
             : shown,
         );
-    });
+    };
+    // A refusal shows at once (the client retries once with a new token), a final one stays.
+    const stopError = client.on('error', refused);
+    client.connect().catch(refused);
     return () => {
       active = false;
       stopState();
+      stopError();
       rooms.dispose();
       if (!('client' in current)) client.close();
       if (stream && stream !== ownedNotifications) stream.close();

@@ -5,7 +5,10 @@ import { useSwitchboardContext } from './switchboard-provider';
 export interface ConnectionStatus {
   /** `connecting` until the provider's client exists. */
   state: ConnectionState;
-  /** Why connecting failed for good (authentication refused twice); cleared when it opens. */
+  /**
+   * The last refusal of the connection (`unauthorized`/`forbidden`, retried once with a new token;
+   * with state `closed`, final) or why it failed for good; cleared when it opens.
+   */
   error: Error | undefined;
 }
 

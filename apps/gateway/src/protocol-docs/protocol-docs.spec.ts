@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { ServerFrame, serverFrameSchema } from '@switchboard/protocol';
 import {
   listen,
+  openApiProblems,
   signTestToken,
   TEST_JWT_SECRET,
   TEST_SERVICE_API_KEY,
@@ -158,5 +159,21 @@ describe('GET /asyncapi.json on the gateway', () => {
         'user_left',
       ].sort(),
     );
+  });
+});
+
+describe("the gateway's OpenAPI document", () => {
+  let app: INestApplication;
+
+  afterAll(() => app.close());
+
+  it('describes /asyncapi.json, health and metrics with named schemas and their errors', async () => {
+    app = await createGatewayApp(testConfig('gateway'), {}, { shutdownHooks: false });
+    const { http } = await listen(app);
+    const document = (await (await fetch(`${http}/docs-json`)).json()) as Json;
+    expect(Object.keys(document.paths as Json)).toEqual(
+      expect.arrayContaining(['/asyncapi.json', '/health/ready']),
+    );
+    expect(openApiProblems(document)).toEqual([]);
   });
 });

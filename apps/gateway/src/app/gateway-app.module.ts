@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { SwitchboardConfig } from '@switchboard/config';
+import { serveApiDocs } from '@switchboard/http';
 import { InMemoryPresenceStore, PresenceModule } from '@switchboard/presence';
 import { InMemoryRateLimiter, RateLimitModule } from '@switchboard/rate-limit';
 import {
@@ -57,6 +58,11 @@ export async function createGatewayApp(
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(GatewayAppModule.forRoot(config, runtime), config, appOptions);
+  serveApiDocs(app, {
+    title: 'Switchboard gateway',
+    description:
+      'The WebSocket protocol (`/ws`) is described in AsyncAPI at `/asyncapi.json`; over HTTP the gateway answers health and metrics.',
+  });
   app.useWebSocketAdapter(
     new ChatWsAdapter(
       app,

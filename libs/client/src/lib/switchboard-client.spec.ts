@@ -864,6 +864,7 @@ describe('SwitchboardClient: refused handshakes', () => {
     socket().drop();
     await settle(BACKOFF.maxDelayMs);
     // A refusal after an accepted connection is a first one again.
+    socket().open();
     socket().refuse(4401, 'expired');
     await settle();
     socket().open();

@@ -44,6 +44,13 @@ export interface SwitchboardClientOptions {
   /** Backoff of reconnections and of sends the server failed to store (`internal_error`). */
   reconnect?: Partial<BackoffPolicy>;
   /**
+   * The history service's HTTP base URL (for example `https://chat.example.com/history`). With it,
+   * when the WebSocket cannot connect (two attempts in a row fail before opening: an upgrade refused
+   * or blocked by a proxy), the client falls back to transport `polling`: joined rooms followed by
+   * long polling, sends and joins over HTTP; it keeps trying the WebSocket and moves back once it opens.
+   */
+  historyUrl?: string;
+  /**
    * With nothing received for this long the client pings, and with nothing for twice as long it
    * takes the connection for dead (a half-open TCP connection) and reconnects. 0 turns this off.
    */
@@ -83,6 +90,22 @@ export class SwitchboardError extends Error {
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** How the client talks to Switchboard: the WebSocket, or HTTP long polling while it cannot. */
+export type Transport = 'websocket' | 'polling';
+
+/** Seconds a long poll is held by the history service (under common 30 s proxy timeouts). */
+export const LONG_POLL_WAIT_SECONDS = 25;
+
+/** WebSocket attempts in a row that fail before opening, after which the client polls. */
+const FAILED_OPENS_BEFORE_POLLING = 2;
+
+/** A page of `GET /rooms/:room/messages`. */
+interface MessagePage {
+  messages: HistoryMessage[];
+  events?: MessageChangeFrame[];
+  hasMore: boolean;
+}
+
 export interface ClientEvents {
   /** A room's messages, each once and in `seq` order, live or recovered after a reconnect. */
   message: (message: ChatMessage) => void;
@@ -120,6 +143,8 @@ export interface ClientEvents {
    * `connect()` rejects with this error. Also `websocket_unavailable`, just before it stops.
    */
   error: (error: SwitchboardError) => void;
+  /** The client moved to long polling (the WebSocket cannot connect) or back to the WebSocket. */
+  transport: (transport: Transport) => void;
 }
 
 /** What `join` returns: the room's history, who is in it, and this user's read state there. */
@@ -183,14 +208,16 @@ type Reply =
 /** What takes one of a room's seqs on the client: a message, or an edit or a delete (which has a `type`). */
 type Sequenced = ChatMessage | MessageChangeFrame;
 
-/** A join reply's messages and events in one seq order. */
-function sequencedItems(joined: JoinedFrame): (HistoryMessage | MessageChangeFrame)[] {
+/** A join reply's (or an HTTP page's) messages and events in one seq order. */
+function sequencedItems(
+  joined: Pick<JoinedFrame, 'messages' | 'events'>,
+): (HistoryMessage | MessageChangeFrame)[] {
   if (!joined.events?.length) return joined.messages;
   return [...joined.messages, ...joined.events].sort((a, b) => a.seq - b.seq);
 }
 
 /** The last seq a join reply carries, events included. */
-function lastSeqOf(joined: JoinedFrame): number | undefined {
+function lastSeqOf(joined: Pick<JoinedFrame, 'messages' | 'events'>): number | undefined {
   const last = Math.max(joined.messages.at(-1)?.seq ?? 0, joined.events?.at(-1)?.seq ?? 0);
   return last || undefined;
 }
@@ -239,7 +266,24 @@ interface SendBackoff {
 const OPEN = 1;
 
 function isServerRefusal(error: unknown): error is SwitchboardError {
-  return error instanceof SwitchboardError && error.code !== 'connection_closed';
+  return (
+    error instanceof SwitchboardError &&
+    error.code !== 'connection_closed' &&
+    error.code !== 'websocket_unavailable'
+  );
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /**
@@ -283,6 +327,7 @@ export class SwitchboardClient {
     unread: new Set(),
     state: new Set(),
     error: new Set(),
+    transport: new Set(),
   };
   private readonly backoff: BackoffPolicy;
   private readonly heartbeatMs: number;
@@ -294,6 +339,13 @@ export class SwitchboardClient {
   private failure: SwitchboardError | undefined;
   private lastReceivedAt = 0;
   private heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentTransport: Transport = 'websocket';
+  /** WebSocket attempts in a row that closed before opening. */
+  private failedOpens = 0;
+  /** Aborts the long polls (and their backoff waits) when polling ends. */
+  private polling: AbortController | undefined;
+  /** The HTTP send loop is running (it sends the outbox one message at a time, in call order). */
+  private sendingOverHttp = false;
 
   constructor(private readonly options: SwitchboardClientOptions) {
     this.backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
@@ -309,6 +361,10 @@ export class SwitchboardClient {
     return this.state;
   }
 
+  get transport(): Transport {
+    return this.currentTransport;
+  }
+
   /**
    * Opens the connection and keeps it open (reconnecting as needed) until `close`; resolves once the
    * gateway has answered on it. Rejects if the client stops first: closed, its handshake refused
@@ -319,7 +375,7 @@ export class SwitchboardClient {
       this.failure = undefined;
       void this.open();
     }
-    if (this.ready) return Promise.resolve();
+    if (this.state === 'open') return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const stop = this.on('state', (state) => {
         if (state === 'open') {
@@ -349,7 +405,10 @@ export class SwitchboardClient {
     state.joining++;
     let result: JoinResult;
     try {
-      result = await this.synchronize(room, state, since ?? state.lastSeq, false);
+      result =
+        this.currentTransport === 'polling' && !this.ready
+          ? await this.joinOverHttp(room, state, since ?? state.lastSeq)
+          : await this.synchronize(room, state, since ?? state.lastSeq, false);
     } catch (error) {
       state.joining--;
       if (state.lastSeq === undefined) {
@@ -404,6 +463,8 @@ export class SwitchboardClient {
    */
   async leave(room: string, options: { forget?: boolean } = {}): Promise<void> {
     this.rooms.delete(room);
+    // Polling follows only the rooms it has: nothing to tell the server (forget needs the WebSocket).
+    if (this.currentTransport === 'polling' && !this.ready && !options.forget) return;
     await this.request(
       options.forget ? { type: 'leave', room, forget: true } : { type: 'leave', room },
     );
@@ -514,6 +575,7 @@ export class SwitchboardClient {
 
   /** Stops reconnecting; `connect()`, pending requests and sends reject with `reason`. */
   private stop(reason: SwitchboardError): void {
+    this.stopPolling();
     this.setState('closed');
     this.ready = false;
     clearTimeout(this.reconnectTimer);
@@ -653,6 +715,7 @@ export class SwitchboardClient {
    * and not for a room waiting after a retryable refusal.
    */
   private pump(): void {
+    if (this.currentTransport === 'polling' && !this.ready) void this.sendOverHttp();
     const socket = this.socket;
     if (socket?.readyState !== OPEN) return;
     while (this.replies.length < MAX_FRAMES_IN_FLIGHT) {
@@ -727,7 +790,7 @@ export class SwitchboardClient {
 
   /** Connects, then (once open) restores rooms and unacknowledged sends. */
   private async open(): Promise<void> {
-    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    this.setSocketState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     this.createSocket ??= this.options.createSocket
       ? Promise.resolve(this.options.createSocket)
       : defaultSocketFactory();
@@ -748,8 +811,10 @@ export class SwitchboardClient {
       `${this.options.url}${separator}access_token=${encodeURIComponent(token)}`,
     );
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      opened = true;
       this.lastReceivedAt = Date.now();
       this.scheduleHeartbeat(socket, this.heartbeatMs);
       void this.restore(socket);
@@ -759,7 +824,14 @@ export class SwitchboardClient {
       this.lastReceivedAt = Date.now();
       this.receive(event.data);
     };
-    socket.onclose = (event) => this.closed(socket, event.code, event.reason);
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      if (opened) return this.closed(socket, event.code, event.reason);
+      // Refused or blocked before opening: twice in a row, HTTP takes over while retrying.
+      this.failedOpens++;
+      this.lost(socket);
+      if (this.failedOpens >= FAILED_OPENS_BEFORE_POLLING) this.startPolling();
+    };
     socket.onerror = () => undefined;
   }
 
@@ -839,9 +911,190 @@ export class SwitchboardClient {
     if (this.socket !== socket) return;
     this.attempt = 0;
     this.authRefusals = 0;
+    this.failedOpens = 0;
     this.ready = true;
+    this.stopPolling();
     this.setState('open');
     this.pump();
+  }
+
+  /** While polling, the WebSocket's attempts go on in the background: the client stays open. */
+  private setSocketState(state: ConnectionState): void {
+    if (this.currentTransport === 'websocket') this.setState(state);
+  }
+
+  private setTransport(transport: Transport): void {
+    if (this.currentTransport === transport) return;
+    this.currentTransport = transport;
+    for (const listener of this.listeners.transport) listener(transport);
+  }
+
+  /**
+   * Falls back to HTTP: every joined room followed by long polling from its last seq, the outbox
+   * sent over POST. The WebSocket's reconnection goes on; `restore` ends polling once it opens.
+   */
+  private startPolling(): void {
+    if (!this.options.historyUrl || this.polling || this.state === 'closed') return;
+    const polling = new AbortController();
+    this.polling = polling;
+    this.setTransport('polling');
+    for (const [room, state] of this.rooms) {
+      if (state.lastSeq !== undefined) void this.follow(room, state, polling.signal);
+    }
+    this.setState('open');
+    this.pump();
+  }
+
+  private stopPolling(): void {
+    this.polling?.abort();
+    this.polling = undefined;
+    this.setTransport('websocket');
+  }
+
+  /**
+   * Long-polls a room from its last seq until polling ends or the room is left: each page's
+   * messages and events past `lastSeq` are emitted in seq order, so none twice, even when a
+   * WebSocket join brings the same ones meanwhile.
+   */
+  private async follow(room: string, state: RoomState, signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted && this.rooms.get(room) === state) {
+      try {
+        const page = await this.http<MessagePage>(
+          'GET',
+          `/rooms/${encodeURIComponent(room)}/messages?after=${state.lastSeq ?? 0}&wait=${LONG_POLL_WAIT_SECONDS}`,
+          undefined,
+          signal,
+        );
+        failures = 0;
+        if (signal.aborted || this.rooms.get(room) !== state) return;
+        this.deliverPage(state, page);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof SwitchboardError && error.code === 'forbidden') {
+          return this.lose(room, state);
+        }
+        const retryAfterMs = error instanceof SwitchboardError ? error.retryAfterMs : undefined;
+        await abortableDelay(retryAfterMs ?? reconnectDelay(failures++, this.backoff), signal);
+      }
+    }
+  }
+
+  private deliverPage(state: RoomState, page: Pick<JoinedFrame, 'messages' | 'events'>): void {
+    for (const item of sequencedItems(page)) {
+      if (item.seq <= (state.lastSeq ?? 0)) continue;
+      state.lastSeq = item.seq;
+      // A message deleted meanwhile is told by its delete, which follows it.
+      if (!('deleted' in item)) this.emit(item);
+    }
+  }
+
+  /**
+   * The application's join while polling: the newest page (or everything after `since`) over HTTP,
+   * then the room is followed. HTTP has no member list nor read state: those come back empty.
+   */
+  private async joinOverHttp(
+    room: string,
+    state: RoomState,
+    since: number | undefined,
+  ): Promise<JoinResult> {
+    const path = `/rooms/${encodeURIComponent(room)}/messages`;
+    const messages: HistoryMessage[] = [];
+    const events: MessageChangeFrame[] = [];
+    let cursor = since;
+    for (;;) {
+      const page = await this.http<MessagePage>(
+        'GET',
+        cursor === undefined ? path : `${path}?after=${cursor}`,
+      );
+      messages.push(...page.messages);
+      events.push(...(page.events ?? []));
+      cursor = Math.max(lastSeqOf(page) ?? 0, cursor ?? 0);
+      if (since === undefined || !page.hasMore) break;
+    }
+    if (this.rooms.get(room) === state) {
+      state.lastSeq = Math.max(state.lastSeq ?? 0, cursor);
+      if (this.polling) void this.follow(room, state, this.polling.signal);
+    }
+    return {
+      messages,
+      ...(events.length ? { events } : {}),
+      members: [],
+      lastReadSeq: 0,
+      unread: 0,
+    };
+  }
+
+  /**
+   * Sends the outbox over `POST /rooms/:room/messages` while polling, one message at a time in call
+   * order, with its `clientMsgId`: a message sent again (after a lost answer, or over the WebSocket
+   * once it is back) is stored once. Refusals are handled as over the WebSocket.
+   */
+  private async sendOverHttp(): Promise<void> {
+    if (this.sendingOverHttp) return;
+    this.sendingOverHttp = true;
+    try {
+      for (;;) {
+        if (this.currentTransport !== 'polling' || this.ready) return;
+        const outgoing = this.nextSend();
+        if (!outgoing) return;
+        outgoing.inFlight = true;
+        let message: ChatMessage;
+        try {
+          message = await this.http<ChatMessage>(
+            'POST',
+            `/rooms/${encodeURIComponent(outgoing.room)}/messages`,
+            { text: outgoing.text, clientMsgId: outgoing.clientMsgId },
+          );
+        } catch (error) {
+          outgoing.inFlight = false;
+          if (!this.outbox.has(outgoing.clientMsgId)) continue;
+          const refusal = isServerRefusal(error)
+            ? error
+            : new SwitchboardError('internal_error', `sending failed: ${String(error)}`);
+          if (SEND_REFUSALS[refusal.code as ErrorCode] !== 'final') {
+            this.holdSends(outgoing.room, refusal);
+            continue;
+          }
+          this.outbox.delete(outgoing.clientMsgId);
+          outgoing.reject(refusal);
+          continue;
+        }
+        outgoing.inFlight = false;
+        this.outbox.delete(outgoing.clientMsgId);
+        const { id, room, seq, ts, clientMsgId } = message;
+        outgoing.resolve({ type: 'ack', id, room, seq, ts, clientMsgId });
+      }
+    } finally {
+      this.sendingOverHttp = false;
+    }
+  }
+
+  /** A request to the history service with the current token; an error body becomes a SwitchboardError. */
+  private async http<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const token = await this.options.token();
+    const response = await fetch(`${(this.options.historyUrl ?? '').replace(/\/$/, '')}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
+    const answer = (await response.json().catch(() => undefined)) as
+      { code?: ErrorCode; message?: string; retryAfterMs?: number } | undefined;
+    if (response.ok) return answer as T;
+    throw new SwitchboardError(
+      answer?.code ?? 'internal_error',
+      answer?.message ?? `${method} ${path}: HTTP ${response.status}`,
+      answer?.retryAfterMs,
+    );
   }
 
   /** Starts the connection over (with backoff): the simplest way to be joined to every room again. */
@@ -868,7 +1121,7 @@ export class SwitchboardClient {
 
   private retryLater(): void {
     if (this.state === 'closed') return;
-    this.setState('reconnecting');
+    this.setSocketState('reconnecting');
     this.reconnectTimer = setTimeout(
       () => void this.open(),
       reconnectDelay(this.attempt++, this.backoff),

@@ -4,11 +4,13 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 /**
  * A TCP proxy in front of a gateway, for the SDK's specs, that plays two network faults:
  * `stall` (every open connection stops carrying bytes, both ways, without closing: a half-open
- * connection) and `blockUpgrades` (new connections are answered 403 before any upgrade, as a proxy
+ * connection), `cut` (every open connection reset) and `blockUpgrades` (new connections are answered 403 before any upgrade, as a proxy
  * that forbids WebSockets; what is already open stays).
  */
 export class GatewayProxy {
   private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
+  /** Every connection accepted, refused ones included, destroyed at `close`. */
+  private readonly sockets = new Set<Socket>();
   private blocked = false;
   private server!: Server;
   /** Connections answered 403 while upgrades were blocked. */
@@ -50,16 +52,24 @@ export class GatewayProxy {
     this.blocked = blocked;
   }
 
-  async close(): Promise<void> {
+  /** Every open connection is reset, as by a network change. */
+  cut(): void {
     for (const { client, upstream } of this.pairs) {
       client.destroy();
       upstream.destroy();
     }
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    for (const socket of this.sockets) socket.destroy();
     this.server.close();
     await once(this.server, 'close');
   }
 
   private accept(client: Socket): void {
+    this.sockets.add(client);
+    client.on('close', () => this.sockets.delete(client));
     client.on('error', () => undefined);
     if (this.blocked) {
       this.refused++;

@@ -10,6 +10,7 @@ export type {
 export {
   AUTH_CLOSE_CODES,
   DEFAULT_HEARTBEAT_MS,
+  LONG_POLL_WAIT_SECONDS,
   MAX_FRAMES_IN_FLIGHT,
   SEND_REFUSALS,
   SwitchboardClient,
@@ -23,5 +24,6 @@ export type {
   DirectJoinResult,
   JoinResult,
   SwitchboardClientOptions,
+  Transport,
   WebSocketLike,
 } from './lib/switchboard-client';

@@ -75,6 +75,7 @@ describe('@switchboard/react against the real services', () => {
     const frames: ClientFrame[] = [];
     let away: Promise<void> = Promise.resolve();
     let resume = () => undefined as void;
+    let blocked = false;
     const options: SwitchboardOptions = {
       url: urls.gateway,
       historyUrl: urls.history,
@@ -84,7 +85,8 @@ describe('@switchboard/react against the real services', () => {
         return signTestToken(userId);
       },
       createSocket: (url) => {
-        const socket = new WebSocket(url);
+        // Blocked: the upgrade cannot happen (a port nothing listens on), as behind a proxy refusing it.
+        const socket = new WebSocket(blocked ? 'ws://127.0.0.1:9/ws' : url);
         sockets.push(socket);
         const send = socket.send.bind(socket);
         socket.send = (data: string) => {
@@ -101,7 +103,11 @@ describe('@switchboard/react against the real services', () => {
       away = new Promise((resolve) => (resume = resolve));
       sockets.at(-1)!.close();
     };
-    return { options, wrapper, frames, cut, resume: () => resume() };
+    const block = (value: boolean) => {
+      blocked = value;
+      if (value) sockets.at(-1)!.close();
+    };
+    return { options, wrapper, frames, cut, resume: () => resume(), block };
   }
 
   async function publish(userId: string, title: string): Promise<string> {
@@ -190,6 +196,40 @@ describe('@switchboard/react against the real services', () => {
         'after',
       ]),
     );
+  });
+
+  it('useRoom goes on over long polling while the WebSocket is blocked, and back: nothing lost or doubled', async () => {
+    const alice = newUser();
+    const room = uniqueRoom();
+    const { wrapper, block } = connection(alice);
+    const { result } = renderHook(
+      () => ({ room: useRoom(room), connection: useConnectionState() }),
+      { wrapper },
+    );
+    await waitFor(() => expect(result.current.room.status).toBe('joined'));
+    expect(result.current.connection.transport).toBe('websocket');
+    const bob = await otherUser();
+    await bob.join(room);
+
+    act(() => block(true));
+    await waitFor(() => expect(result.current.connection.transport).toBe('polling'));
+    await bob.send(room, 'while polling');
+    await waitFor(() => expect(texts(result.current.room.messages)).toEqual(['while polling']));
+    await act(async () => {
+      await result.current.room.send('sent over HTTP');
+    });
+
+    act(() => block(false));
+    await waitFor(() => expect(result.current.connection.transport).toBe('websocket'));
+    await bob.send(room, 'back');
+    await waitFor(() =>
+      expect(texts(result.current.room.messages)).toEqual([
+        'while polling',
+        'sent over HTTP',
+        'back',
+      ]),
+    );
+    expect(result.current.room.pending).toEqual([]);
   });
 
   it('components using one room share one join; the room is left when the last one unmounts', async () => {

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '@switchboard/client';
+import type { ConnectionState, Transport } from '@switchboard/client';
 import { useCallback, useSyncExternalStore } from 'react';
 import { useSwitchboardContext } from './switchboard-provider';
 
@@ -6,18 +6,27 @@ export interface ConnectionStatus {
   /** `connecting` until the provider's client exists. */
   state: ConnectionState;
   /**
+   * `polling` while the WebSocket cannot connect and the client follows its rooms over HTTP long
+   * polling (with the provider's `historyUrl`), `websocket` otherwise.
+   */
+  transport: Transport;
+  /**
    * The last refusal of the connection (`unauthorized`/`forbidden`, retried once with a new token;
    * with state `closed`, final) or why it failed for good; cleared when it opens.
    */
   error: Error | undefined;
 }
 
-/** The provider's connection state, re-rendering on every change. */
+/** The provider's connection state and transport, re-rendering on every change. */
 export function useConnectionState(): ConnectionStatus {
   const context = useSwitchboardContext();
   const client = context?.client;
   const subscribe = useCallback(
-    (listener: () => void) => client?.on('state', listener) ?? (() => undefined),
+    (listener: () => void) => {
+      if (!client) return () => undefined;
+      const stops = [client.on('state', listener), client.on('transport', listener)];
+      return () => stops.forEach((stop) => stop());
+    },
     [client],
   );
   const state = useSyncExternalStore(
@@ -25,5 +34,10 @@ export function useConnectionState(): ConnectionStatus {
     () => client?.connectionState ?? 'connecting',
     () => 'connecting' as const,
   );
-  return { state, error: context?.connectError };
+  const transport = useSyncExternalStore(
+    subscribe,
+    () => client?.transport ?? 'websocket',
+    () => 'websocket' as const,
+  );
+  return { state, transport, error: context?.connectError };
 }

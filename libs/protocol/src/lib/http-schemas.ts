@@ -144,7 +144,10 @@ export const inboxRoomSchema: z.ZodType<InboxRoom> = z
     room: z.string(),
     access: z.enum(ROOM_ACCESS),
     title: z.string().optional().describe('only when the room has one'),
-    direct: z.object({ user: userRefSchema }).optional().describe('in a direct room: the other user'),
+    direct: z
+      .object({ user: userRefSchema })
+      .optional()
+      .describe('in a direct room: the other user'),
     unread: z.number().int().nonnegative().describe('messages after lastReadSeq by other users'),
     lastReadSeq: z.number().int().nonnegative(),
     lastMessage: chatMessageSchema.nullable().describe("the room's newest message"),

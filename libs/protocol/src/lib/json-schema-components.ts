@@ -57,7 +57,7 @@ export class JsonSchemaComponents {
       unrepresentable: 'any',
     }) as JsonSchema;
     const { definitions, $defs, $schema: _dialect, ...root } = generated;
-    const local = { ...(definitions as object), ...($defs as object) } as Record<string, JsonSchema>;
+    const local: Record<string, JsonSchema> = { ...(definitions as object), ...($defs as object) };
     for (const [id, definition] of Object.entries(local)) {
       this.define(id, pointingAtComponents(definition) as JsonSchema);
     }

@@ -937,3 +937,104 @@ describe('SwitchboardClient: heartbeat', () => {
     expect(sockets).toHaveLength(1);
   });
 });
+
+describe('SwitchboardClient: long-polling fallback', () => {
+  interface PendingFetch {
+    url: string;
+    init: RequestInit;
+    respond: (status: number, body: unknown) => void;
+  }
+
+  /** `fetch` replaced by requests the test answers. */
+  function fakeFetch(): PendingFetch[] {
+    const requests: PendingFetch[] = [];
+    jest.spyOn(globalThis, 'fetch').mockImplementation(
+      (url, init = {}) =>
+        new Promise<Response>((resolve) =>
+          requests.push({
+            url: url as string,
+            init,
+            respond: (status, body) =>
+              resolve({
+                ok: status < 400,
+                status,
+                json: () => Promise.resolve(body),
+              } as Response),
+          }),
+        ),
+    );
+    return requests;
+  }
+
+  const page = (seqs: number[]) => ({ messages: seqs.map((seq) => chat(seq)), hasMore: false });
+
+  it('polls after two failed opens from lastSeq, then moves back to the socket with since, each message once', async () => {
+    const requests = fakeFetch();
+    const harness = setup({ historyUrl: 'http://history.test/' });
+    const { client, socket, received, connect, joinAt, lastSent } = harness;
+    const transports: string[] = [];
+    client.on('transport', (transport) => transports.push(transport));
+    await connect();
+    await joinAt(5);
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop(); // never opened
+    expect(client.transport).toBe('websocket');
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop(); // never opened, twice in a row
+    await settle();
+
+    expect(client.transport).toBe('polling');
+    expect(client.connectionState).toBe('open');
+    expect(requests.map((request) => request.url)).toEqual([
+      'http://history.test/rooms/lobby/messages?after=5&wait=25',
+    ]);
+    expect(requests[0].init.headers).toMatchObject({ Authorization: 'Bearer token' });
+    requests[0].respond(200, page([6, 7]));
+    await settle();
+    expect(received).toEqual([6, 7]);
+    expect(requests.at(-1)?.url).toBe('http://history.test/rooms/lobby/messages?after=7&wait=25');
+
+    await settle(BACKOFF.maxDelayMs);
+    socket().open();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 7 });
+    // The poll held meanwhile answers with what the rejoin brings too: each once.
+    requests.at(-1)?.respond(200, page([8]));
+    await settle();
+    socket().deliver(joined([8, 9]));
+    await settle();
+    expect(received).toEqual([6, 7, 8, 9]);
+    expect(transports).toEqual(['polling', 'websocket']);
+    expect(requests.at(-1)?.init.signal?.aborted).toBe(true);
+  });
+
+  it('sends over POST with the clientMsgId while polling, retrying a server failure with the same one', async () => {
+    const requests = fakeFetch();
+    const { client, socket, connect } = setup({ historyUrl: 'http://history.test' });
+    await connect();
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop();
+    await settle();
+    expect(client.transport).toBe('polling');
+
+    const sent = client.send(ROOM, 'over http');
+    await settle();
+    const first = requests[0];
+    expect(first.url).toBe('http://history.test/rooms/lobby/messages');
+    expect(first.init.method).toBe('POST');
+    const body = JSON.parse(first.init.body as string) as { text: string; clientMsgId: string };
+    expect(body.text).toBe('over http');
+    first.respond(500, { code: 'internal_error', message: 'down' });
+    await settle(BACKOFF.maxDelayMs);
+    expect(JSON.parse(requests[1].init.body as string)).toEqual(body);
+    requests[1].respond(201, { ...chat(3), clientMsgId: body.clientMsgId });
+    await expect(sent).resolves.toMatchObject({
+      type: 'ack',
+      seq: 3,
+      clientMsgId: body.clientMsgId,
+    });
+  });
+});

@@ -91,8 +91,10 @@ describe('GET /asyncapi.json on the gateway', () => {
 
   it('describes every frame a real gateway sends: each validates and has no undocumented field', async () => {
     const room = uniqueRoom('asyncapi');
+    // Users of their own: the direct room this makes must not exist for other specs' users.
+    const [alId, beaId] = [uniqueRoom('al'), uniqueRoom('bea')];
     const [al, bea] = await Promise.all(
-      ['al', 'bea'].map((user) => WsTestClient.connect(wsUrl, { token: signTestToken(user) })),
+      [alId, beaId].map((user) => WsTestClient.connect(wsUrl, { token: signTestToken(user) })),
     );
     clients.push(al, bea);
     const received: ServerFrame[] = [
@@ -117,8 +119,8 @@ describe('GET /asyncapi.json on the gateway', () => {
       await al.request({ type: 'delete', room, id }, 'change_ack'),
       await bea.next('message_deleted'),
       await al.request({ type: 'inbox' }, 'inbox'),
-      await al.request({ type: 'presence', users: ['bea'] }, 'presence'),
-      await al.request({ type: 'join_direct', user: 'bea' }, 'joined'),
+      await al.request({ type: 'presence', users: [beaId] }, 'presence'),
+      await al.request({ type: 'join_direct', user: beaId }, 'joined'),
       await al.request({ type: 'nonsense' }, 'error'),
       await bea.request({ type: 'leave', room }, 'left'),
       await al.next('user_left'),

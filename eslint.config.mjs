@@ -132,6 +132,8 @@ export default [
         'error',
         {
           paths: [{ name: '@switchboard/testing', message: 'test helpers are for *.spec.ts only' }],
+          // The module-boundaries allow list lets specs boot an app; nothing else may reach into one.
+          patterns: [{ group: ['**/apps/**'], message: 'only specs may import an app' }],
         },
       ],
     },

@@ -27,3 +27,23 @@ export type {
   Transport,
   WebSocketLike,
 } from './lib/switchboard-client';
+// The protocol's shapes the SDK's methods and events carry, so that an application names them
+// without reaching into the server's libraries (the package inlines them in its .d.ts).
+export type {
+  AckFrame,
+  ChangeAckFrame,
+  ChatMessage,
+  ErrorCode,
+  HandshakeRefusal,
+  HistoryMessage,
+  HttpErrorBody,
+  InboxRoom,
+  MessageChangeFrame,
+  MessageDeletedFrame,
+  MessageEditedFrame,
+  Notification,
+  NotificationReadState,
+  StatusFrame,
+  UserPresence,
+  UserRef,
+} from '@switchboard/protocol';

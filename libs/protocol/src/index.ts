@@ -1,5 +1,6 @@
 export type * from './lib/bus-events';
 export * from './lib/client-frames';
+export * from './lib/close-codes';
 export * from './lib/errors';
 export * from './lib/limits';
 export type * from './lib/models';

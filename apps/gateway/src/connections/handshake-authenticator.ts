@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuthenticatedUser, extractToken, isOriginAllowed, TokenVerifier } from '@switchboard/auth';
 import { SwitchboardConfig } from '@switchboard/config';
+import { HANDSHAKE_CLOSE_CODES, HandshakeCloseCode } from '@switchboard/protocol';
 import type { IncomingMessage } from 'node:http';
 
-/**
- * Close codes of a refused handshake: the HTTP status plus 4000, as browsers cannot read the status
- * of a failed upgrade but do see the close code of an open socket.
- */
-export const CLOSE_UNAUTHORIZED = 4401;
-export const CLOSE_FORBIDDEN = 4403;
-
 export type HandshakeVerdict =
-  | { ok: true }
-  | { ok: false; closeCode: typeof CLOSE_UNAUTHORIZED | typeof CLOSE_FORBIDDEN; reason: string };
+  { ok: true } | { ok: false; closeCode: HandshakeCloseCode; reason: string };
 
 /**
  * Authenticates a WebSocket upgrade before any frame is handled (Nest guards do not run on the
@@ -29,14 +22,23 @@ export class HandshakeAuthenticator {
 
   async authenticate(request: IncomingMessage): Promise<HandshakeVerdict> {
     if (!isOriginAllowed(request.headers.origin, this.config.allowedOrigins)) {
-      return { ok: false, closeCode: CLOSE_FORBIDDEN, reason: 'origin not allowed' };
+      return {
+        ok: false,
+        closeCode: HANDSHAKE_CLOSE_CODES.forbidden,
+        reason: 'origin not allowed',
+      };
     }
     const token = extractToken(request.headers.authorization, request.url);
-    if (!token) return { ok: false, closeCode: CLOSE_UNAUTHORIZED, reason: 'missing token' };
+    if (!token)
+      return { ok: false, closeCode: HANDSHAKE_CLOSE_CODES.unauthorized, reason: 'missing token' };
     try {
       this.users.set(request, await this.verifier.verify(token));
     } catch {
-      return { ok: false, closeCode: CLOSE_UNAUTHORIZED, reason: 'invalid or expired token' };
+      return {
+        ok: false,
+        closeCode: HANDSHAKE_CLOSE_CODES.unauthorized,
+        reason: 'invalid or expired token',
+      };
     }
     return { ok: true };
   }

@@ -1,6 +1,6 @@
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { INestApplication } from '@nestjs/common';
-import { ServerFrame, serverFrameSchema } from '@switchboard/protocol';
+import { HANDSHAKE_CLOSE_CODES, ServerFrame, serverFrameSchema } from '@switchboard/protocol';
 import {
   listen,
   openApiProblems,
@@ -14,7 +14,6 @@ import {
 import { createGatewayApp } from '../app/gateway-app.module';
 import { CLOSE_GOING_AWAY } from '../connections/chat-ws.adapter';
 import { CLOSE_FLOODING, CLOSE_SLOW_CONSUMER } from '../connections/client-session';
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED } from '../connections/handshake-authenticator';
 
 type Json = Record<string, unknown>;
 interface PayloadSchema {
@@ -74,8 +73,8 @@ describe('GET /asyncapi.json on the gateway', () => {
         CLOSE_GOING_AWAY,
         CLOSE_FLOODING,
         CLOSE_SLOW_CONSUMER,
-        CLOSE_UNAUTHORIZED,
-        CLOSE_FORBIDDEN,
+        HANDSHAKE_CLOSE_CODES.unauthorized,
+        HANDSHAKE_CLOSE_CODES.forbidden,
       ]),
     );
   });

@@ -4,6 +4,8 @@ import type {
   ChatMessage,
   ClientFrame,
   ErrorCode,
+  HandshakeCloseCodes,
+  HandshakeRefusal,
   InboxFrame,
   InboxRoom,
   JoinedFrame,
@@ -62,9 +64,13 @@ export const DEFAULT_HEARTBEAT_MS = 25_000;
 
 /**
  * Close codes of a handshake the gateway refused (the HTTP status plus 4000; browsers cannot read the
- * status of a failed upgrade): a missing, bad or expired token, and an origin not allowed.
+ * status of a failed upgrade): a missing, bad or expired token, and an origin not allowed. The
+ * protocol's `HANDSHAKE_CLOSE_CODES` inverted, checked against it by type: the SDK imports only the
+ * protocol's types, so its bundle carries none of the server's schemas.
  */
-export const AUTH_CLOSE_CODES = { 4401: 'unauthorized', 4403: 'forbidden' } as const;
+export const AUTH_CLOSE_CODES: {
+  readonly [K in HandshakeRefusal as HandshakeCloseCodes[K]]: K;
+} = { 4401: 'unauthorized', 4403: 'forbidden' };
 
 /**
  * Errors of the client itself: the connection went (`connection_closed`), or no socket can be opened

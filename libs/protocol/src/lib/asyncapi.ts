@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clientFrame, ClientFrame } from './client-frames';
+import { HANDSHAKE_CLOSE_CODES } from './close-codes';
 import { JsonSchema, JsonSchemaComponents } from './json-schema-components';
 import { PROTOCOL_LIMITS } from './limits';
 import { SERVER_FRAME_SCHEMAS } from './server-frame-schemas';
@@ -13,8 +14,10 @@ export const WEBSOCKET_CLOSE_CODES: Readonly<Record<number, string>> = {
   1008: `more than 256 frames were waiting on one connection: send at the pace of the replies`,
   1009: `a frame over ${PROTOCOL_LIMITS.maxFrameBytes / 1024} KiB`,
   1013: 'the connection fell more than 1 MB behind (a slow consumer): reconnect and resume',
-  4401: 'unauthorized: a missing, malformed, badly signed or expired token (sent right after the upgrade)',
-  4403: 'forbidden: a browser Origin outside ALLOWED_ORIGINS (sent right after the upgrade)',
+  [HANDSHAKE_CLOSE_CODES.unauthorized]:
+    'unauthorized: a missing, malformed, badly signed or expired token (sent right after the upgrade)',
+  [HANDSHAKE_CLOSE_CODES.forbidden]:
+    'forbidden: a browser Origin outside ALLOWED_ORIGINS (sent right after the upgrade)',
 };
 
 /** The server frames that answer each client frame (an `error` frame may answer any of them). */

@@ -1,10 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Global,
-  Injectable,
-  Module,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { BroadcastWindow, LiveStatsPublisher, MetricsRegistry } from '@switchboard/observability';
 import { Counter, Gauge, Histogram } from 'prom-client';
@@ -46,11 +40,9 @@ export class GatewayMetrics {
 
 /** Publishes this gateway's live stats (connections and fan-out) every second while it runs. */
 @Injectable()
-export class GatewayLiveStats implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly publisher: LiveStatsPublisher;
-
+export class GatewayLiveStats extends LiveStatsPublisher {
   constructor(bus: MessageBus, metrics: GatewayMetrics) {
-    this.publisher = new LiveStatsPublisher(bus, {
+    super(bus, {
       service: 'gateway',
       window: metrics.liveWindow,
       gauges: async () => ({
@@ -58,18 +50,6 @@ export class GatewayLiveStats implements OnApplicationBootstrap, BeforeApplicati
         sseStreams: 0,
       }),
     });
-  }
-
-  get instanceId(): string {
-    return this.publisher.instanceId;
-  }
-
-  onApplicationBootstrap(): void {
-    this.publisher.start();
-  }
-
-  beforeApplicationShutdown(): void {
-    this.publisher.stop();
   }
 }
 

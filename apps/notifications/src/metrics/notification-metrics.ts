@@ -1,10 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Global,
-  Injectable,
-  Module,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { BroadcastWindow, LiveStatsPublisher, MetricsRegistry } from '@switchboard/observability';
 import { Counter, Gauge } from 'prom-client';
@@ -39,11 +33,9 @@ export class NotificationMetrics {
 
 /** Publishes this instance's live stats (streams and deliveries) every second while it runs. */
 @Injectable()
-export class NotificationLiveStats implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly publisher: LiveStatsPublisher;
-
+export class NotificationLiveStats extends LiveStatsPublisher {
   constructor(bus: MessageBus, metrics: NotificationMetrics) {
-    this.publisher = new LiveStatsPublisher(bus, {
+    super(bus, {
       service: 'notifications',
       window: metrics.liveWindow,
       gauges: async () => ({
@@ -51,18 +43,6 @@ export class NotificationLiveStats implements OnApplicationBootstrap, BeforeAppl
         sseStreams: (await metrics.sseStreams.get()).values[0]?.value ?? 0,
       }),
     });
-  }
-
-  get instanceId(): string {
-    return this.publisher.instanceId;
-  }
-
-  onApplicationBootstrap(): void {
-    this.publisher.start();
-  }
-
-  beforeApplicationShutdown(): void {
-    this.publisher.stop();
   }
 }
 

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { InstanceStats } from '@switchboard/protocol';
 import { randomBytes } from 'node:crypto';
@@ -98,8 +98,13 @@ export interface LiveStatsSource {
 /** How often each instance publishes its snapshot, and so the length of a window. */
 export const LIVE_STATS_INTERVAL_MS = 1000;
 
-/** Publishes an instance's snapshot on the bus's `stats` channel every second while started. */
-export class LiveStatsPublisher {
+/**
+ * Publishes an instance's snapshot on the bus's `stats` channel every second while the application
+ * runs. Each service extends it with its own source, as an injectable provider.
+ */
+export abstract class LiveStatsPublisher
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   /** Readable on a dashboard (host and process), unique across the apps of one process. */
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
@@ -111,13 +116,13 @@ export class LiveStatsPublisher {
     private readonly source: LiveStatsSource,
   ) {}
 
-  start(): void {
+  onApplicationBootstrap(): void {
     this.source.window.take();
     this.timer = setInterval(() => void this.publish(), LIVE_STATS_INTERVAL_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  beforeApplicationShutdown(): void {
     clearInterval(this.timer);
   }
 

@@ -1037,4 +1037,35 @@ describe('SwitchboardClient: long-polling fallback', () => {
       clientMsgId: body.clientMsgId,
     });
   });
+
+  it('asks token() again once when a poll is refused with 401, and stops when refused again', async () => {
+    const requests = fakeFetch();
+    const harness = setup({ historyUrl: 'http://history.test' });
+    const { client, socket, connect, joinAt } = harness;
+    const errors: unknown[] = [];
+    client.on('error', (error) => errors.push(error));
+    await connect();
+    await joinAt(5);
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop();
+    await settle(BACKOFF.maxDelayMs);
+    socket().drop();
+    await settle();
+    expect(client.transport).toBe('polling');
+    const unauthorized = { code: 'unauthorized', message: 'expired token' };
+
+    requests[0].respond(401, unauthorized);
+    await settle();
+    expect(errors).toEqual([expect.objectContaining({ code: 'unauthorized' })]);
+    expect(requests).toHaveLength(2);
+    expect(client.connectionState).toBe('open');
+
+    requests[1].respond(401, unauthorized);
+    await settle();
+    expect(client.connectionState).toBe('closed');
+    expect(errors).toHaveLength(2);
+    await settle(BACKOFF.maxDelayMs);
+    expect(requests).toHaveLength(2);
+  });
 });

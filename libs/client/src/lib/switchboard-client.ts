@@ -861,10 +861,23 @@ export class SwitchboardClient {
       undefined,
       code as keyof typeof AUTH_CLOSE_CODES,
     );
-    if (++this.authRefusals > 1) return this.fail(error);
-    for (const listener of this.listeners.error) listener(error);
+    if (this.refusedTwice(error)) return;
     this.disconnected(socket);
     void this.open();
+  }
+
+  /**
+   * A refusal of the token (at the handshake, or by the history service while polling): the first
+   * is told to the application, and the next attempt calls `token()` again; a second in a row stops
+   * the client.
+   */
+  private refusedTwice(error: SwitchboardError): boolean {
+    if (++this.authRefusals > 1) {
+      this.fail(error);
+      return true;
+    }
+    for (const listener of this.listeners.error) listener(error);
+    return false;
   }
 
   /**
@@ -973,12 +986,18 @@ export class SwitchboardClient {
           signal,
         );
         failures = 0;
+        this.authRefusals = 0;
         if (signal.aborted || this.rooms.get(room) !== state) return;
         this.deliverPage(state, page);
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof SwitchboardError && error.code === 'forbidden') {
           return this.lose(room, state);
+        }
+        // The next poll asks token() again, at once.
+        if (error instanceof SwitchboardError && error.code === 'unauthorized') {
+          if (this.refusedTwice(error)) return;
+          continue;
         }
         const retryAfterMs = error instanceof SwitchboardError ? error.retryAfterMs : undefined;
         await abortableDelay(retryAfterMs ?? reconnectDelay(failures++, this.backoff), signal);

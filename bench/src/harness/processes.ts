@@ -6,7 +6,17 @@ import { cpus } from 'node:os';
 export const SERVER_CORE = 0;
 export const LOAD_CORE = cpus().length > 1 ? 1 : 0;
 
-const CLOCK_TICKS_PER_SECOND = 100;
+/**
+ * The unit of utime and stime in /proc/<pid>/stat (sysconf CLK_TCK, 100 on Linux): a process's CPU
+ * is read in whole ticks, so a window's figure is exact to about one tick per process.
+ */
+export const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /** User + system CPU seconds from a /proc/<pid>/stat line. */
 function cpuSecondsOfStat(stat: string): number {

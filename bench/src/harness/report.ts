@@ -67,6 +67,8 @@ export interface CaseResult {
   rows: Row[];
   comparisons: Comparison[];
   notes: string[];
+  /** How many runs each row's figures are the median of (1 when absent): every ratio line says so. */
+  medianOf?: number;
 }
 
 /**
@@ -108,14 +110,17 @@ function table(result: CaseResult): string[][] {
   ];
 }
 
-function comparisonLine(comparison: Comparison, columns: Column[]): string {
+function comparisonLine(comparison: Comparison, result: CaseResult): string {
+  const columns = result.columns;
+  const runs = result.medianOf ?? 1;
   const column = columns.find((c) => c.key === comparison.metric);
   const label = column?.label ?? comparison.metric;
   const digits = column?.digits ?? 2;
   const verdict = comparison.target
     ? ` (target ${comparison.target.op} ${comparison.target.limit}×: ${comparison.pass ? 'met' : 'MISSED'})`
     : '';
-  return `${label}: switchboard ${format(comparison.switchboard, digits)} vs ${comparison.peer} ${format(comparison.peerValue, digits)} = ${comparison.ratio.toFixed(2)}×${verdict}`;
+  const basis = runs > 1 ? `, medians of ${runs} runs` : ', one run';
+  return `${label}: switchboard ${format(comparison.switchboard, digits)} vs ${comparison.peer} ${format(comparison.peerValue, digits)} = ${comparison.ratio.toFixed(2)}×${basis}${verdict}`;
 }
 
 /** The case as aligned text for the terminal. */
@@ -128,7 +133,7 @@ export function renderText(result: CaseResult): string {
   return [
     `\n${result.scenario} — ${result.case}`,
     ...lines,
-    ...result.comparisons.map((c) => `  ${comparisonLine(c, result.columns)}`),
+    ...result.comparisons.map((c) => `  ${comparisonLine(c, result)}`),
     ...result.notes.map((note) => `  note: ${note}`),
   ].join('\n');
 }
@@ -142,7 +147,7 @@ export function renderMarkdown(result: CaseResult): string {
     `|${cells[0].map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
     ...cells.slice(1).map((row) => `| ${row.join(' | ')} |`),
     '',
-    ...result.comparisons.map((c) => `- ${comparisonLine(c, result.columns)}`),
+    ...result.comparisons.map((c) => `- ${comparisonLine(c, result)}`),
     ...result.notes.map((note) => `- note: ${note}`),
     '',
   ];

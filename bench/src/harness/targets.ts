@@ -14,7 +14,12 @@ import { freePort, ServerGroup, ServerProcess, startServer } from './processes';
 const DIST = join(__dirname, '..', '..', '..');
 const peerScript = (name: string) => join(DIST, 'bench', 'src', 'peers', `${name}.js`);
 
-export type WsTargetName = 'switchboard' | 'ws' | 'ws+ioredis' | 'socket.io';
+/**
+ * `ws+ioredis` frames each broadcast once and writes that buffer to every member (the ceiling ratios
+ * are judged against); `ws+ioredis (per-socket framing)` lets `ws.send` frame it for each member.
+ */
+export type WsTargetName =
+  'switchboard' | 'ws' | 'ws+ioredis' | 'ws+ioredis (per-socket framing)' | 'socket.io';
 
 /** A WebSocket server under test, with one or two instances, and how to talk to it. */
 export interface WsTarget {
@@ -109,11 +114,24 @@ export async function startWsTarget(
       }
       const port = await freePort();
       const redis =
-        name === 'ws' ? [] : ['--redis', env.redisUrl, '--prefix', `${env.redisPrefix}peer:`];
+        name === 'ws'
+          ? []
+          : // A prefix of its own: targets open at the same time must not hear each other's publishes.
+            [
+              '--redis',
+              env.redisUrl,
+              '--prefix',
+              `${env.redisPrefix}peer:${name.replace(/\W+/g, '-')}:`,
+            ];
       const server = startServer(
         `${name}:${port}`,
         peerScript(name === 'socket.io' ? 'socketio-peer' : 'ws-peer'),
-        ['--port', String(port), ...redis],
+        [
+          '--port',
+          String(port),
+          ...redis,
+          ...(name === 'ws+ioredis (per-socket framing)' ? ['--per-socket-framing'] : []),
+        ],
         {},
       );
       started.push(server);

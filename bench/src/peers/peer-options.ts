@@ -9,6 +9,7 @@ export function peerOptions(): {
   redisUrl: string | null;
   channelPrefix: string;
   databaseUrl: string | null;
+  perSocketFraming: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -16,6 +17,7 @@ export function peerOptions(): {
       redis: { type: 'string' },
       prefix: { type: 'string', default: 'bench:' },
       database: { type: 'string' },
+      'per-socket-framing': { type: 'boolean', default: false },
     },
   });
   if (!values.port) throw new Error('--port is required');
@@ -24,6 +26,7 @@ export function peerOptions(): {
     redisUrl: values.redis ?? null,
     channelPrefix: values.prefix,
     databaseUrl: values.database ?? null,
+    perSocketFraming: values['per-socket-framing'],
   };
 }
 

@@ -7,6 +7,7 @@ import { RawWebSocket } from '../harness/raw-websocket';
 import { MeasuredWindow } from '../harness/measured-window';
 import { stampText } from '../harness/stamp';
 import { WsTarget } from '../harness/targets';
+import { CLOCK_TICKS_PER_SECOND } from '../harness/processes';
 
 export interface FanoutRun {
   offeredPerSecond: number;
@@ -16,7 +17,14 @@ export interface FanoutRun {
   deliveriesPerSecond: number;
   latency: LatencySummary;
   serverCpuSeconds: number;
+  /** The same in /proc clock ticks (CLOCK_TICKS_PER_SECOND), the unit it is read in. */
+  serverCpuTicks: number;
   cpuPerDeliveryMicros: number;
+  /**
+   * What `cpuPerDeliveryMicros` is exact to: each process's CPU is read in whole ticks at both ends
+   * of the window, so the total may be off by up to one tick per process.
+   */
+  cpuResolutionMicros: number;
   /** Load generator CPU over the run, in % of one core: near 100 means the figure is a floor. */
   loadCpuPercent: number;
   peakRssMb: number;
@@ -127,7 +135,11 @@ export class FanoutRig {
       deliveriesPerSecond: tracker.received / window.secondsToLastReceipt(tracker),
       latency: tracker.latency.summary(),
       serverCpuSeconds: cpuSeconds,
+      serverCpuTicks: Math.round(cpuSeconds * CLOCK_TICKS_PER_SECOND),
       cpuPerDeliveryMicros: tracker.received ? (cpuSeconds / tracker.received) * 1e6 : NaN,
+      cpuResolutionMicros: tracker.received
+        ? (this.target.servers.processes.length / CLOCK_TICKS_PER_SECOND / tracker.received) * 1e6
+        : NaN,
       loadCpuPercent: window.loadCpuPercent(),
       peakRssMb: this.target.servers.peakRssKb() / 1024,
       publishErrors: this.publishErrors,

@@ -5,6 +5,7 @@ import { RoomAccess1764300000000 } from './migrations/1764300000000-room-access'
 import { ReadState1764400000000 } from './migrations/1764400000000-read-state';
 import { MessageEdits1764500000000 } from './migrations/1764500000000-message-edits';
 import { NotificationReadState1764600000000 } from './migrations/1764600000000-notification-read-state';
+import { DirectPartnerIndex1764700000000 } from './migrations/1764700000000-direct-partner-index';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   ReadState1764400000000,
   MessageEdits1764500000000,
   NotificationReadState1764600000000,
+  DirectPartnerIndex1764700000000,
 ];
 
 /** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */

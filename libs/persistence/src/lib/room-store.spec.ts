@@ -1,7 +1,7 @@
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
-import { RoomStore } from './room-store';
+import { DIRECT_PARTNERS_SQL, RoomStore } from './room-store';
 import { UserStore } from './user-store';
 
 describe('RoomStore and UserStore (PostgreSQL)', () => {
@@ -17,6 +17,37 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
 
   afterAll(async () => {
     await dataSource.destroy();
+  });
+
+  it("finds a user's direct partners from indexes, whichever side of the pair the user is", async () => {
+    // Enough direct rooms, with statistics, that the planner weighs a scan against the indexes as it
+    // would in production.
+    const prefix = uniqueRoom('pair');
+    await dataSource.query(
+      `INSERT INTO rooms (room, access, direct_user_a, direct_user_b)
+       SELECT $1 || n, 'direct', $1 || 'a' || n, $1 || 'b' || n FROM generate_series(1, 5000) AS n`,
+      [prefix],
+    );
+    await dataSource.query('ANALYZE rooms');
+    const runner = dataSource.createQueryRunner();
+    try {
+      const plan = (
+        (await runner.query(`EXPLAIN ${DIRECT_PARTNERS_SQL}`, ['ada'])) as {
+          'QUERY PLAN': string;
+        }[]
+      )
+        .map((row) => row['QUERY PLAN'])
+        .join('\n');
+      expect(plan).not.toContain('Seq Scan');
+      expect(plan).toMatch(
+        /Index Scan on rooms_direct_pair_key .*\n\s+Index Cond: \(\(direct_user_a\)::text = 'ada'/,
+      );
+      expect(plan).toMatch(
+        /Index Scan on rooms_direct_user_b_idx .*\n\s+Index Cond: \(\(direct_user_b\)::text = 'ada'/,
+      );
+    } finally {
+      await runner.release();
+    }
   });
 
   it('reads an unknown room and no membership in one round trip', async () => {

@@ -40,6 +40,11 @@ interface MemberRow {
   last_read_seq: string;
 }
 
+/** Exported for its plan's test only. */
+export const DIRECT_PARTNERS_SQL = `
+  SELECT CASE WHEN direct_user_a = $1 THEN direct_user_b ELSE direct_user_a END AS partner
+  FROM rooms WHERE access = 'direct' AND (direct_user_a = $1 OR direct_user_b = $1)`;
+
 const ROOM_COLUMNS = 'room, access, title, direct_user_a, direct_user_b, created_at';
 
 function toRoom(row: RoomRow): RoomRecord {
@@ -216,11 +221,7 @@ export class RoomStore {
 
   /** The other users of every direct room of `userId`. */
   async directPartners(userId: string): Promise<string[]> {
-    const rows = await this.dataSource.query<{ partner: string }[]>(
-      `SELECT CASE WHEN direct_user_a = $1 THEN direct_user_b ELSE direct_user_a END AS partner
-       FROM rooms WHERE access = 'direct' AND (direct_user_a = $1 OR direct_user_b = $1)`,
-      [userId],
-    );
+    const rows = await this.dataSource.query<{ partner: string }[]>(DIRECT_PARTNERS_SQL, [userId]);
     return rows.map((row) => row.partner);
   }
 

@@ -14,4 +14,5 @@ export {
 export { waitFor } from './lib/wait-for';
 export { WsTestClient } from './lib/ws-test-client';
 export { CapturedLogs } from './lib/captured-logs';
-export { openApiProblems } from './lib/openapi-problems';
+export { namedJsonContent, openApiProblems } from './lib/openapi-problems';
+export type { OpenApiDocument } from './lib/openapi-problems';

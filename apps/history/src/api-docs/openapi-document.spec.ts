@@ -1,25 +1,21 @@
 import { INestApplication } from '@nestjs/common';
-import { listen, openApiProblems, testConfig } from '@switchboard/testing';
+import {
+  listen,
+  namedJsonContent,
+  OpenApiDocument,
+  openApiProblems,
+  testConfig,
+} from '@switchboard/testing';
 import { createHistoryApp } from '../app/history-app.module';
-
-type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
-interface ApiDocument {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
-}
-
-const named = (id: string) => ({
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } },
-});
 
 describe("the history service's OpenAPI document", () => {
   let app: INestApplication;
-  let document: ApiDocument;
+  let document: OpenApiDocument;
 
   beforeAll(async () => {
     app = await createHistoryApp(testConfig('history'), {}, { shutdownHooks: false });
     const { http } = await listen(app);
-    document = (await (await fetch(`${http}/docs-json`)).json()) as ApiDocument;
+    document = (await (await fetch(`${http}/docs-json`)).json()) as OpenApiDocument;
   });
 
   afterAll(() => app.close());
@@ -30,19 +26,23 @@ describe("the history service's OpenAPI document", () => {
 
   it('refers to the protocol schemas by name, for bodies, answers and errors', () => {
     const send = document.paths['/rooms/{room}/messages'].post;
-    expect(send.requestBody).toMatchObject(named('SendMessageBody'));
-    expect(send.responses['201']).toMatchObject(named('ChatMessage'));
+    expect(send.requestBody).toMatchObject(namedJsonContent('SendMessageBody'));
+    expect(send.responses['201']).toMatchObject(namedJsonContent('ChatMessage'));
     for (const status of ['400', '401', '403', '413', '415', '429', '500']) {
       expect({ status, response: send.responses[status] }).toMatchObject({
         status,
-        response: named('HttpError'),
+        response: namedJsonContent('HttpError'),
       });
     }
     expect(document.paths['/rooms/{room}/messages'].get.responses['200']).toMatchObject(
-      named('MessagePage'),
+      namedJsonContent('MessagePage'),
     );
-    expect(document.paths['/rooms/{room}'].put.requestBody).toMatchObject(named('PutRoomBody'));
-    expect(document.paths['/me/rooms'].get.responses['200']).toMatchObject(named('InboxResponse'));
+    expect(document.paths['/rooms/{room}'].put.requestBody).toMatchObject(
+      namedJsonContent('PutRoomBody'),
+    );
+    expect(document.paths['/me/rooms'].get.responses['200']).toMatchObject(
+      namedJsonContent('InboxResponse'),
+    );
     expect(Object.keys(document.components.schemas)).toEqual(
       expect.arrayContaining(['ChatMessage', 'DeletedMessage', 'UserRef', 'RoomInfo', 'HttpError']),
     );

@@ -74,3 +74,17 @@ export function openApiProblems(document: Json): string[] {
   }
   return problems;
 }
+
+/** The parts of an OpenAPI document the services' document specs read. */
+export interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>
+  >;
+  components: { schemas: Record<string, unknown> };
+}
+
+/** A JSON body or answer whose schema is the named component `id`, for `toMatchObject`. */
+export function namedJsonContent(id: string): object {
+  return { content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } } };
+}

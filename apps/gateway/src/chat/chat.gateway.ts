@@ -91,7 +91,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     try {
       switch (frame.type) {
         case 'join':
-          return await this.gatekeeper.join(session, frame.room, frame.since);
+          return await this.gatekeeper.join(session, frame.room, frame.since, frame.watch);
         case 'join_direct':
           return await this.joinDirect(session, frame.user);
         case 'leave':

@@ -38,7 +38,12 @@ export class RoomGatekeeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Joins if the user may use the room (replying `joined`); otherwise throws `forbidden`. */
-  async join(session: ClientSession, room: string, since: number | undefined): Promise<void> {
+  async join(
+    session: ClientSession,
+    room: string,
+    since: number | undefined,
+    watch = false,
+  ): Promise<void> {
     const admission: Admission = { userId: session.user.id, stale: false };
     let pending = this.admissions.get(room);
     if (!pending) {
@@ -58,6 +63,7 @@ export class RoomGatekeeper implements OnApplicationBootstrap, OnModuleDestroy {
         room,
         since,
         entry.partner ? { direct: { user: entry.partner } } : {},
+        watch,
       );
       if (!joined) throw roomForbidden(room);
     } finally {

@@ -60,6 +60,7 @@ export class RoomMembershipService {
   /**
    * Joins (or re-joins) and sends the `joined` reply. The bus subscription exists before history is
    * read, and live frames wait until the reply is sent, so nothing falls between history and live.
+   * A `watch` join does no presence work (O(1) in the room's size); the latest join's mode holds.
    * False, with no reply sent, when the session was evicted from the room while joining.
    */
   async join(
@@ -67,6 +68,7 @@ export class RoomMembershipService {
     room: string,
     since: number | undefined,
     details: JoinDetails = {},
+    watch = false,
   ): Promise<boolean> {
     let local = this.rooms.get(room);
     const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
@@ -90,9 +92,10 @@ export class RoomMembershipService {
     try {
       await local.subscription;
       if (!current()) return false;
-      await this.presence.enter(room, session);
+      if (watch) await this.presence.exit(room, session);
+      else await this.presence.enter(room, session);
       if (!current()) return false;
-      return await this.sendJoined(session, room, since, membership, details, current);
+      return await this.sendJoined(session, room, since, membership, details, watch, current);
     } catch (error) {
       // A failed join leaves nothing behind: no half-joined session collecting frames, no stale room.
       await this.leave(session, room).catch(() => undefined);
@@ -106,6 +109,7 @@ export class RoomMembershipService {
     since: number | undefined,
     membership: Membership,
     details: JoinDetails,
+    watch: boolean,
     current: () => boolean,
   ): Promise<boolean> {
     // A resume reads up to where the room stood before the history read: later messages reach the
@@ -120,7 +124,7 @@ export class RoomMembershipService {
             before: roomEnd + 1,
             limit: PROTOCOL_LIMITS.resumeLimit,
           }),
-      this.presence.members(room),
+      watch ? [] : this.presence.members(room),
       this.readState.position(room, session.user.id),
     ]);
     if (!current()) return false;

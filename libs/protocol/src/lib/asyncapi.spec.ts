@@ -105,6 +105,9 @@ describe('the AsyncAPI document of the WebSocket protocol', () => {
       required: expect.arrayContaining(['type', 'room']),
     });
     expect(JSON.stringify(join)).toContain('A-Za-z0-9_.:-');
+    expect(join).toMatchObject({
+      properties: { watch: { type: 'boolean', description: expect.stringContaining('presence') } },
+    });
     for (const ref of referencesIn(document)) {
       expect({ ref, resolves: resolve(document, ref) !== undefined }).toEqual({
         ref,

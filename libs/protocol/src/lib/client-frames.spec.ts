@@ -52,6 +52,20 @@ describe('parseClientFrame', () => {
     expect(frame({ type: 'presence', users: ['a'], room: 'r' })).toBe('invalid_message');
   });
 
+  it('accepts a watch join, and only a boolean watch', () => {
+    expect(parseClientFrame('{"type":"join","room":"general","watch":true,"since":3}')).toEqual({
+      ok: true,
+      frame: { type: 'join', room: 'general', watch: true, since: 3 },
+    });
+    expect(frame({ type: 'join', room: 'general', watch: false })).toBe('ok');
+    for (const watch of ['true', 1, null, {}]) {
+      expect(parseClientFrame(JSON.stringify({ type: 'join', room: 'general', watch }))).toEqual({
+        ok: false,
+        error: { code: 'invalid_message', message: expect.stringMatching(/^watch: /) },
+      });
+    }
+  });
+
   it('says invalid_json for text that is not JSON', () => {
     for (const raw of ['', 'x', '{', '{"type":"ping"} trailing', "{'type':'ping'}"])
       expect(codeOf(raw)).toBe('invalid_json');

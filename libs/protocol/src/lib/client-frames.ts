@@ -33,12 +33,23 @@ export const clientMsgId = z
   .refine(isWellFormed, NOT_WELL_FORMED)
   .refine(hasNoControlCharacter, HAS_CONTROL_CHARACTER);
 
+/** A watch join costs the server the same in a room of ten or of ten thousand: no presence work. */
 export const joinFrame = z
-  .strictObject({ type: z.literal('join'), room, since: seq.optional() })
+  .strictObject({
+    type: z.literal('join'),
+    room,
+    since: seq.optional(),
+    watch: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: receive and send without presence; the room is not told `user_joined`, and `members` in the reply is empty',
+      ),
+  })
   .meta({
     id: 'JoinFrame',
     description:
-      'Joins a room: replied with `joined` (the last messages, or those after `since`, and the members).',
+      'Joins a room: replied with `joined` (the last messages, or those after `since`, and the members unless `watch`).',
   });
 /** `forget: true` also ends the user's membership: the room leaves their inbox, and a private one their reach. */
 export const leaveFrame = z

@@ -50,7 +50,7 @@ export const joinedFrameSchema: z.ZodType<JoinedFrame> = z
       .array(z.union([messageEditedSchema, messageDeletedSchema]))
       .optional()
       .describe('with `since`: the edits and deletes after it, ascending seq'),
-    members: z.array(userRefSchema),
+    members: z.array(userRefSchema).describe('who is in the room; empty for a `watch` join'),
     more: z
       .literal(true)
       .optional()

@@ -9,6 +9,7 @@ export interface JoinedFrame {
   messages: HistoryMessage[];
   /** With `since`: the edits and deletes after it, ascending seq; merged with `messages` by seq. */
   events?: MessageChangeFrame[];
+  /** Who is in the room; empty for a `watch` join, which is spared the O(members) list. */
   members: UserRef[];
   /** Present and true when a `since` resume had more than the limit to send: join again with the last seq. */
   more?: true;

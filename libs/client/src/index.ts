@@ -22,6 +22,7 @@ export type {
   ClientEvents,
   ConnectionState,
   DirectJoinResult,
+  JoinOptions,
   JoinResult,
   SwitchboardClientOptions,
   Transport,

@@ -260,6 +260,40 @@ describe('SwitchboardClient: each message of a room once, in seq order', () => {
   });
 });
 
+describe('SwitchboardClient: watch joins', () => {
+  it('asks for a watch join, and asks the same on every join that restores the room', async () => {
+    const { client, socket, lastSent, connect, reconnect } = setup();
+    await connect();
+    const join = client.join(ROOM, undefined, { watch: true });
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, watch: true });
+    socket().deliver(joined([4]));
+    await expect(join).resolves.toMatchObject({ members: [] });
+    await settle();
+
+    socket().deliver(live(5), live(7));
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 5, watch: true });
+    socket().deliver(joined([6, 7]));
+    await settle();
+    await reconnect();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 7, watch: true });
+  });
+
+  it('joins with presence again when the latest join did not ask to watch', async () => {
+    const { client, socket, lastSent, connect, reconnect } = setup();
+    await connect();
+    const watching = client.join(ROOM, undefined, { watch: true });
+    socket().deliver(joined([4]));
+    await watching;
+    const joining = client.join(ROOM, 4);
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 4 });
+    socket().deliver(joined([]));
+    await joining;
+    await settle();
+    await reconnect();
+    expect(lastSent()).toEqual({ type: 'join', room: ROOM, since: 4 });
+  });
+});
+
 describe('SwitchboardClient: sends the server could not store are retried', () => {
   async function joinedClient() {
     const harness = setup();

@@ -166,6 +166,15 @@ export interface JoinResult {
   unread: number;
 }
 
+/** How `join` joins a room. */
+export interface JoinOptions {
+  /**
+   * Receive and send without presence: the room is not told this user joined, and `members` comes
+   * back empty. The server's cost of such a join does not grow with the room, for very large rooms.
+   */
+  watch?: boolean;
+}
+
 /** What `joinDirect` returns: the direct room's id (the same for both users, for ever), the other user. */
 export interface DirectJoinResult extends JoinResult {
   room: string;
@@ -261,6 +270,8 @@ interface RoomState {
   lastSeq: number | undefined;
   joining: number;
   held: Map<number, Sequenced>;
+  /** The latest `join` asked for a watch join: every join that restores the room asks the same. */
+  watch: boolean;
 }
 
 /** A room's send backoff: `timer` is set while its sends wait after a retryable refusal. */
@@ -400,14 +411,16 @@ export class SwitchboardClient {
   /**
    * Joins a room and returns its recent history (or, with `since`, everything after it). The room
    * stays joined across reconnects until `leave`; every later message arrives through
-   * `on('message')`, once and in order, from a task after this promise settles.
+   * `on('message')`, once and in order, from a task after this promise settles. With `watch`, the
+   * join (and every join that restores the room) does no presence work: see `JoinOptions`.
    */
-  async join(room: string, since?: number): Promise<JoinResult> {
+  async join(room: string, since?: number, options: JoinOptions = {}): Promise<JoinResult> {
     let state = this.rooms.get(room);
     if (!state) {
-      state = { lastSeq: undefined, joining: 0, held: new Map() };
+      state = { lastSeq: undefined, joining: 0, held: new Map(), watch: false };
       this.rooms.set(room, state);
     }
+    state.watch = options.watch ?? false;
     state.joining++;
     let result: JoinResult;
     try {
@@ -450,7 +463,7 @@ export class SwitchboardClient {
     // The server sends the room's live messages only after this reply, so none came before it.
     const state = this.rooms.get(room);
     const lastSeq = lastSeqOf(joined) ?? 0;
-    if (!state) this.rooms.set(room, { lastSeq, joining: 0, held: new Map() });
+    if (!state) this.rooms.set(room, { lastSeq, joining: 0, held: new Map(), watch: false });
     else state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeq);
     return {
       room,
@@ -620,7 +633,12 @@ export class SwitchboardClient {
     let catchUp = emit;
     for (;;) {
       const joined = (await this.request(
-        cursor === undefined ? { type: 'join', room } : { type: 'join', room, since: cursor },
+        {
+          type: 'join',
+          room,
+          ...(cursor === undefined ? {} : { since: cursor }),
+          ...(state.watch ? { watch: true } : {}),
+        },
         catchUp,
       )) as JoinedFrame;
       catchUp = true;

@@ -60,6 +60,41 @@ describe('TokenVerifier', () => {
   });
 });
 
+describe('TokenVerifier cache', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('verifies a token once and answers its repeats from the cache', async () => {
+    const jwt = new JwtService({ secret });
+    const cached = new TokenVerifier(jwt);
+    const token = cached.sign('u2', 'Bo');
+    const verifyAsync = jest.spyOn(jwt, 'verifyAsync');
+    for (let n = 0; n < 3; n++) {
+      await expect(cached.verify(token)).resolves.toEqual({ id: 'u2', name: 'Bo' });
+    }
+    expect(verifyAsync).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a cached token once its exp has passed', async () => {
+    jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const jwt = new JwtService({ secret });
+    const cached = new TokenVerifier(jwt);
+    const token = jwt.sign({ sub: 'u3', exp: Math.floor(Date.now() / 1000) + 60 });
+    await expect(cached.verify(token)).resolves.toEqual({ id: 'u3', name: 'u3' });
+    jest.setSystemTime(Date.now() + 60_000);
+    await expect(cached.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('verifies a refused token again each time (a failure is not cached)', async () => {
+    const jwt = new JwtService({ secret });
+    const cached = new TokenVerifier(jwt);
+    const verifyAsync = jest.spyOn(jwt, 'verifyAsync');
+    const bad = new JwtService({ secret }).sign({ sub: '' });
+    await expect(cached.verify(bad)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(cached.verify(bad)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(verifyAsync).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('extractToken', () => {
   it('prefers the Authorization header and falls back to access_token', () => {
     expect(extractToken('Bearer abc', '/ws?access_token=def')).toBe('abc');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { UserRef, userId, userName } from '@switchboard/protocol';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export type AuthenticatedUser = UserRef;
 
@@ -11,20 +12,37 @@ export class InvalidTokenError extends Error {
 interface SwitchboardClaims {
   sub?: unknown;
   name?: unknown;
+  exp?: number;
 }
 
 const CLAIM_RULE = 'must be 1-255 characters of valid Unicode without control characters';
+
+/** Enough for every client of a busy instance to reuse its verification; ~0.5 KB each at most. */
+export const VERIFIED_TOKENS_KEPT = 10_000;
 
 /**
  * Verifies HS256 JWTs: `sub` is the user id, `name` the display name (the id when absent). Both are
  * 1–255 characters of valid Unicode without control characters (protocol's `userId`, `userName`):
  * a token with anything else is refused, since what it names could not be stored or shown as given.
+ * A verified token is answered from a cache until its `exp`; a refused one is verified again each time.
  */
 @Injectable()
 export class TokenVerifier {
+  private readonly verified = new VerifiedTokenCache(VERIFIED_TOKENS_KEPT);
+
   constructor(private readonly jwt: JwtService) {}
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    const known = this.verified.get(token, Date.now());
+    if (known !== undefined) return known;
+    const user = await this.verifySignatureAndClaims(token);
+    this.verified.set(token, user.user, user.exp);
+    return user.user;
+  }
+
+  private async verifySignatureAndClaims(
+    token: string,
+  ): Promise<{ user: AuthenticatedUser; exp: number | undefined }> {
     let claims: SwitchboardClaims;
     try {
       claims = await this.jwt.verifyAsync<SwitchboardClaims & object>(token, {
@@ -35,10 +53,10 @@ export class TokenVerifier {
     }
     const id = userId.safeParse(claims.sub);
     if (!id.success) throw new InvalidTokenError(`token "sub" claim: ${CLAIM_RULE}`);
-    if (claims.name === undefined) return { id: id.data, name: id.data };
+    if (claims.name === undefined) return { user: { id: id.data, name: id.data }, exp: claims.exp };
     const name = userName.safeParse(claims.name);
     if (!name.success) throw new InvalidTokenError(`token "name" claim: ${CLAIM_RULE}`);
-    return { id: id.data, name: name.data };
+    return { user: { id: id.data, name: name.data }, exp: claims.exp };
   }
 
   /** A development token: `sub` = id, `name`, valid for one day. */

@@ -50,7 +50,7 @@ describe('watch join, two instances', () => {
 
     const watcher = await connect(1, uniqueRoom('watcher'));
     const reply = await watcher.request({ type: 'join', room, since: 1, watch: true }, 'joined');
-    expect(reply.messages.map(({ seq, text }) => ({ seq, text }))).toEqual([
+    expect(reply.messages).toMatchObject([
       { seq: 2, text: 'two' },
       { seq: 3, text: 'three' },
     ]);

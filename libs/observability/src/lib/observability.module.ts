@@ -1,8 +1,15 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Options as PinoHttpOptions } from 'pino-http';
+import { HttpLogger, Options as PinoHttpOptions, pinoHttp } from 'pino-http';
 import { DependencyHealth, HealthController } from './health';
 import { MetricsAccessGuard } from './metrics-access';
 import { MetricsController } from './metrics.controller';
@@ -83,25 +90,43 @@ export function requestLogOptions(options: ObservabilityOptions): PinoHttpOption
   };
 }
 
+const REQUEST_LOG = Symbol('REQUEST_LOG');
+
 /**
  * Structured logs (pino), `/metrics` (Prometheus; on METRICS_PORT instead when set, behind METRICS_TOKEN
  * when set) and `/health/*` (terminus) for one service.
+ *
+ * The request log is pino-http applied here rather than by nestjs-pino, whose middleware runs every
+ * request inside an AsyncLocalStorage: that turns on an async hook every promise of the process then
+ * pays, the gateway's WebSocket frames included, only to tag a request's own log lines with it.
  */
 @Module({})
-export class ObservabilityModule {
+export class ObservabilityModule implements NestModule {
+  constructor(@Inject(REQUEST_LOG) private readonly requestLog: HttpLogger) {}
+
   static forRoot(options: ObservabilityOptions): DynamicModule {
+    const requestLog = pinoHttp(requestLogOptions(options));
     return {
       module: ObservabilityModule,
       global: true,
       imports: [
         TerminusModule.forRoot({ logger: false }),
-        LoggerModule.forRoot({
-          pinoHttp: requestLogOptions(options),
-        }),
+        // Nest's loggers write through the request log's pino logger; nestjs-pino binds no middleware.
+        LoggerModule.forRoot({ pinoHttp: { logger: requestLog.logger }, forRoutes: [] }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [MetricsRegistry, DependencyHealth, MetricsAccessGuard, MetricsPortServer],
+      providers: [
+        MetricsRegistry,
+        DependencyHealth,
+        MetricsAccessGuard,
+        MetricsPortServer,
+        { provide: REQUEST_LOG, useValue: requestLog },
+      ],
       exports: [MetricsRegistry],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.requestLog).forRoutes({ path: '*', method: RequestMethod.ALL });
   }
 }

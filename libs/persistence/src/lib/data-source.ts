@@ -6,6 +6,7 @@ import { ReadState1764400000000 } from './migrations/1764400000000-read-state';
 import { MessageEdits1764500000000 } from './migrations/1764500000000-message-edits';
 import { NotificationReadState1764600000000 } from './migrations/1764600000000-notification-read-state';
 import { DirectPartnerIndex1764700000000 } from './migrations/1764700000000-direct-partner-index';
+import { NotificationContentOnce1764810000000 } from './migrations/1764810000000-notification-content-once';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   MessageEdits1764500000000,
   NotificationReadState1764600000000,
   DirectPartnerIndex1764700000000,
+  NotificationContentOnce1764810000000,
 ];
 
 /** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */

@@ -10,11 +10,52 @@ export interface NewNotification {
   data?: unknown;
 }
 
-interface InsertedNotificationRow {
+interface StoredContentRow {
   id: string;
-  user_id: string;
   created_at: Date;
 }
+
+/**
+ * Concurrent publishes to a user take that user's bucket lock before their id, so a user's ids are
+ * handed out in commit order: a stream that has seen id N never later misses an id below N. Buckets
+ * (not one lock per user) keep a publish to 10,000 users at 64 locks, well inside PostgreSQL's lock table.
+ */
+const RECIPIENT_LOCK_BUCKETS = 64;
+/** The advisory lock class of the recipient buckets (the first key of the two-key form). */
+export const RECIPIENT_LOCK_CLASS = 1_764_810;
+
+/** The recipient's lock bucket: FNV-1a of the user id's UTF-16 code units, the same on every instance. */
+export function recipientLockBucket(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) hash = Math.imul(hash ^ userId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % RECIPIENT_LOCK_BUCKETS;
+}
+
+/** The distinct buckets of the recipients, ascending: concurrent publishes lock in one order and cannot deadlock. */
+function lockBuckets(recipients: readonly string[]): number[] {
+  const taken = new Uint8Array(RECIPIENT_LOCK_BUCKETS);
+  for (const userId of recipients) taken[recipientLockBucket(userId)] = 1;
+  const buckets: number[] = [];
+  for (let bucket = 0; bucket < RECIPIENT_LOCK_BUCKETS; bucket++)
+    if (taken[bucket]) buckets.push(bucket);
+  return buckets;
+}
+
+// unnest keeps the array's order, so the locks are taken in ascending bucket order.
+const LOCK_RECIPIENTS_SQL = `
+  SELECT count(pg_advisory_xact_lock(${RECIPIENT_LOCK_CLASS}, bucket))
+  FROM unnest($1::int[]) bucket`;
+
+// The content once, and every recipient under its id, in one statement.
+const STORE_SQL = `
+  WITH content AS (
+    INSERT INTO notification_contents (type, title, body, data)
+    VALUES ($2, $3, $4, $5::jsonb)
+    RETURNING id, created_at),
+  inbox AS (
+    INSERT INTO notification_inbox (user_id, notification_id)
+    SELECT user_id, content.id FROM content, unnest($1::varchar[]) user_id)
+  SELECT id::text AS id, created_at FROM content`;
 
 function toNotification(row: NotificationEntity): Notification {
   return {
@@ -28,23 +69,30 @@ function toNotification(row: NotificationEntity): Notification {
   };
 }
 
-// A user without a recipient row was never notified: nothing to read, position 0.
+// A user without a recipient row has never marked anything read: position 0.
 const READ_STATE_SQL = `
   SELECT COALESCE(r.last_read_id, 0)::text AS last_read_id,
-         (SELECT count(*) FROM notifications n
-          WHERE n.user_id = $1 AND n.id > COALESCE(r.last_read_id, 0)) AS unread
+         (SELECT count(*) FROM notification_inbox i
+          WHERE i.user_id = $1 AND i.notification_id > COALESCE(r.last_read_id, 0)) AS unread
   FROM (SELECT $1::varchar AS user_id) u
   LEFT JOIN notification_recipients r ON r.user_id = u.user_id`;
 
-// Forward only, clamped to the user's newest notification; no row when nothing moved.
+// Forward only, clamped to the user's newest notification; no row when nothing moved. A user's
+// recipient row is made by their first move.
 const ADVANCE_READ_SQL = `
-  UPDATE notification_recipients r SET last_read_id = target.id
-  FROM (SELECT LEAST($2::bigint,
-          COALESCE((SELECT max(id) FROM notifications WHERE user_id = $1), 0)) AS id) target
-  WHERE r.user_id = $1 AND r.last_read_id < target.id
+  INSERT INTO notification_recipients AS r (user_id, last_read_id)
+  SELECT $1, target.id
+  FROM (SELECT LEAST($2::bigint, COALESCE(
+          (SELECT max(notification_id) FROM notification_inbox WHERE user_id = $1), 0)) AS id) target
+  WHERE target.id > 0
+  ON CONFLICT (user_id) DO UPDATE SET last_read_id = EXCLUDED.last_read_id
+  WHERE r.last_read_id < EXCLUDED.last_read_id
   RETURNING r.last_read_id`;
 
-/** Per-user notifications in PostgreSQL, with ids that grow in commit order for each user. */
+/**
+ * Notifications in PostgreSQL: each publish's content stored once with its recipients, under one id
+ * that grows in commit order for each of them.
+ */
 @Injectable()
 export class NotificationStore {
   private readonly notifications: Repository<NotificationEntity>;
@@ -54,26 +102,23 @@ export class NotificationStore {
   }
 
   /**
-   * Stores one notification per user (duplicates in `userIds` count once); resolves after commit with
-   * the content and each recipient's id, in the order of the sorted, deduplicated recipients.
+   * Stores a notification for each user (duplicates in `userIds` count once): the content once, each
+   * recipient under its one id. Resolves after commit with the content and each recipient's id, in the
+   * order of the sorted, deduplicated recipients.
    */
   async publish(userIds: readonly string[], content: NewNotification): Promise<NotificationBatch> {
-    // Sorted so that concurrent publishes lock recipients in the same order and cannot deadlock.
     const recipients = [...new Set(userIds)].sort();
     const data = content.data === undefined ? null : JSON.stringify(content.data);
-    const rows = await this.dataSource.transaction(async (manager) => {
-      // Lock each recipient before taking ids: a user's ids are then handed out in commit order.
-      await manager.query(
-        `INSERT INTO notification_recipients (user_id) SELECT unnest($1::varchar[])
-         ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id`,
-        [recipients],
-      );
-      return manager.query<InsertedNotificationRow[]>(
-        `INSERT INTO notifications (user_id, type, title, body, data)
-         SELECT unnest($1::varchar[]), $2, $3, $4, $5::jsonb
-         RETURNING id, user_id, created_at`,
-        [recipients, content.type, content.title, content.body, data],
-      );
+    const stored = await this.dataSource.transaction(async (manager) => {
+      await manager.query(LOCK_RECIPIENTS_SQL, [lockBuckets(recipients)]);
+      const [row] = await manager.query<StoredContentRow[]>(STORE_SQL, [
+        recipients,
+        content.type,
+        content.title,
+        content.body,
+        data,
+      ]);
+      return row;
     });
     return {
       content: {
@@ -81,17 +126,16 @@ export class NotificationStore {
         title: content.title,
         body: content.body,
         data: content.data ?? null,
-        // One statement, one transaction: every row has the same created_at (now() is the transaction's).
-        ts: rows[0].created_at.getTime(),
+        ts: stored.created_at.getTime(),
       },
-      recipients: rows.map((row) => ({ id: String(row.id), userId: row.user_id })),
+      recipients: recipients.map((userId) => ({ id: stored.id, userId })),
     };
   }
 
   /** The id of the user's newest notification, '0' when there is none. */
   async newestId(userId: string): Promise<string> {
     const rows = await this.dataSource.query<{ id: string | null }[]>(
-      'SELECT max(id)::text AS id FROM notifications WHERE user_id = $1',
+      'SELECT max(notification_id)::text AS id FROM notification_inbox WHERE user_id = $1',
       [userId],
     );
     return rows[0]?.id ?? '0';
@@ -114,10 +158,7 @@ export class NotificationStore {
     userId: string,
     lastReadId: string,
   ): Promise<NotificationReadState & { moved: boolean }> {
-    const [rows] = await this.dataSource.query<[unknown[], number]>(ADVANCE_READ_SQL, [
-      userId,
-      lastReadId,
-    ]);
+    const rows = await this.dataSource.query<unknown[]>(ADVANCE_READ_SQL, [userId, lastReadId]);
     return { ...(await this.readState(userId)), moved: rows.length > 0 };
   }
 

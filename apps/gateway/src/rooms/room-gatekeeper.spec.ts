@@ -59,14 +59,14 @@ describe('RoomGatekeeper', () => {
   it("does not check again for another user's removal, and joins", async () => {
     const { bus, access, rooms, keeper, session } = gatekeeper();
     await keeper.onApplicationBootstrap();
-    const joining = keeper.join(session, ROOM, 5);
+    const joining = keeper.join(session, ROOM, 5, true);
     await settle();
     await bus.publish('room-access', '', { type: 'member_removed', room: ROOM, userId: 'carol' });
     await settle();
     access.checks[0]({ access: 'private' });
     await joining;
     expect(access.checks).toHaveLength(1);
-    expect(rooms.join).toHaveBeenCalledWith(session, ROOM, 5, {});
+    expect(rooms.join).toHaveBeenCalledWith(session, ROOM, 5, {}, true);
   });
 
   it("checks every join of a room again when the room's access changes during it", async () => {

@@ -130,3 +130,50 @@ describe('NotificationStreamRegistry slow consumers', () => {
     await registry.beforeApplicationShutdown();
   });
 });
+
+describe('NotificationStreamRegistry live delivery', () => {
+  it('frames each recipient of a batch with its own id and user, recipients sharing an id included', async () => {
+    const bus = new InProcessMessageBus();
+    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(
+      bus,
+      // cy resumes from 11: only what comes after it is hers.
+      { newestId: async () => '11', listAfter: async () => [] } as unknown as NotificationStore,
+      config,
+      new NotificationMetrics(new MetricsRegistry()),
+    );
+    await registry.onApplicationBootstrap();
+    const users = ['ada', 'bob', 'cy'];
+    const responses = users.map(() => fakeResponse());
+    for (const [index, userId] of users.entries())
+      await registry.open(
+        { id: userId, name: userId },
+        responses[index].response,
+        userId === 'cy' ? '11' : undefined,
+      );
+
+    const { content } = batch(10);
+    await bus.publish('notifications', '', {
+      content,
+      recipients: [
+        { id: '10', userId: 'ada' },
+        { id: '10', userId: 'bob' },
+        { id: '12', userId: 'cy' },
+      ],
+    });
+    await settle();
+
+    const events = responses.map(({ written }) =>
+      [...written().matchAll(/^data: (.*)$/gm)].map(
+        (match) => JSON.parse(match[1]) as Notification,
+      ),
+    );
+    expect(events.map((received) => received.map(({ id, userId }) => ({ id, userId })))).toEqual([
+      [{ id: '10', userId: 'ada' }],
+      [{ id: '10', userId: 'bob' }],
+      [{ id: '12', userId: 'cy' }],
+    ]);
+    expect(responses.map(({ written }) => ids(written()))).toEqual([[10], [10], [12]]);
+    await registry.beforeApplicationShutdown();
+  });
+});

@@ -123,11 +123,14 @@ export class NotificationStreamRegistry
     const started = performance.now();
     let delivered = 0;
     const frameFor = notificationFrames(content);
+    // The recipients of one publish share its id: parsed once, not per recipient.
+    let idText = '';
+    let id = 0n;
     for (const recipient of recipients) {
       const streams = this.streamsByUser.get(recipient.userId);
       if (!streams) continue;
       const frame = frameFor(recipient.id, recipient.userId);
-      const id = BigInt(recipient.id);
+      if (recipient.id !== idText) id = BigInt((idText = recipient.id));
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
         else if (id > stream.watermark && this.write(stream, frame)) delivered++;

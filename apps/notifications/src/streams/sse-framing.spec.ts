@@ -31,6 +31,21 @@ describe('SSE framing', () => {
     expect(frameFor('8', 'carol')).toContain('"id":"8","userId":"carol","type":"mention"');
   });
 
+  it('frames recipients sharing an id, then one with another id, each with its own ids', () => {
+    const frameFor = notificationFrames(notification);
+    const frames = [frameFor('9', 'ada'), frameFor('9', 'bob'), frameFor('10', 'cy')];
+    expect(frames).toEqual(
+      [
+        ['9', 'ada'],
+        ['9', 'bob'],
+        ['10', 'cy'],
+      ].map(
+        ([id, userId]) =>
+          `id: ${id}\nevent: notification\ndata: ${JSON.stringify({ ...notification, id, userId })}\n\n`,
+      ),
+    );
+  });
+
   it('frames comments and retry', () => {
     expect(formatSseComment('keep-alive')).toBe(': keep-alive\n\n');
     expect(formatSseComment('a\nb')).toBe(': a\n: b\n\n');

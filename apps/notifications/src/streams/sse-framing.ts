@@ -14,15 +14,23 @@ const LINE_BREAK = /\r\n|\r|\n/;
  * Frames one publish for each of its recipients (`event: notification`): the content is serialized
  * once, and each frame is that shared text behind the recipient's ids. The data is the JSON of the
  * whole `Notification`, keys in its order, on one `data:` line (JSON never holds a raw line break).
- * Ids are PostgreSQL bigints, digits only, so the `id:` field cannot break the frame.
+ * Ids are PostgreSQL bigints, digits only, so the `id:` field cannot break the frame. The recipients of
+ * one publish share its id, so the text before the user id is built once per id, not per recipient.
  */
 export function notificationFrames(
   content: NotificationContent,
 ): (id: string, userId: string) => string {
   const { type, title, body, data, ts } = content;
   const shared = `,${JSON.stringify({ type, title, body, data, ts }).slice(1)}\n\n`;
-  return (id, userId) =>
-    `id: ${id}\nevent: notification\ndata: {"id":"${id}","userId":${JSON.stringify(userId)}${shared}`;
+  let headId = '';
+  let head = '';
+  return (id, userId) => {
+    if (id !== headId) {
+      headId = id;
+      head = `id: ${id}\nevent: notification\ndata: {"id":"${id}","userId":`;
+    }
+    return head + JSON.stringify(userId) + shared;
+  };
 }
 
 /** The frame of one stored notification (a replay). */

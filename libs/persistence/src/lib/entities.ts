@@ -82,8 +82,8 @@ export class NotificationEntity {
 }
 
 /**
- * One row per notified user, locked while that user's notifications are inserted, so that a user's
- * notification ids are handed out in commit order: a stream that has seen id N never later misses an id below N.
+ * A user's notification read position, made by their first mark-read (commit order of their ids comes
+ * from the publish's recipient bucket locks, see `NotificationStore`).
  */
 @Entity({ name: 'notification_recipients' })
 export class NotificationRecipientEntity {

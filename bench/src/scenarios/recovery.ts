@@ -1,0 +1,489 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { openMany, sleep } from '../harness/connections';
+import { BenchEnvironment } from '../harness/environment';
+import { drain, paceSends } from '../harness/pacing';
+import { log, Progress } from '../harness/progress';
+import { ServerGroup, ServerProcess, startServer } from '../harness/processes';
+import { RawWebSocket } from '../harness/raw-websocket';
+import { Column } from '../harness/report';
+import { nowMicros, stampText } from '../harness/stamp';
+import { httpStatus, startWsTarget, switchboardEnv } from '../harness/targets';
+import { ScenarioContext } from './scenario';
+
+const ROOM_SIZE = 10;
+
+interface RecoveryShape {
+  connections: number;
+  messagesPerSecond: number;
+  /** How long messages flow before the cut. */
+  flowMs: number;
+  /** How long messages flow again once every client is back (live delivery after the storm). */
+  resumeMs: number;
+  /** Each reconnect attempt waits a uniform random delay in [0, backoffMs). */
+  backoffMs: number;
+  /** The storm is given up after this long; clients still missing messages then are reported. */
+  giveUpMs: number;
+  /** How long PostgreSQL's statistics may take to settle (idle backends report within ~10 s). */
+  statsSettleMs: number;
+}
+
+const FULL: RecoveryShape = {
+  connections: 10_000,
+  messagesPerSecond: 1000,
+  flowMs: 15_000,
+  resumeMs: 5000,
+  backoffMs: 2000,
+  giveUpMs: 60_000,
+  statsSettleMs: 12_000,
+};
+const QUICK: RecoveryShape = {
+  connections: 100,
+  messagesPerSecond: 100,
+  flowMs: 1500,
+  resumeMs: 1000,
+  backoffMs: 500,
+  giveUpMs: 20_000,
+  statsSettleMs: 2000,
+};
+
+/** Loopback source addresses, as the harness's connections use, so reconnects never run out of ports. */
+const SOURCE_ADDRESSES = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
+const MESSAGE_FRAME = Buffer.from('{"type":"message"');
+const JOINED_FRAME = Buffer.from('{"type":"joined"');
+const ACK_FRAME = Buffer.from('{"type":"ack"');
+const ERROR_FRAME = Buffer.from('{"type":"error"');
+const startsWith = (payload: Buffer, prefix: Buffer) =>
+  payload.length >= prefix.length &&
+  payload.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+
+/** One client: its room, every seq it received (counted, so a duplicate shows), and its socket. */
+class Member {
+  ws: RawWebSocket | null = null;
+  /** counts[seq]: how often the seq reached this client, live or in a `joined` reply. */
+  counts = new Uint8Array(64);
+  /** Every seq up to this one has been received. */
+  contiguous = 0;
+  /** The highest seq received: what the client rejoins with as `since`. */
+  lastSeq = 0;
+  joined = false;
+  /** The first join's promise, settled by `joined`, an error frame or a close. */
+  firstJoin: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  /** Load generator microseconds when it held everything up to its room's end after the cut. */
+  recoveredAt = 0;
+  reconnectAttempts = 0;
+
+  constructor(
+    readonly index: number,
+    readonly roomIndex: number,
+    readonly room: string,
+    readonly port: number,
+    readonly path: string,
+  ) {}
+}
+
+/**
+ * The recovery storm's clients: each in one room of ten, spread over two gateways. Once `cut` is
+ * set, every closed socket reconnects after a jittered delay and rejoins with `since` = the last seq
+ * it saw; a client has recovered when it has rejoined and holds every seq from 1 to its room's last
+ * seq committed before the cut (read from PostgreSQL once the gateways are back).
+ */
+class RecoveryStorm {
+  readonly members: Member[];
+  /** The last committed seq of each room at the cut; -1 until read. */
+  readonly roomEnds: Int32Array;
+  cutMicros = 0;
+  recovered = 0;
+  readonly recoveredAt: number[] = [];
+  duplicates = 0;
+  acks = 0;
+  errors = 0;
+  firstError: string | null = null;
+  /** Clients that had not received their room's last seq when the gateways died. */
+  behindAtCut = 0;
+  moreReplies = 0;
+  failedAttempts = 0;
+  private reconnecting = false;
+  private addressTurn = 0;
+
+  constructor(
+    shape: RecoveryShape,
+    ports: number[],
+    runId: string,
+    tokenOf: (user: string) => string,
+    private readonly backoffMs: number,
+  ) {
+    const rooms = shape.connections / ROOM_SIZE;
+    this.roomEnds = new Int32Array(rooms).fill(-1);
+    this.members = Array.from({ length: shape.connections }, (_, i) => {
+      const roomIndex = Math.floor(i / ROOM_SIZE);
+      return new Member(
+        i,
+        roomIndex,
+        `recovery-${runId}-${roomIndex}`,
+        ports[i % ports.length],
+        `/ws?access_token=${tokenOf(`recovery-${i}`)}`,
+      );
+    });
+  }
+
+  rooms(): string[] {
+    return this.members.filter((_, i) => i % ROOM_SIZE === 0).map((member) => member.room);
+  }
+
+  /** Opens the member's socket and sends its join (with `since` after the cut). */
+  async connect(member: Member): Promise<void> {
+    const localAddress = SOURCE_ADDRESSES[this.addressTurn++ % SOURCE_ADDRESSES.length];
+    const ws = await RawWebSocket.open({
+      host: '127.0.0.1',
+      port: member.port,
+      path: member.path,
+      localAddress,
+    });
+    member.ws = ws;
+    member.joined = false;
+    ws.onMessage = (payload) => this.frame(member, payload);
+    ws.onClose = () => this.closed(member, ws);
+    ws.sendText(
+      JSON.stringify(
+        this.reconnecting
+          ? { type: 'join', room: member.room, since: member.lastSeq }
+          : { type: 'join', room: member.room },
+      ),
+    );
+  }
+
+  /** Connects and resolves once `joined` came (the first, orderly join of every member). */
+  join(member: Member): Promise<void> {
+    return new Promise((resolve, reject) => {
+      member.firstJoin = { resolve, reject };
+      this.connect(member).catch(reject);
+    });
+  }
+
+  publish(memberIndex: number, text: string): void {
+    const member = this.members[memberIndex];
+    member.ws?.sendText(`{"type":"message","room":"${member.room}","text":"${text}"}`);
+  }
+
+  /** From now on a closed socket reconnects with jittered backoff. */
+  startReconnecting(): void {
+    this.reconnecting = true;
+    this.cutMicros = nowMicros();
+  }
+
+  /** The rooms' ends are known: every member that already holds its room's end counts as recovered. */
+  setRoomEnds(ends: Map<string, number>): void {
+    for (const member of this.members) {
+      this.roomEnds[member.roomIndex] = ends.get(member.room) ?? 0;
+      if (member.contiguous < this.roomEnds[member.roomIndex]) this.behindAtCut++;
+      this.checkRecovered(member);
+    }
+  }
+
+  closeAll(): void {
+    this.reconnecting = false;
+    for (const member of this.members) member.ws?.destroy();
+  }
+
+  private closed(member: Member, ws: RawWebSocket): void {
+    if (member.ws !== ws) return;
+    member.ws = null;
+    member.joined = false;
+    member.firstJoin?.reject(new Error(`${member.room}: closed before joined`));
+    member.firstJoin = null;
+    if (this.reconnecting) this.scheduleReconnect(member);
+  }
+
+  private scheduleReconnect(member: Member): void {
+    setTimeout(() => {
+      if (!this.reconnecting) return;
+      member.reconnectAttempts++;
+      this.connect(member).catch(() => {
+        this.failedAttempts++;
+        this.scheduleReconnect(member);
+      });
+    }, Math.random() * this.backoffMs);
+  }
+
+  private frame(member: Member, payload: Buffer): void {
+    if (startsWith(payload, MESSAGE_FRAME)) {
+      this.take(member, (JSON.parse(payload.toString()) as { seq: number }).seq);
+    } else if (startsWith(payload, JOINED_FRAME)) {
+      const joined = JSON.parse(payload.toString()) as {
+        messages: { seq: number }[];
+        more?: boolean;
+      };
+      for (const message of joined.messages) this.take(member, message.seq);
+      if (joined.more) this.moreReplies++;
+      member.joined = true;
+      member.firstJoin?.resolve();
+      member.firstJoin = null;
+      this.checkRecovered(member);
+    } else if (startsWith(payload, ACK_FRAME)) {
+      this.acks++;
+    } else if (startsWith(payload, ERROR_FRAME)) {
+      member.firstJoin?.reject(new Error(`${member.room}: ${payload.toString()}`));
+      member.firstJoin = null;
+      this.errors++;
+      this.firstError ??= payload.toString();
+    }
+  }
+
+  private take(member: Member, seq: number): void {
+    if (seq >= member.counts.length) {
+      const grown = new Uint8Array(Math.max(seq + 1, member.counts.length * 2));
+      grown.set(member.counts);
+      member.counts = grown;
+    }
+    if (++member.counts[seq] > 1) this.duplicates++;
+    member.lastSeq = Math.max(member.lastSeq, seq);
+    while (member.counts[member.contiguous + 1] > 0) member.contiguous++;
+    this.checkRecovered(member);
+  }
+
+  private checkRecovered(member: Member): void {
+    if (!this.cutMicros || member.recoveredAt || !member.joined || member.reconnectAttempts === 0)
+      return;
+    const end = this.roomEnds[member.roomIndex];
+    if (end < 0 || member.contiguous < end) return;
+    member.recoveredAt = nowMicros();
+    this.recoveredAt.push((member.recoveredAt - this.cutMicros) / 1000);
+    this.recovered++;
+  }
+
+  /** Seqs from 1 to each room's final end that a member never received. */
+  lost(finalEnds: Map<string, number>): number {
+    let lost = 0;
+    for (const member of this.members) {
+      const end = finalEnds.get(member.room) ?? 0;
+      for (let seq = 1; seq <= end; seq++) if (!member.counts[seq]) lost++;
+    }
+    return lost;
+  }
+}
+
+/** The last committed seq of each room, from the messages table. */
+async function roomEnds(env: BenchEnvironment, rooms: string[]): Promise<Map<string, number>> {
+  return env.withDatabase(async (client: Client) => {
+    const result = await client.query<{ room: string; last: string }>(
+      'SELECT room, max(seq) AS last FROM messages WHERE room = ANY($1) GROUP BY room',
+      [rooms],
+    );
+    return new Map(result.rows.map((row) => [row.room, Number(row.last)]));
+  });
+}
+
+/** Transactions committed and rolled back in the run's database (pg_stat_statements is not loaded here). */
+async function transactions(env: BenchEnvironment): Promise<number> {
+  return env.withDatabase(async (client: Client) => {
+    const result = await client.query<{ total: string }>(
+      'SELECT xact_commit + xact_rollback AS total FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(result.rows[0].total);
+  });
+}
+
+/**
+ * Waits until no backend of the run's database that started before `cut` is left: a killed
+ * gateway's backends finish what they were running, commit it, and report their statistics as they exit.
+ */
+async function oldBackendsGone(env: BenchEnvironment, cut: Date): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const left = await env.withDatabase(async (client: Client) => {
+      const result = await client.query<{ count: string }>(
+        'SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start < $1',
+        [cut],
+      );
+      return Number(result.rows[0].count);
+    });
+    if (left === 0) return;
+    await sleep(10);
+  }
+}
+
+/** Waits for a SIGKILLed process to be gone, so that its port is free again. */
+async function gone(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    try {
+      if (!existsSync(`/proc/${pid}`)) return;
+      if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
+    } catch {
+      return;
+    }
+    await sleep(5);
+  }
+}
+
+/** The compiled workspace: bench/src/scenarios → dist. */
+const GATEWAY_SCRIPT = join(__dirname, '..', '..', '..', 'apps', 'gateway', 'src', 'main.js');
+
+/** Starts a gateway on `port` again, as the harness starts it, and waits for /health/ready. */
+async function restartGateway(
+  env: BenchEnvironment,
+  port: number,
+  started: ServerProcess[],
+): Promise<ServerProcess> {
+  const server = startServer(
+    `switchboard gateway:${port} (restarted)`,
+    GATEWAY_SCRIPT,
+    [],
+    switchboardEnv(env, port),
+  );
+  started.push(server);
+  await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
+  return server;
+}
+
+const percentile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+
+const COLUMNS: Column[] = [
+  { key: 'clients', label: 'clients', digits: 0 },
+  { key: 'restartMs', label: 'gateways ready ms', digits: 0 },
+  { key: 'recovered99Ms', label: '99% recovered ms', digits: 0 },
+  { key: 'recoveredAllMs', label: '100% recovered ms', digits: 0 },
+  { key: 'recovered', label: 'recovered', digits: 0 },
+  { key: 'lost', label: 'lost', digits: 0 },
+  { key: 'duplicates', label: 'duplicates', digits: 0 },
+  { key: 'transactionsPerClient', label: 'pg transactions/client', digits: 2 },
+  { key: 'peakRssMb', label: 'peak gateway RSS MB', digits: 1 },
+];
+
+/**
+ * `recovery`: 10,000 clients in 1,000 rooms of ten on two gateways, messages flowing at 1,000/s;
+ * both gateways are killed with SIGKILL at once and restarted on their ports, every client
+ * reconnects after a jittered delay and rejoins with `since`. Messages pause during the storm (so
+ * the database work counted is the recovery's) and flow again once every client is back.
+ */
+export async function recovery(context: ScenarioContext): Promise<void> {
+  if (!context.selects('switchboard')) return;
+  const shape = context.quick ? QUICK : FULL;
+  const { env } = context;
+  log(
+    `recovery: switchboard, ${shape.connections} connections, ${shape.messagesPerSecond} messages/s, then both gateways killed`,
+  );
+  const target = await startWsTarget('switchboard', env);
+  let servers = target.servers;
+  const progress = new Progress('switchboard recovery');
+  const runId = Math.random().toString(36).slice(2, 8);
+  const storm = new RecoveryStorm(
+    shape,
+    target.ports,
+    runId,
+    (user) => env.tokenOf(user),
+    shape.backoffMs,
+  );
+  const notes: string[] = [];
+  const started: ServerProcess[] = [];
+  try {
+    await openMany(
+      storm.members.length,
+      (index) => storm.join(storm.members[index]),
+      () => storm.closeAll(),
+      'clients joined',
+      progress,
+    );
+    // Members send in turn, striding through the rooms as `chat` does.
+    const stride = (i: number) =>
+      (i * ROOM_SIZE + Math.floor(i / (storm.members.length / ROOM_SIZE))) % storm.members.length;
+    const flow = async (durationMs: number, first: number) => {
+      const messages = Math.round((shape.messagesPerSecond * durationMs) / 1000);
+      await paceSends(
+        messages,
+        shape.messagesPerSecond,
+        (i) => storm.publish(stride(first + i), stampText(first + i)),
+        (sent) => progress.update(`${sent}/${messages} messages sent, ${storm.acks} acked`),
+      );
+      return messages;
+    };
+    const before = await flow(shape.flowMs, 0);
+    log(`recovery: ${before} messages sent, ${storm.acks} acked; killing both gateways`);
+
+    storm.startReconnecting();
+    const cut = new Date();
+    const killed = servers.processes;
+    for (const server of killed) process.kill(server.pid, 'SIGKILL');
+    await Promise.all(killed.map((server) => gone(server.pid)));
+    // Nothing commits after this: the room ends are final, and the count is the recovery's own from here.
+    await oldBackendsGone(env, cut);
+    const transactionsBefore = await transactions(env);
+    storm.setRoomEnds(await roomEnds(env, storm.rooms()));
+    const restarted = await Promise.all(
+      target.ports.map((port) => restartGateway(env, port, started)),
+    );
+    servers = new ServerGroup(restarted);
+    const restartMs = (nowMicros() - storm.cutMicros) / 1000;
+
+    let peakRssKb = servers.peakRssKb();
+    await drain(
+      () => storm.recovered === storm.members.length,
+      shape.giveUpMs,
+      () => {
+        peakRssKb = Math.max(peakRssKb, servers.peakRssKb());
+        progress.update(`${storm.recovered}/${storm.members.length} recovered`);
+      },
+    );
+    const stormMs = (nowMicros() - storm.cutMicros) / 1000;
+    // Idle backends report their statistics up to 10 s late (PGSTAT_IDLE_INTERVAL).
+    await sleep(shape.statsSettleMs);
+    const transactionsAfter = await transactions(env);
+
+    // Live traffic again: what the rejoined clients receive must continue the same seqs.
+    await flow(shape.resumeMs, before);
+    const finalEnds = await roomEnds(env, storm.rooms());
+    await drain(
+      () => storm.members.every((member) => member.contiguous >= (finalEnds.get(member.room) ?? 0)),
+      3000,
+    );
+    peakRssKb = Math.max(peakRssKb, servers.peakRssKb());
+    const lost = storm.lost(finalEnds);
+    const sorted = [...storm.recoveredAt].sort((a, b) => a - b);
+    const all = storm.members.length;
+    notes.push(
+      `a client has recovered when, after the cut, it has reconnected, received its \`joined\` reply and holds every seq from 1 to its room's last seq committed before the cut (read from PostgreSQL once the killed gateways' backends were gone); times are from the SIGKILL, the gateways' start-up included`,
+      `${storm.behindAtCut} of ${all} clients had not received their room's last seq when the gateways died`,
+      `reconnects wait a uniform random 0–${shape.backoffMs / 1000} s after each close or failed attempt (${storm.failedAttempts} attempts failed while the gateways started); the rejoin carries \`since\` = the last seq the client saw`,
+      `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
+      `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
+      `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,
+      `the storm is given up after ${shape.giveUpMs / 1000} s; this one took ${(stormMs / 1000).toFixed(1)} s`,
+      'Socket.IO is not measured: its connection-state recovery across two nodes needs @socket.io/redis-streams-adapter, which is not installed (only @socket.io/redis-adapter), and a restarted node has lost its in-memory recovery buffer, so after a kill -9 it recovers nothing',
+    );
+    context.report({
+      scenario: 'recovery',
+      case: `${all} clients in ${all / ROOM_SIZE} rooms of ${ROOM_SIZE} on two gateways, ${shape.messagesPerSecond} messages/s, both gateways killed (SIGKILL) and restarted at once, one run`,
+      columns: COLUMNS,
+      rows: [
+        {
+          target: 'switchboard',
+          values: {
+            clients: all,
+            restartMs,
+            recovered99Ms: sorted.length >= Math.ceil(0.99 * all) ? percentile(sorted, 0.99) : null,
+            recoveredAllMs: sorted.length === all ? sorted[sorted.length - 1] : null,
+            recovered: storm.recovered,
+            lost,
+            duplicates: storm.duplicates,
+            transactionsPerClient: storm.recovered
+              ? (transactionsAfter - transactionsBefore) / storm.recovered
+              : null,
+            peakRssMb: peakRssKb / 1024,
+          },
+        },
+      ],
+      comparisons: [],
+      notes: [
+        `target: all ${all} recovered within 10 s, none lost, none duplicated — ${sorted.length === all && sorted[sorted.length - 1] <= 10_000 && lost === 0 && storm.duplicates === 0 ? 'met' : 'MISSED'}`,
+        ...notes,
+      ],
+    });
+  } finally {
+    storm.closeAll();
+    progress.done();
+    await new ServerGroup([...target.servers.processes, ...started]).stop();
+  }
+}

@@ -11,7 +11,10 @@ import { chat } from './scenarios/chat';
 import { fanout, fanoutMax } from './scenarios/fanout';
 import { history } from './scenarios/history';
 import { idle } from './scenarios/idle';
+import { largeRoom } from './scenarios/large-room';
+import { recovery } from './scenarios/recovery';
 import { Scenario } from './scenarios/scenario';
+import { soak } from './scenarios/soak';
 import { sse } from './scenarios/sse';
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -19,8 +22,11 @@ const SCENARIOS: Record<string, Scenario> = {
   'fanout-max': fanoutMax,
   chat,
   idle,
+  'large-room': largeRoom,
   sse,
   history,
+  soak,
+  recovery,
 };
 
 const USAGE = `usage: npm run bench -- <${[...Object.keys(SCENARIOS), 'all'].join('|')}> [--quick] [--only=<target>,…]`;

@@ -9,6 +9,7 @@ import {
   ServiceAppOptions,
   ServiceFoundationModule,
 } from '@switchboard/service-bootstrap';
+import { ChatGateway } from '../chat/chat.gateway';
 import { ChatModule } from '../chat/chat.module';
 import { ChatWsAdapter } from '../connections/chat-ws.adapter';
 import { ConnectionsModule } from '../connections/connections.module';
@@ -69,6 +70,7 @@ export async function createGatewayApp(
       app.get(HandshakeAuthenticator),
       app.get(SessionRegistry),
       config.shutdownGraceMs,
+      app.get(ChatGateway),
     ),
   );
   return app;

@@ -1,12 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  OnGatewayConnection,
-  OnGatewayDisconnect,
-  SubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
 import { RepeatedFailureLog } from '@switchboard/observability';
 import {
@@ -27,7 +20,7 @@ import {
 } from '@switchboard/room-access';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { CLIENT_FRAME_EVENT } from '../connections/chat-ws.adapter';
+import { ClientFrameHandler } from '../connections/chat-ws.adapter';
 import { ClientSession } from '../connections/client-session';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
@@ -38,7 +31,7 @@ import { UserStatus } from '../rooms/user-status';
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
-export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, ClientFrameHandler {
   // A database outage fails every connection's name update: logged once per interval.
   private readonly nameFailures = new RepeatedFailureLog(new Logger(ChatGateway.name));
 
@@ -77,8 +70,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     this.sessions.finish(session, () => this.rooms.leaveAll(session));
   }
 
-  @SubscribeMessage(CLIENT_FRAME_EVENT)
-  onFrame(@ConnectedSocket() socket: WebSocket, @MessageBody() parsed: ParsedClientFrame): void {
+  onFrame(socket: WebSocket, parsed: ParsedClientFrame): void {
     const session = this.sessions.get(socket);
     if (!session) return;
     session.alive = true;

@@ -1,16 +1,17 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { MessageMappingProperties } from '@nestjs/websockets';
 import { ParsedClientFrame, parseClientFrame, PROTOCOL_LIMITS } from '@switchboard/protocol';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Observable } from 'rxjs';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { HandshakeAuthenticator, HandshakeVerdict } from './handshake-authenticator';
 import { SessionRegistry } from './session-registry';
 
-/** The single gateway event: every client frame, already parsed and validated (or its rejection). */
-export const CLIENT_FRAME_EVENT = 'client_frame';
+/** Where every client frame goes, already parsed and validated (or its rejection): the chat gateway. */
+export interface ClientFrameHandler {
+  /** Called in the socket's `message` event; never throws (a frame's failure is answered on the socket). */
+  onFrame(socket: WebSocket, frame: ParsedClientFrame): void;
+}
 
 /** Close code sent to every client when the instance shuts down ("going away"). */
 export const CLOSE_GOING_AWAY = 1001;
@@ -68,7 +69,7 @@ type Refusal = Extract<HandshakeVerdict, { ok: false }>;
  * upgrade, and a refused one is upgraded only to be closed at once with 4401 or 4403 (no frame of it
  * is handled: it never reaches the gateway); frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
  * (bad JSON becomes an `invalid_json` rejection instead of being dropped) and handed to the one
- * `CLIENT_FRAME_EVENT` handler; on shutdown, new upgrades are refused, clients get 1001 and a grace
+ * `ClientFrameHandler`; on shutdown, new upgrades are refused, clients get 1001 and a grace
  * period to close, and whatever is still open is then terminated.
  */
 export class ChatWsAdapter extends WsAdapter {
@@ -81,6 +82,7 @@ export class ChatWsAdapter extends WsAdapter {
     private readonly handshake: HandshakeAuthenticator,
     private readonly sessions: SessionRegistry,
     private readonly shutdownGraceMs: number,
+    private readonly frames: ClientFrameHandler,
   ) {
     super(app);
   }
@@ -139,19 +141,15 @@ export class ChatWsAdapter extends WsAdapter {
     return server;
   }
 
-  override bindMessageHandlers(
-    client: WebSocket,
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
-    const handler = handlers.find(({ message }) => message === CLIENT_FRAME_EVENT);
-    if (!handler)
-      throw new Error(`the gateway has no @SubscribeMessage('${CLIENT_FRAME_EVENT}') handler`);
-    client.on('message', (data: RawData, isBinary: boolean) => {
-      const frame = isBinary ? BINARY_FRAME : parseClientFrame(toText(data));
-      // The handler answers on the socket itself; its return value carries nothing to send.
-      transform(handler.callback(frame, CLIENT_FRAME_EVENT)).subscribe({ error: () => undefined });
-    });
+  /**
+   * Frames go straight to the handler: Nest's message dispatch would wrap each one in its execution
+   * context, several promises and an rxjs subscription, for guards, pipes and interceptors the
+   * gateway has none of. Nest still calls handleConnection and handleDisconnect.
+   */
+  override bindMessageHandlers(client: WebSocket): void {
+    client.on('message', (data: RawData, isBinary: boolean) =>
+      this.frames.onFrame(client, isBinary ? BINARY_FRAME : parseClientFrame(toText(data))),
+    );
   }
 
   /**

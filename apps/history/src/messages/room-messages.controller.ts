@@ -12,7 +12,7 @@ import {
   Query,
   Res,
   UseGuards,
-  UseInterceptors,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -54,7 +54,7 @@ import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-pol
 import { RoomAccessService } from '@switchboard/room-access';
 import type { Response } from 'express';
 import { roomParameter } from '../rooms/path-parameters';
-import { RoomAccessErrors } from '../rooms/room-access-errors.interceptor';
+import { RoomAccessErrors } from '../rooms/room-access-errors.filter';
 import { RoomMessagePages } from './room-message-pages';
 
 const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
@@ -100,7 +100,7 @@ const errorBody = openApiSchema(httpErrorSchema);
 })
 @Controller('rooms/:room/messages')
 @UseGuards(JwtAuthGuard)
-@UseInterceptors(RoomAccessErrors)
+@UseFilters(RoomAccessErrors)
 export class RoomMessagesController {
   constructor(
     private readonly pages: RoomMessagePages,

@@ -1,12 +1,4 @@
-import {
-  Controller,
-  HttpStatus,
-  Param,
-  Put,
-  Res,
-  UseGuards,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Controller, HttpStatus, Param, Put, Res, UseGuards, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -27,14 +19,14 @@ import {
 import { RoomAccessService, UserDirectory } from '@switchboard/room-access';
 import type { Response } from 'express';
 import { userIdParameter } from './path-parameters';
-import { RoomAccessErrors } from './room-access-errors.interceptor';
+import { RoomAccessErrors } from './room-access-errors.filter';
 
 /** Direct rooms over HTTP: the room of the caller and another user, made on first use. */
 @ApiTags('rooms')
 @ApiBearerAuth()
 @Controller('direct/:userId')
 @UseGuards(JwtAuthGuard)
-@UseInterceptors(RoomAccessErrors)
+@UseFilters(RoomAccessErrors)
 export class DirectRoomsController {
   constructor(
     private readonly access: RoomAccessService,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, UseGuards, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -23,7 +23,7 @@ import {
 } from '@switchboard/protocol';
 import { ReadStateService } from '@switchboard/room-access';
 import { roomParameter } from './path-parameters';
-import { RoomAccessErrors } from './room-access-errors.interceptor';
+import { RoomAccessErrors } from './room-access-errors.filter';
 
 const errorBody = openApiSchema(httpErrorSchema);
 
@@ -33,7 +33,7 @@ const errorBody = openApiSchema(httpErrorSchema);
 @ApiUnauthorizedResponse({ description: 'no valid token', schema: errorBody })
 @Controller()
 @UseGuards(JwtAuthGuard)
-@UseInterceptors(RoomAccessErrors)
+@UseFilters(RoomAccessErrors)
 export class ReadStateController {
   constructor(private readonly readState: ReadStateService) {}
 

@@ -9,7 +9,7 @@ import {
   Put,
   Res,
   UseGuards,
-  UseInterceptors,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -44,7 +44,7 @@ import {
 import { RoomAdministration, RoomCaller } from '@switchboard/room-access';
 import type { Response } from 'express';
 import { roomParameter, userIdParameter } from './path-parameters';
-import { RoomAccessErrors } from './room-access-errors.interceptor';
+import { RoomAccessErrors } from './room-access-errors.filter';
 import { Caller, RoomCallerGuard } from './room-caller.guard';
 
 const errorBody = openApiSchema(httpErrorSchema);
@@ -61,7 +61,7 @@ const errorBody = openApiSchema(httpErrorSchema);
   schema: errorBody,
 })
 @Controller('rooms/:room')
-@UseInterceptors(RoomAccessErrors)
+@UseFilters(RoomAccessErrors)
 export class RoomsController {
   constructor(private readonly admin: RoomAdministration) {}
 

@@ -1,14 +1,6 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  HttpException,
-  HttpStatus,
-  Injectable,
-  NestInterceptor,
-} from '@nestjs/common';
-import { apiError } from '@switchboard/http';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { apiError, HttpErrorFilter } from '@switchboard/http';
 import { RoomAccessError } from '@switchboard/room-access';
-import { catchError, Observable, throwError } from 'rxjs';
 
 function toHttpError(error: RoomAccessError): HttpException {
   const { message } = error;
@@ -32,16 +24,15 @@ function toHttpError(error: RoomAccessError): HttpException {
   }
 }
 
-/** Room access refusals as HTTP errors: 403 `forbidden`, 404 `not_found`, 400 `invalid_parameter`. */
-@Injectable()
-export class RoomAccessErrors implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next
-      .handle()
-      .pipe(
-        catchError((error: unknown) =>
-          throwError(() => (error instanceof RoomAccessError ? toHttpError(error) : error)),
-        ),
-      );
+/**
+ * Room access refusals as HTTP errors: 403 `forbidden`, 404 `not_found`, 400 `invalid_parameter`.
+ * A filter rather than an interceptor, so a request that is not refused pays nothing for it.
+ */
+@Catch(RoomAccessError)
+export class RoomAccessErrors implements ExceptionFilter {
+  private readonly httpErrors = new HttpErrorFilter();
+
+  catch(error: RoomAccessError, host: ArgumentsHost): void {
+    this.httpErrors.catch(toHttpError(error), host);
   }
 }

@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messaging';
+import {
+  ChatError,
+  ChatMessageService,
+  ChatMetrics,
+  SendAbandonedError,
+} from '@switchboard/messaging';
 import { RepeatedFailureLog } from '@switchboard/observability';
+import type { AppendResult } from '@switchboard/persistence';
 import {
   ClientFrame,
   DeleteFrame,
@@ -10,6 +16,7 @@ import {
   LeaveFrame,
   MessageFrame,
   ParsedClientFrame,
+  ServerFrame,
   TypingFrame,
 } from '@switchboard/protocol';
 import {
@@ -21,13 +28,31 @@ import {
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { ClientFrameHandler } from '../connections/chat-ws.adapter';
-import { ClientSession } from '../connections/client-session';
+import { ClientSession, errorFrame } from '../connections/client-session';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
 import { RoomGatekeeper } from '../rooms/room-gatekeeper.service';
 import { RoomMembershipService } from '../rooms/room-membership.service';
 import { RoomTyping } from '../rooms/room-typing';
 import { UserStatus } from '../rooms/user-status';
+
+function ackOf({ message }: AppendResult): ServerFrame {
+  return {
+    type: 'ack',
+    clientMsgId: message.clientMsgId,
+    id: message.id,
+    room: message.room,
+    seq: message.seq,
+    ts: message.ts,
+  };
+}
+
+/** A send refused for a reason the client should see (none if it left); any other failure stays one. */
+function refusalOf(error: unknown): ServerFrame | null {
+  if (error instanceof SendAbandonedError) return null;
+  if (!(error instanceof ChatError)) throw error;
+  return errorFrame(error.code, error.message, error.retryAfterMs);
+}
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
@@ -74,9 +99,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Cl
     const session = this.sessions.get(socket);
     if (!session) return;
     session.alive = true;
-    void session.enqueue(() =>
-      parsed.ok ? this.handle(session, parsed.frame) : this.reject(session, parsed.error),
-    );
+    const task = () =>
+      parsed.ok ? this.handle(session, parsed.frame) : this.reject(session, parsed.error);
+    // A message is answered in order by sendMessage, so the next frame need not wait for its commit.
+    void (parsed.ok && parsed.frame.type === 'message'
+      ? session.enqueueMessage(task)
+      : session.enqueue(task));
   }
 
   private async handle(session: ClientSession, frame: ClientFrame): Promise<void> {
@@ -162,33 +190,26 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Cl
     session.send({ type: 'typing', room: frame.room });
   }
 
+  /**
+   * Starts the send and returns without waiting for its commit, so the connection's next messages join
+   * the same commit; the ack (or the refusal) is sent in frame order once committed.
+   */
   private async sendMessage(session: ClientSession, frame: MessageFrame): Promise<void> {
     if (!this.rooms.isMember(session, frame.room)) {
       // Off the hot path: a room the user may not use is refused as such, whether or not it exists.
+      await session.allReplied();
       await this.access.authorize(session.user.id, frame.room);
       return this.reject(session, {
         code: 'not_joined',
         message: `join ${frame.room} before sending to it`,
       });
     }
-    try {
-      const { message } = await this.chat.send(session.user, {
-        room: frame.room,
-        text: frame.text,
-        clientMsgId: frame.clientMsgId ?? null,
-      });
-      session.send({
-        type: 'ack',
-        clientMsgId: message.clientMsgId,
-        id: message.id,
-        room: message.room,
-        seq: message.seq,
-        ts: message.ts,
-      });
-    } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
-      session.sendError(error.code, error.message, error.retryAfterMs);
-    }
+    const sent = this.chat.send(
+      session.user,
+      { room: frame.room, text: frame.text, clientMsgId: frame.clientMsgId ?? null },
+      session.isGone,
+    );
+    session.replyInOrder(sent.then(ackOf, refusalOf));
   }
 
   /** An edit or a delete in a joined room; the reply is `change_ack` with the event's seq. */

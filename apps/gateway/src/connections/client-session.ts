@@ -18,6 +18,13 @@ export const HEARTBEAT_SLICES = 10;
 /** Connections take the heartbeat's slices in turn, so each slice pings an even share. */
 let nextHeartbeatSlice = 0;
 
+/** The `error` frame of a refused client frame. */
+export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: number): ServerFrame {
+  return retryAfterMs === undefined
+    ? { type: 'error', code, message }
+    : { type: 'error', code, message, retryAfterMs };
+}
+
 /** One authenticated WebSocket connection and the rooms it has joined. */
 export class ClientSession {
   readonly id = randomUUID();
@@ -28,7 +35,11 @@ export class ClientSession {
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
   readonly rooms = new Set<string>();
   private droppedAsSlow = false;
+  /** True once the socket is closing or closed: work for it is no longer wanted. */
+  readonly isGone = (): boolean => this.socket.readyState !== WebSocket.OPEN;
   private queue: Promise<void> = Promise.resolve();
+  /** Settles once every reply handed to `replyInOrder` so far is sent. */
+  private replied: Promise<void> = Promise.resolve();
   private queued = 0;
 
   constructor(
@@ -41,34 +52,72 @@ export class ClientSession {
   ) {}
 
   /**
-   * Runs the frames of one connection one at a time, in arrival order: a `message` sent right after
-   * `join` must see the join done, and one client's messages keep their order. A frame whose turn
-   * comes once the socket is closing (flooding, too slow, gone) is dropped: its reply could never
-   * arrive, so a flooder's messages would be stored unacknowledged.
+   * Runs the frames of one connection one at a time, in arrival order, each once every earlier frame
+   * is answered: a `message` sent right after `join` must see the join done, and a frame after
+   * messages sees them committed. A frame whose turn comes once the socket is closing (flooding, too
+   * slow, gone) is dropped: its reply could never arrive, so a flooder's messages would be stored
+   * unacknowledged.
    */
   enqueue(task: () => Promise<void>): Promise<void> {
-    return this.schedule(() =>
-      this.socket.readyState === WebSocket.OPEN ? task() : Promise.resolve(),
-    );
+    return this.schedule(this.whenOpen(task), true);
+  }
+
+  /**
+   * Like `enqueue`, but without waiting for earlier replies, for a task that hands its reply to
+   * `replyInOrder`: consecutive messages are committed together instead of one commit each.
+   */
+  enqueueMessage(task: () => Promise<void>): Promise<void> {
+    return this.schedule(this.whenOpen(task), false);
   }
 
   /** Runs a closed session's last task after every frame queued before it is handled or dropped. */
   enqueueLast(task: () => Promise<void>): Promise<void> {
-    return this.schedule(task);
+    return this.schedule(task, true);
   }
 
-  private schedule(task: () => Promise<void>): Promise<void> {
+  /**
+   * Sends `reply` once it resolves and every reply handed here before it is sent, so replies keep
+   * frame order; the frame counts against MAX_QUEUED_FRAMES until then. A rejection is answered
+   * with `internal_error`, like a failed frame; null sends nothing.
+   */
+  replyInOrder(reply: Promise<ServerFrame | null>): void {
+    this.queued++;
+    const settled = reply.then(
+      (frame) => () => {
+        if (frame) this.send(frame);
+      },
+      (error: unknown) => () => this.failFrame(error),
+    );
+    this.replied = this.replied
+      .then(() => settled)
+      .then((sendReply) => sendReply())
+      .catch((error: unknown) => this.failures.record('internal_error', error))
+      .finally(() => this.queued--);
+  }
+
+  /** Resolves once every reply handed to `replyInOrder` so far is sent. */
+  allReplied(): Promise<void> {
+    return this.replied;
+  }
+
+  private whenOpen(task: () => Promise<void>): () => Promise<void> {
+    return () => (this.socket.readyState === WebSocket.OPEN ? task() : Promise.resolve());
+  }
+
+  private schedule(task: () => Promise<void>, afterReplies: boolean): Promise<void> {
     if (++this.queued > MAX_QUEUED_FRAMES) {
       this.socket.close(CLOSE_FLOODING, 'too many frames in flight');
     }
     this.queue = this.queue
-      .then(task)
-      .catch((error: unknown) => {
-        this.failures.record('internal_error', error);
-        this.sendError('internal_error', 'the server failed to handle this frame');
-      })
+      .then(afterReplies ? () => this.replied.then(task) : task)
+      .catch((error: unknown) => this.failFrame(error))
       .finally(() => this.queued--);
     return this.queue;
+  }
+
+  private failFrame(error: unknown): void {
+    this.failures.record('internal_error', error);
+    this.sendError('internal_error', 'the server failed to handle this frame');
   }
 
   send(frame: ServerFrame): void {
@@ -76,11 +125,7 @@ export class ClientSession {
   }
 
   sendError(code: ErrorCode, message: string, retryAfterMs?: number): void {
-    this.send(
-      retryAfterMs === undefined
-        ? { type: 'error', code, message }
-        : { type: 'error', code, message, retryAfterMs },
-    );
+    this.send(errorFrame(code, message, retryAfterMs));
   }
 
   /** More than SLOW_CONSUMER_BYTES are waiting to be sent: the client cannot keep up with its rooms. */

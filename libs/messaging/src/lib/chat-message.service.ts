@@ -12,6 +12,7 @@ import { RateLimiter } from '@switchboard/rate-limit';
 import { ChatMetrics } from './chat-metrics';
 import { RepeatedFailureLog } from '@switchboard/observability';
 import { AwayDelivery } from './away-delivery';
+import { MessageCommitQueue } from './message-commit-queue';
 
 /** A send refused for a reason the client should see, with the protocol's error code. */
 export class ChatError extends Error {
@@ -41,6 +42,8 @@ export interface OutgoingMessage {
 export class ChatMessageService {
   // A bus outage fails the fan-out of every message: logged once per interval, not per message.
   private readonly fanOutFailures = new RepeatedFailureLog(new Logger(ChatMessageService.name));
+  /** One per instance: the sends of every connection here are committed together. */
+  private readonly commits: MessageCommitQueue;
 
   constructor(
     private readonly store: MessageStore,
@@ -49,23 +52,37 @@ export class ChatMessageService {
     private readonly metrics: ChatMetrics,
     private readonly rooms: RoomStore,
     private readonly away: AwayDelivery,
-  ) {}
+  ) {
+    this.commits = new MessageCommitQueue(store);
+  }
 
-  async send(user: UserRef, message: OutgoingMessage): Promise<AppendResult> {
+  /**
+   * Resolves once committed and fanned out. `abandoned` is asked just before the commit: true (the
+   * sender's connection closed meanwhile) drops the message, rejecting with SendAbandonedError.
+   */
+  async send(
+    user: UserRef,
+    message: OutgoingMessage,
+    abandoned?: () => boolean,
+  ): Promise<AppendResult> {
     const verdict = await this.limiter.take(user.id);
     if (!verdict.allowed) {
       this.metrics.framesRejected.inc({ code: 'rate_limited' });
       throw new ChatError('rate_limited', 'too many messages; slow down', verdict.retryAfterMs);
     }
-    const result = await this.store.append({
-      room: message.room,
-      userId: user.id,
-      userName: user.name,
-      text: message.text,
-      clientMsgId: message.clientMsgId,
-    });
+    const result = await this.commits.append(
+      {
+        room: message.room,
+        userId: user.id,
+        userName: user.name,
+        text: message.text,
+        clientMsgId: message.clientMsgId,
+      },
+      abandoned,
+    );
     if (result.created) {
       this.metrics.messagesStored.inc();
+      // Called as the commit resolves, before the next commit's messages: the bus gets them in seq order.
       try {
         await this.bus.publish('room', message.room, { type: 'message', ...result.message });
       } catch (error) {

@@ -71,6 +71,32 @@ const APPEND_SQL = `
   SELECT $1, next.last_seq, $2, $3, $4, $5 FROM next
   RETURNING id, seq, created_at`;
 
+// Many messages in one statement: each room's counter row is raised once by its count of messages (rows
+// locked in room order, so two instances' batches cannot deadlock) and the messages take that range in
+// batch order. Any failure (a repeated clientMsgId too) undoes the whole statement, using up no number.
+const APPEND_BATCH_SQL = `
+  WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+      WITH ORDINALITY AS b(room, user_id, user_name, text, client_msg_id, position)
+  ), counts AS (
+    SELECT room, count(*) AS n FROM batch GROUP BY room
+  ), bumped AS (
+    INSERT INTO room_sequences (room, last_seq) SELECT room, n FROM counts ORDER BY room
+    ON CONFLICT (room) DO UPDATE SET last_seq = room_sequences.last_seq + EXCLUDED.last_seq
+    RETURNING room, last_seq
+  )
+  INSERT INTO messages (room, seq, user_id, user_name, text, client_msg_id)
+  SELECT batch.room,
+    bumped.last_seq - counts.n + row_number() OVER (PARTITION BY batch.room ORDER BY batch.position),
+    batch.user_id, batch.user_name, batch.text, batch.client_msg_id
+  FROM batch JOIN counts USING (room) JOIN bumped USING (room)
+  ORDER BY batch.position
+  RETURNING id, room, seq, created_at`;
+
+interface BatchInsertedRow extends InsertedRow {
+  room: string;
+}
+
 const UNIQUE_VIOLATION = '23505';
 const CLIENT_MSG_ID_KEY = 'messages_client_msg_id_key';
 
@@ -253,6 +279,61 @@ export class MessageStore {
         clientMsgId: input.clientMsgId,
       },
     };
+  }
+
+  /**
+   * Commits every message in one statement, their seqs in input order per room; resolves to their
+   * results in input order. All or nothing: on any error (a repeated clientMsgId included) nothing is
+   * stored and the caller appends them one by one to learn each message's own outcome.
+   */
+  async appendBatch(inputs: readonly NewMessage[]): Promise<AppendResult[]> {
+    const count = inputs.length;
+    const rooms = new Array<string>(count);
+    const userIds = new Array<string>(count);
+    const userNames = new Array<string>(count);
+    const texts = new Array<string>(count);
+    const clientMsgIds = new Array<string | null>(count);
+    for (let i = 0; i < count; i++) {
+      const input = inputs[i];
+      rooms[i] = input.room;
+      userIds[i] = input.userId;
+      userNames[i] = input.userName;
+      texts[i] = input.text;
+      clientMsgIds[i] = input.clientMsgId;
+    }
+    const rows = await this.dataSource.query<BatchInsertedRow[]>(APPEND_BATCH_SQL, [
+      rooms,
+      userIds,
+      userNames,
+      texts,
+      clientMsgIds,
+    ]);
+    // RETURNING promises no order: within a room, the messages in input order hold its seqs ascending.
+    const byRoom = new Map<string, BatchInsertedRow[]>();
+    for (const row of rows) {
+      const roomRows = byRoom.get(row.room);
+      if (roomRows) roomRows.push(row);
+      else byRoom.set(row.room, [row]);
+    }
+    for (const roomRows of byRoom.values()) roomRows.sort((a, b) => Number(a.seq) - Number(b.seq));
+    const taken = new Map<string, number>();
+    return inputs.map((input) => {
+      const index = taken.get(input.room) ?? 0;
+      taken.set(input.room, index + 1);
+      const inserted = (byRoom.get(input.room) as BatchInsertedRow[])[index];
+      return {
+        created: true,
+        message: {
+          id: String(inserted.id),
+          room: input.room,
+          seq: Number(inserted.seq),
+          user: { id: input.userId, name: input.userName },
+          text: input.text,
+          ts: inserted.created_at.getTime(),
+          clientMsgId: input.clientMsgId,
+        },
+      };
+    });
   }
 
   /**

@@ -19,8 +19,10 @@ io.on('connection', (socket) => {
     void socket.join(room);
     ack();
   });
-  socket.on('m', (room: string, text: string) => {
+  // An ack, when the client asks for one, follows the broadcast (publish-rate's windowed publisher).
+  socket.on('m', (room: string, text: string, ack?: () => void) => {
     io.to(room).emit('m', { type: 'message', room, text, ts: Date.now() });
+    ack?.();
   });
 });
 const http = createServer();

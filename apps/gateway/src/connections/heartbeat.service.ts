@@ -4,6 +4,12 @@ import { HEARTBEAT_SLICES } from './client-session';
 import { SessionRegistry } from './session-registry';
 
 /**
+ * An empty WebSocket ping (FIN, opcode 9, unmasked, no payload), built once and written to every
+ * connection as is: `ws.ping()` would frame it anew each time and write header and payload apart.
+ */
+export const PING_FRAME = Buffer.from([0x89, 0x00]);
+
+/**
  * Pings every connection once per HEARTBEAT_INTERVAL_MS and terminates those that did not answer the
  * previous ping. The pings are spread over the interval (one slice of the connections at a time): one
  * sweep over every socket at once stalls the event loop long enough to show in message latency.
@@ -38,7 +44,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnModuleDestroy
         continue;
       }
       session.alive = false;
-      session.socket.ping();
+      session.sendFrame(PING_FRAME);
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   notificationFrames,
   readStateFrame,
 } from './sse-framing';
+import { writeSseEvent } from './sse-event-writer';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
 const SLOW_STREAM_BYTES = 1024 * 1024;
@@ -164,7 +165,7 @@ export class NotificationStreamRegistry
       this.metrics.slowConsumersDropped.inc();
       return false;
     }
-    stream.response.write(frame);
+    writeSseEvent(stream.response, frame);
     return true;
   }
 

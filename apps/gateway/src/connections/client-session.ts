@@ -100,6 +100,11 @@ export class ClientSession {
     return this.replied;
   }
 
+  /** No frame is queued, running or waiting to send its reply: one answered now keeps frame order. */
+  isIdle(): boolean {
+    return this.queued === 0;
+  }
+
   private whenOpen(task: () => Promise<void>): () => Promise<void> {
     return () => (this.socket.readyState === WebSocket.OPEN ? task() : Promise.resolve());
   }

@@ -5,7 +5,13 @@ import { openMany, sleep } from '../harness/connections';
 import { BenchEnvironment } from '../harness/environment';
 import { drain, paceSends } from '../harness/pacing';
 import { log, Progress } from '../harness/progress';
-import { ServerGroup, ServerProcess, startServer } from '../harness/processes';
+import { MeasuredWindow } from '../harness/measured-window';
+import {
+  cpuSecondsOfCommands,
+  ServerGroup,
+  ServerProcess,
+  startServer,
+} from '../harness/processes';
 import { RawWebSocket } from '../harness/raw-websocket';
 import { Column } from '../harness/report';
 import { nowMicros, stampText } from '../harness/stamp';
@@ -13,6 +19,7 @@ import { httpStatus, startWsTarget, switchboardEnv } from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
 const ROOM_SIZE = 10;
+const BACKING_SERVICES = ['postgres', 'redis-server'];
 
 interface RecoveryShape {
   connections: number;
@@ -380,6 +387,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
   const notes: string[] = [];
   const started: ServerProcess[] = [];
   try {
+    const joinsStarted = nowMicros();
     await openMany(
       storm.members.length,
       (index) => storm.join(storm.members[index]),
@@ -387,6 +395,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       'clients joined',
       progress,
     );
+    const joinSeconds = (nowMicros() - joinsStarted) / 1e6;
     // Members send in turn, striding through the rooms as `chat` does.
     const stride = (i: number) =>
       (i * ROOM_SIZE + Math.floor(i / (storm.members.length / ROOM_SIZE))) % storm.members.length;
@@ -404,6 +413,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     log(`recovery: ${before} messages sent, ${storm.acks} acked; killing both gateways`);
 
     storm.startReconnecting();
+    const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
     const cut = new Date();
     const killed = servers.processes;
     for (const server of killed) process.kill(server.pid, 'SIGKILL');
@@ -417,6 +427,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     );
     servers = new ServerGroup(restarted);
     const restartMs = (nowMicros() - storm.cutMicros) / 1000;
+    const gateways = new MeasuredWindow(() => servers.cpuSeconds());
 
     let peakRssKb = servers.peakRssKb();
     await drain(
@@ -428,6 +439,8 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       },
     );
     const stormMs = (nowMicros() - storm.cutMicros) / 1000;
+    const gatewayCpuPercent = (gateways.cpu() / gateways.wallSeconds()) * 100;
+    const backingCpuPercent = (backing.cpu() / (stormMs / 1000)) * 100;
     // Idle backends report their statistics up to 10 s late (PGSTAT_IDLE_INTERVAL).
     await sleep(shape.statsSettleMs);
     const transactionsAfter = await transactions(env);
@@ -450,6 +463,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
       `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,
+      `the first joins ran at ${(all / joinSeconds).toFixed(0)} clients/s (${all} in ${joinSeconds.toFixed(1)} s, 200 at a time, the same handshake and join as a rejoin); during the storm the restarted gateways used ${gatewayCpuPercent.toFixed(0)}% of their one core from ready to the last recovery, PostgreSQL and Redis ${backingCpuPercent.toFixed(0)}% of a core from the cut (every postgres and redis-server process on the machine)`,
       `the storm is given up after ${shape.giveUpMs / 1000} s; this one took ${(stormMs / 1000).toFixed(1)} s`,
       'Socket.IO is not measured: its connection-state recovery across two nodes needs @socket.io/redis-streams-adapter, which is not installed (only @socket.io/redis-adapter), and a restarted node has lost its in-memory recovery buffer, so after a kill -9 it recovers nothing',
     );

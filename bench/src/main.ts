@@ -12,6 +12,7 @@ import { fanout, fanoutMax } from './scenarios/fanout';
 import { history } from './scenarios/history';
 import { idle } from './scenarios/idle';
 import { largeRoom } from './scenarios/large-room';
+import { publishRate } from './scenarios/publish-rate';
 import { recovery } from './scenarios/recovery';
 import { Scenario } from './scenarios/scenario';
 import { soak } from './scenarios/soak';
@@ -21,6 +22,7 @@ const SCENARIOS: Record<string, Scenario> = {
   fanout,
   'fanout-max': fanoutMax,
   chat,
+  'publish-rate': publishRate,
   idle,
   'large-room': largeRoom,
   sse,

@@ -17,27 +17,56 @@ export interface Membership {
   pending: { frame: RoomEventFrame; wire: Buffer }[];
 }
 
+/** Members whose watermark is at least this got the frame in their join reply; unsequenced frames reach everyone. */
+function sequenceOf(frame: RoomEventFrame): number {
+  switch (frame.type) {
+    case 'message':
+    case 'message_edited':
+    case 'message_deleted':
+      return frame.seq;
+    default:
+      return Infinity;
+  }
+}
+
+/**
+ * The user whose own connections skip the frame: presence and typing changes are news for the
+ * others only (a `read` reaches the reader's connections too: their badges clear).
+ */
+function userSkipped(frame: RoomEventFrame): string | undefined {
+  switch (frame.type) {
+    case 'user_joined':
+    case 'user_left':
+    case 'typing':
+    case 'typing_stopped':
+      return frame.user.id;
+    default:
+      return undefined;
+  }
+}
+
 /** Writes a room's live frames to its members on this instance: the gateway's hot path. */
 @Injectable()
 export class RoomFanout {
   constructor(private readonly metrics: GatewayMetrics) {}
 
-  /** One WebSocket frame per broadcast, written as is to every local member. */
+  /**
+   * One WebSocket frame per broadcast, written as is to every local member. Who skips it is decided
+   * once per broadcast, so the loop over members only compares numbers and strings.
+   */
   broadcast(members: Map<ClientSession, Membership>, frame: RoomEventFrame, raw: string): void {
     const started = process.hrtime.bigint();
     const wire = textFrame(raw);
+    const seq = sequenceOf(frame);
+    const skippedUserId = userSkipped(frame);
     let delivered = 0;
     for (const [session, membership] of members) {
-      switch (membership.phase) {
-        case 'live':
-          if (this.deliver(session, membership, frame, wire)) delivered++;
-          break;
-        case 'syncing':
-          membership.pending.push({ frame, wire });
-          break;
-        case 'paused':
-          break;
+      if (membership.phase !== 'live') {
+        if (membership.phase === 'syncing') membership.pending.push({ frame, wire });
+        continue;
       }
+      if (seq <= membership.watermark || session.user.id === skippedUserId) continue;
+      if (this.write(session, wire)) delivered++;
     }
     const elapsedNs = Number(process.hrtime.bigint() - started);
     this.metrics.deliveries.inc(delivered);
@@ -48,34 +77,16 @@ export class RoomFanout {
   /** Sends what waited while the join reply was prepared; the session is live from now on. */
   release(session: ClientSession, membership: Membership): void {
     membership.phase = 'live';
-    for (const { frame, wire } of membership.pending)
-      this.deliver(session, membership, frame, wire);
+    for (const { frame, wire } of membership.pending) {
+      if (sequenceOf(frame) <= membership.watermark || session.user.id === userSkipped(frame))
+        continue;
+      this.write(session, wire);
+    }
     membership.pending = [];
   }
 
-  private deliver(
-    session: ClientSession,
-    membership: Membership,
-    frame: RoomEventFrame,
-    wire: Buffer,
-  ): boolean {
-    switch (frame.type) {
-      case 'message':
-      case 'message_edited':
-      case 'message_deleted':
-        if (frame.seq <= membership.watermark) return false;
-        break;
-      case 'user_joined':
-      case 'user_left':
-      case 'typing':
-      case 'typing_stopped':
-        // Presence and typing changes are news for the others only.
-        if (frame.user.id === session.user.id) return false;
-        break;
-      case 'read':
-        // The reader's own connections too: their badges clear.
-        break;
-    }
+  /** False when nothing was written: the connection is gone, or too slow and closed now. */
+  private write(session: ClientSession, wire: Buffer): boolean {
     if (session.isSlow()) {
       if (session.dropAsSlow()) this.metrics.slowConsumersDropped.inc();
       return false;

@@ -9,7 +9,8 @@ import {
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpLogger, Options as PinoHttpOptions, pinoHttp } from 'pino-http';
+import type { DestinationStream } from 'pino';
+import { Options as PinoHttpOptions, pinoHttp } from 'pino-http';
 import { DependencyHealth, HealthController } from './health';
 import { MetricsAccessGuard } from './metrics-access';
 import { MetricsController } from './metrics.controller';
@@ -90,6 +91,62 @@ export function requestLogOptions(options: ObservabilityOptions): PinoHttpOption
   };
 }
 
+type RequestLogMiddleware = ((
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: () => void,
+) => void) & { logger: ReturnType<typeof pinoHttp>['logger'] };
+
+/**
+ * The request log (one line per completed request, `requestLogOptions`). pino-http makes a child
+ * logger for every request, the request serialized into it; when the level lets only the 5xx and
+ * errored lines through (`warn`), that child is made for such a request alone, and its line is the
+ * one pino-http writes, from the same options.
+ */
+export function requestLogMiddleware(
+  options: ObservabilityOptions,
+  destination?: DestinationStream,
+): RequestLogMiddleware {
+  const logOptions = requestLogOptions(options);
+  const full = destination ? pinoHttp(logOptions, destination) : pinoHttp(logOptions);
+  const { logger } = full;
+  if (logger.isLevelEnabled('info') || !logger.isLevelEnabled('warn')) return full;
+  const failedObject = logOptions.customErrorObject as NonNullable<
+    PinoHttpOptions['customErrorObject']
+  >;
+  const failedMessage = logOptions.customErrorMessage as NonNullable<
+    PinoHttpOptions['customErrorMessage']
+  >;
+  const isIgnored = (logOptions.autoLogging as { ignore: (request: IncomingMessage) => boolean })
+    .ignore;
+  const middleware = (request: IncomingMessage, response: ServerResponse, next: () => void) => {
+    const startedAt = Date.now();
+    // As pino-http: a request its `ignore` excludes is logged only if its response errors.
+    const ignored = isIgnored(request);
+    const completed = (error?: Error) => {
+      response.removeListener('close', completed);
+      response.removeListener('finish', completed);
+      response.removeListener('error', completed);
+      if (error === undefined && response.statusCode < 500) return;
+      const failure = error ?? new Error(`failed with status code ${response.statusCode}`);
+      const responseTime = Date.now() - startedAt;
+      logger
+        .child({ req: request })
+        .warn(
+          failedObject(request, response, failure, { res: response, err: failure, responseTime }),
+          failedMessage(request, response, failure),
+        );
+    };
+    if (!ignored) {
+      response.on('close', completed);
+      response.on('finish', completed);
+    }
+    response.on('error', completed);
+    next();
+  };
+  return Object.assign(middleware, { logger });
+}
+
 const REQUEST_LOG = Symbol('REQUEST_LOG');
 
 /**
@@ -102,10 +159,10 @@ const REQUEST_LOG = Symbol('REQUEST_LOG');
  */
 @Module({})
 export class ObservabilityModule implements NestModule {
-  constructor(@Inject(REQUEST_LOG) private readonly requestLog: HttpLogger) {}
+  constructor(@Inject(REQUEST_LOG) private readonly requestLog: RequestLogMiddleware) {}
 
   static forRoot(options: ObservabilityOptions): DynamicModule {
-    const requestLog = pinoHttp(requestLogOptions(options));
+    const requestLog = requestLogMiddleware(options);
     return {
       module: ObservabilityModule,
       global: true,

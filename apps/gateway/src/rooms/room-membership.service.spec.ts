@@ -288,4 +288,37 @@ describe('RoomMembershipService join seam', () => {
     // Bob's departure reaches the room through presence, in no set order with the message.
     expect(carol.received.map((f) => f.type).sort()).toEqual(['joined', 'message', 'user_left']);
   });
+
+  it('resumes up to where the room stands here without reading its last seq; a since past it is clamped to the stored end', async () => {
+    const bus = new InProcessMessageBus();
+    const pages: { after?: number; before?: number }[] = [];
+    let lastSeqReads = 0;
+    const store = {
+      lastSeq: async () => (++lastSeqReads === 1 ? 2 : 4),
+      page: async (_room: string, query: { after?: number; before?: number }) => {
+        pages.push({ after: query.after, before: query.before });
+        return { messages: [], hasMore: false };
+      },
+    } as unknown as MessageStore;
+    const rooms = new RoomMembershipService(
+      bus,
+      store,
+      new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
+      new RoomPresence(new InMemoryPresenceStore(), bus),
+      unreadNothing,
+    );
+    await rooms.join(fakeSession('ada').session, ROOM, undefined);
+    for (const seq of [3, 4]) await bus.publish('room', ROOM, { type: 'message', ...message(seq) });
+    await settle();
+
+    await rooms.join(fakeSession('bob').session, ROOM, 3);
+    expect(lastSeqReads).toBe(1);
+    expect(pages.at(-1)).toEqual({ after: 3, before: 5 });
+
+    // Ahead of what this instance delivered: the stored end (4 here) is read, not assumed.
+    const ahead = fakeSession('cy');
+    await rooms.join(ahead.session, ROOM, 9);
+    expect(lastSeqReads).toBe(2);
+    expect(pages.at(-1)).toEqual({ after: 9, before: 5 });
+  });
 });

@@ -17,6 +17,8 @@ interface LocalRoom {
   sessions: Map<ClientSession, Membership>;
   sequencer: RoomSequencer;
   subscription: Promise<Unsubscribe>;
+  /** The last seq the sequencer delivered (from its start on): every later one reaches the room's sessions live. */
+  delivered: number;
 }
 
 /**
@@ -73,16 +75,7 @@ export class RoomMembershipService {
     let local = this.rooms.get(room);
     const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
     if (!local) {
-      const sequencer = new RoomSequencer(
-        ({ frame, raw }) => this.broadcast(room, frame, raw),
-        (after, before) =>
-          this.store.page(room, { after, before, limit: before - after - 1 }).then(sequencedFrames),
-      );
-      local = {
-        sessions: new Map(),
-        sequencer,
-        subscription: this.subscribe(room, sequencer),
-      };
+      local = this.open(room);
       this.rooms.set(room, local);
     }
     local.sessions.set(session, membership);
@@ -95,7 +88,16 @@ export class RoomMembershipService {
       if (watch) await this.presence.exit(room, session);
       else await this.presence.enter(room, session);
       if (!current()) return false;
-      return await this.sendJoined(session, room, since, membership, details, watch, current);
+      return await this.sendJoined(
+        session,
+        local,
+        room,
+        since,
+        membership,
+        details,
+        watch,
+        current,
+      );
     } catch (error) {
       // A failed join leaves nothing behind: no half-joined session collecting frames, no stale room.
       await this.leave(session, room).catch(() => undefined);
@@ -105,6 +107,7 @@ export class RoomMembershipService {
 
   private async sendJoined(
     session: ClientSession,
+    local: LocalRoom,
     room: string,
     since: number | undefined,
     membership: Membership,
@@ -115,7 +118,14 @@ export class RoomMembershipService {
     // A resume reads up to where the room stood before the history read: later messages reach the
     // session live (they wait in `pending`), and a `since` past the room's end (another deployment,
     // a restored database) is clamped to it, or every message up to the client's number would be hidden.
-    const roomEnd = since === undefined ? 0 : await this.store.lastSeq(room);
+    // Where the room's sequencer stands is such a point and needs no read: this session has received
+    // every seq it delivered since the join began, and receives every later one.
+    const roomEnd =
+      since === undefined
+        ? 0
+        : since <= local.delivered
+          ? local.delivered
+          : await this.store.lastSeq(room);
     const [history, members, position] = await Promise.all([
       since === undefined
         ? this.store.page(room, { limit: PROTOCOL_LIMITS.joinHistory })
@@ -197,16 +207,40 @@ export class RoomMembershipService {
     await Promise.all([...session.rooms].map((room) => this.leave(session, room)));
   }
 
+  private open(room: string): LocalRoom {
+    const sequencer = new RoomSequencer(
+      ({ frame, raw }) => {
+        local.delivered = frame.seq;
+        this.broadcast(room, frame, raw);
+      },
+      (after, before) =>
+        this.store.page(room, { after, before, limit: before - after - 1 }).then(sequencedFrames),
+    );
+    const local: LocalRoom = {
+      sessions: new Map(),
+      sequencer,
+      subscription: this.subscribe(room, sequencer, (start) => (local.delivered = start)),
+      delivered: 0,
+    };
+    return local;
+  }
+
   /**
    * Listens to the room, then reads where its sequence stands: every later message is broadcast in
    * seq order, every earlier one is in the history a joiner reads after this resolves.
    */
-  private async subscribe(room: string, sequencer: RoomSequencer): Promise<Unsubscribe> {
+  private async subscribe(
+    room: string,
+    sequencer: RoomSequencer,
+    started: (lastCommittedSeq: number) => void,
+  ): Promise<Unsubscribe> {
     const unsubscribe = await this.bus.subscribe('room', room, (frame, raw) => {
       if (isSequenced(frame)) sequencer.accept(frame, raw);
       else this.broadcast(room, frame, raw);
     });
-    sequencer.start(await this.store.lastSeq(room));
+    const lastCommittedSeq = await this.store.lastSeq(room);
+    started(lastCommittedSeq);
+    sequencer.start(lastCommittedSeq);
     return unsubscribe;
   }
 

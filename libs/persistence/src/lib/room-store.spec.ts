@@ -125,4 +125,22 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
     await users.remember({ id, name: 'Ada L.' });
     await expect(users.find(id)).resolves.toEqual({ id, name: 'Ada L.' });
   });
+
+  it('writes the names given while a write is under way together, the latest name of a user winning', async () => {
+    const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
+    const queries = jest.spyOn(dataSource, 'query');
+    try {
+      await Promise.all([
+        users.remember({ id: ada, name: 'Ada' }),
+        users.remember({ id: bob, name: 'Bob' }),
+        users.remember({ id: ada, name: 'Ada L.' }),
+        users.remember({ id: bob, name: 'Bob B.' }),
+      ]);
+      expect(queries).toHaveBeenCalledTimes(2);
+    } finally {
+      queries.mockRestore();
+    }
+    await expect(users.find(ada)).resolves.toEqual({ id: ada, name: 'Ada L.' });
+    await expect(users.find(bob)).resolves.toEqual({ id: bob, name: 'Bob B.' });
+  });
 });

@@ -11,6 +11,8 @@ export class MetricsRegistry {
   readonly registry = new Registry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop delay every 10 ms by default: 100 wake-ups a second of every idle
+    // process; 100 ms keeps the lag histogram meaningful at a tenth of the cost.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 }

@@ -1,6 +1,5 @@
 import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
 import { RepeatedFailureLog } from '@switchboard/observability';
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 
@@ -18,6 +17,9 @@ export const HEARTBEAT_SLICES = 10;
 /** Connections take the heartbeat's slices in turn, so each slice pings an even share. */
 let nextHeartbeatSlice = 0;
 
+/** Every new session's queues start from this one settled promise, not two of their own per connection. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** The `error` frame of a refused client frame. */
 export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: number): ServerFrame {
   return retryAfterMs === undefined
@@ -27,7 +29,6 @@ export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: numb
 
 /** One authenticated WebSocket connection and the rooms it has joined. */
 export class ClientSession {
-  readonly id = randomUUID();
   /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
   alive = true;
   /** Which slice of the heartbeat interval pings this connection (HeartbeatService). */
@@ -37,9 +38,9 @@ export class ClientSession {
   private droppedAsSlow = false;
   /** True once the socket is closing or closed: work for it is no longer wanted. */
   readonly isGone = (): boolean => this.socket.readyState !== WebSocket.OPEN;
-  private queue: Promise<void> = Promise.resolve();
+  private queue = SETTLED;
   /** Settles once every reply handed to `replyInOrder` so far is sent. */
-  private replied: Promise<void> = Promise.resolve();
+  private replied = SETTLED;
   private queued = 0;
 
   constructor(

@@ -48,6 +48,25 @@ describe('ReadStateStore (PostgreSQL)', () => {
     await expect(readState.advance(room, 'nobody', 1)).resolves.toBeNull();
   });
 
+  it("gives a join's standing with the position a read would give, and a non-member's as if just joined", async () => {
+    const room = uniqueRoom();
+    await rooms.recordMember(room, 'ada');
+    await post(room, 'bob');
+    await post(room, 'ada');
+    await post(room, 'bob');
+    await readState.advance(room, 'ada', 1);
+    const member = await rooms.joinStanding(room, 'ada');
+    expect(member.standing).toEqual(await rooms.standing(room, 'ada'));
+    expect(member.position).toEqual(await readState.position(room, 'ada'));
+    expect(member.position).toEqual({ lastReadSeq: 1, unread: 1 });
+
+    const outsider = await rooms.joinStanding(room, 'cy');
+    expect(outsider.standing.member).toBeNull();
+    expect(outsider.position).toEqual({ lastReadSeq: 0, unread: 3 });
+    await rooms.recordMember(room, 'cy');
+    await expect(readState.position(room, 'cy')).resolves.toEqual(outsider.position);
+  });
+
   it("counts as unread only other users' messages after the position", async () => {
     const room = uniqueRoom();
     await rooms.recordMember(room, 'ada');

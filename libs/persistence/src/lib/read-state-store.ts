@@ -9,8 +9,8 @@ export interface ReadPositionRecord {
 }
 
 // Counts only messages after the position: an index-only scan of messages_room_seq_key, which
-// carries each message's author.
-const UNREAD_AFTER = (room: string, position: string, userId: string) =>
+// carries each message's author. Exported for the join's standing (room-store.ts) only.
+export const UNREAD_AFTER = (room: string, position: string, userId: string) =>
   `(SELECT count(*) FROM messages u WHERE u.room = ${room} AND u.seq > ${position} AND u.user_id <> ${userId} AND u.kind = 'message')`;
 
 // Moves the position forward only, clamped to the room's last seq; no row when nothing moved.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RoomAccess, RoomRole } from '@switchboard/protocol';
 import { DataSource } from 'typeorm';
+import { ReadPositionRecord, UNREAD_AFTER } from './read-state-store';
 
 /** A room's row: who may use it. */
 export interface RoomRecord {
@@ -72,6 +73,16 @@ const STANDING_SQL = `
   LEFT JOIN rooms r ON r.room = q.room
   LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
 
+// The standing and, for a join's reply, the read position: a user who is not a member yet has read
+// nothing (a join that makes them one starts them at 0), so everything others sent is unread.
+const JOIN_STANDING_SQL = `
+  SELECT r.room, r.access, r.title, r.direct_user_a, r.direct_user_b, r.created_at,
+         m.user_id, m.role, m.last_read_seq,
+         ${UNREAD_AFTER('q.room', 'COALESCE(m.last_read_seq, 0)', '$2')} AS unread
+  FROM (SELECT $1::varchar AS room) q
+  LEFT JOIN rooms r ON r.room = q.room
+  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
+
 // An unknown room is recorded as open (only open rooms are ever made by joining one).
 const RECORD_MEMBER_SQL = `
   WITH known AS (
@@ -121,6 +132,24 @@ export class RoomStore {
     return {
       room: row.access === null ? null : toRoom(row),
       member: row.user_id ? toMember(row as MemberRow) : null,
+    };
+  }
+
+  /**
+   * The standing, and the read position the user has or (not a member yet) would start from, in
+   * one round trip: what a join checks and what its reply tells.
+   */
+  async joinStanding(
+    room: string,
+    userId: string,
+  ): Promise<{ standing: RoomStanding; position: ReadPositionRecord }> {
+    const [row] = await this.dataSource.query<
+      (RoomRow & Partial<MemberRow> & { unread: string })[]
+    >(JOIN_STANDING_SQL, [room, userId]);
+    const member = row.user_id ? toMember(row as MemberRow) : null;
+    return {
+      standing: { room: row.access === null ? null : toRoom(row), member },
+      position: { lastReadSeq: member?.lastReadSeq ?? 0, unread: Number(row.unread) },
     };
   }
 

@@ -15,9 +15,8 @@ function readStateWith(
 ) {
   const entered: string[] = [];
   const access = {
-    enter: async (userId: string, room: string) => {
+    enterToRead: async (userId: string, room: string) => {
       entered.push(`${userId}@${room}`);
-      return { access: 'open' };
     },
   } as unknown as RoomAccessService;
   const store = { advance: async () => advance } as unknown as ReadStateStore;

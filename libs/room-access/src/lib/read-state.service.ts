@@ -27,7 +27,7 @@ export class ReadStateService {
    * not use is `forbidden`. A position that moved is announced to the room as a `read` receipt.
    */
   async markRead(user: UserRef, room: string, seq: number): Promise<number> {
-    await this.access.enter(user.id, room);
+    await this.access.enterToRead(user.id, room);
     const result = await this.store.advance(room, user.id, seq);
     // A membership ended between the check and the update (forgotten, removed): the room is gone.
     if (!result) throw roomForbidden(room);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
-import { RoomStore } from '@switchboard/persistence';
+import { ReadPositionRecord, RoomStanding, RoomStore } from '@switchboard/persistence';
 import { RoomAccess, UserRef } from '@switchboard/protocol';
 import { directRoomOf } from './direct-room';
 import { RoomAccessError, roomForbidden } from './room-access-error';
@@ -13,6 +13,8 @@ export interface RoomEntry {
   access: RoomAccess;
   /** In a direct room: the other user. */
   partner?: UserRef;
+  /** The user's read position in the room as the check read it (for the `joined` reply). */
+  position?: ReadPositionRecord;
 }
 
 /**
@@ -33,18 +35,32 @@ export class RoomAccessService {
     this.policy = new RoomAccessPolicy(config.roomsOpenByDefault);
   }
 
-  /** For a join: refuses with `forbidden`, or makes the user a member where joining does so. */
+  /**
+   * For a join: refuses with `forbidden`, or makes the user a member where joining does so. The
+   * user's read position comes from the same round trip as the check.
+   */
   async enter(userId: string, room: string): Promise<RoomEntry> {
-    const standing = await this.rooms.standing(room, userId);
+    const { standing, position } = await this.rooms.joinStanding(room, userId);
+    const access = await this.admit(userId, room, standing);
+    const pair = standing.room?.directUsers;
+    if (!pair) return { access, position };
+    return {
+      access,
+      partner: await this.users.find(pair[0] === userId ? pair[1] : pair[0]),
+      position,
+    };
+  }
+
+  /** For a read receipt: refuses with `forbidden`, or makes the user a member where joining does so. */
+  async enterToRead(userId: string, room: string): Promise<void> {
+    await this.admit(userId, room, await this.rooms.standing(room, userId));
+  }
+
+  private async admit(userId: string, room: string, standing: RoomStanding): Promise<RoomAccess> {
     const verdict = this.policy.use(room, userId, standing);
     if (!verdict.allowed) throw roomForbidden(room);
     if (verdict.joinMakesMember) await this.rooms.recordMember(room, userId);
-    const pair = standing.room?.directUsers;
-    if (!pair) return { access: verdict.access };
-    return {
-      access: verdict.access,
-      partner: await this.users.find(pair[0] === userId ? pair[1] : pair[0]),
-    };
+    return verdict.access;
   }
 
   /** For a read or a send over HTTP: refuses with `forbidden`, records nothing. */

@@ -321,4 +321,26 @@ describe('RoomMembershipService join seam', () => {
     expect(lastSeqReads).toBe(2);
     expect(pages.at(-1)).toEqual({ after: 9, before: 5 });
   });
+
+  it('uses the read position the access check read instead of reading it again', async () => {
+    const bus = new InProcessMessageBus();
+    let positionReads = 0;
+    const rooms = new RoomMembershipService(
+      bus,
+      new RacingStore(bus, 0, [], []) as unknown as MessageStore,
+      new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
+      new RoomPresence(new InMemoryPresenceStore(), bus),
+      { position: async () => (positionReads++, { lastReadSeq: 1, unread: 1 }) } as never,
+    );
+    const checked = fakeSession('ada');
+    await rooms.join(checked.session, ROOM, undefined, { position: { lastReadSeq: 7, unread: 2 } });
+    expect(positionReads).toBe(0);
+    expect(checked.received[0]).toMatchObject({ type: 'joined', lastReadSeq: 7, unread: 2 });
+    expect(checked.received[0]).not.toHaveProperty('position');
+
+    const unchecked = fakeSession('bob');
+    await rooms.join(unchecked.session, ROOM, undefined);
+    expect(positionReads).toBe(1);
+    expect(unchecked.received[0]).toMatchObject({ type: 'joined', lastReadSeq: 1, unread: 1 });
+  });
 });

@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
-import { MessagePage, MessageStore, ReadStateStore } from '@switchboard/persistence';
+import {
+  MessagePage,
+  MessageStore,
+  ReadPositionRecord,
+  ReadStateStore,
+} from '@switchboard/persistence';
 import {
   JoinedFrame,
   PROTOCOL_LIMITS,
@@ -34,8 +39,11 @@ function sequencedFrames(page: MessagePage): SequencedFrame[] {
   return [...messages, ...(page.events ?? [])].sort((a, b) => a.seq - b.seq);
 }
 
-/** What a `joined` reply carries besides the room's history and members. */
-export type JoinDetails = Pick<JoinedFrame, 'direct'>;
+/**
+ * What a `joined` reply carries besides the room's history and members; the read position, when the
+ * access check already read it, is not read again.
+ */
+export type JoinDetails = Pick<JoinedFrame, 'direct'> & { position?: ReadPositionRecord };
 
 /**
  * Which sessions of this instance are in which room: joining (history and live frames without a gap
@@ -135,7 +143,7 @@ export class RoomMembershipService {
             limit: PROTOCOL_LIMITS.resumeLimit,
           }),
       watch ? [] : this.presence.members(room),
-      this.readState.position(room, session.user.id),
+      details.position ?? this.readState.position(room, session.user.id),
     ]);
     if (!current()) return false;
     // Without `since` the reply is the newest page, and older messages are not owed to the client.
@@ -147,7 +155,7 @@ export class RoomMembershipService {
       ...(history.events?.length ? { events: history.events } : {}),
       members,
       ...(more ? { more: true } : {}),
-      ...details,
+      ...(details.direct ? { direct: details.direct } : {}),
       // A membership forgotten meanwhile has no position: nothing was read.
       lastReadSeq: position?.lastReadSeq ?? 0,
       unread: position?.unread ?? 0,

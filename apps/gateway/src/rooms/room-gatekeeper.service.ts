@@ -62,7 +62,10 @@ export class RoomGatekeeper implements OnApplicationBootstrap, OnModuleDestroy {
         session,
         room,
         since,
-        entry.partner ? { direct: { user: entry.partner } } : {},
+        {
+          ...(entry.partner ? { direct: { user: entry.partner } } : {}),
+          ...(entry.position ? { position: entry.position } : {}),
+        },
         watch,
       );
       if (!joined) throw roomForbidden(room);

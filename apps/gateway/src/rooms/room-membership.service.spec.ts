@@ -315,11 +315,21 @@ describe('RoomMembershipService join seam', () => {
     expect(lastSeqReads).toBe(1);
     expect(pages.at(-1)).toEqual({ after: 3, before: 5 });
 
-    // Ahead of what this instance delivered: the stored end (4 here) is read, not assumed.
+    // Holding every seq up to where the room stands: nothing to read.
+    const current = fakeSession('dee');
+    await rooms.join(current.session, ROOM, 4);
+    expect(pages).toHaveLength(2);
+    expect(current.received[0]).toMatchObject({ type: 'joined', messages: [] });
+
+    // Ahead of what this instance delivered: the stored end (4 here) is read, not assumed, and the
+    // since clamped to it is current, so no page is read either.
     const ahead = fakeSession('cy');
     await rooms.join(ahead.session, ROOM, 9);
     expect(lastSeqReads).toBe(2);
-    expect(pages.at(-1)).toEqual({ after: 9, before: 5 });
+    expect(pages).toHaveLength(2);
+    await bus.publish('room', ROOM, { type: 'message', ...message(5) });
+    await settle();
+    expect(ahead.received.map((f) => f.type)).toEqual(['joined', 'message']);
   });
 
   it('uses the read position the access check read instead of reading it again', async () => {

@@ -39,6 +39,9 @@ function sequencedFrames(page: MessagePage): SequencedFrame[] {
   return [...messages, ...(page.events ?? [])].sort((a, b) => a.seq - b.seq);
 }
 
+/** The resume of a client that holds every seq up to the room's end: the empty range, not read. */
+const NOTHING_MISSED: MessagePage = { messages: [], hasMore: false };
+
 /**
  * What a `joined` reply carries besides the room's history and members; the read position, when the
  * access check already read it, is not read again.
@@ -137,11 +140,13 @@ export class RoomMembershipService {
     const [history, members, position] = await Promise.all([
       since === undefined
         ? this.store.page(room, { limit: PROTOCOL_LIMITS.joinHistory })
-        : this.store.page(room, {
-            after: since,
-            before: roomEnd + 1,
-            limit: PROTOCOL_LIMITS.resumeLimit,
-          }),
+        : since >= roomEnd
+          ? NOTHING_MISSED
+          : this.store.page(room, {
+              after: since,
+              before: roomEnd + 1,
+              limit: PROTOCOL_LIMITS.resumeLimit,
+            }),
       watch ? [] : this.presence.members(room),
       details.position ?? this.readState.position(room, session.user.id),
     ]);

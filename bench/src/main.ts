@@ -99,6 +99,7 @@ async function main(): Promise<number> {
         env,
         quick,
         selects: (target) => !only || only.includes(target),
+        names: (target) => only?.includes(target) ?? false,
         report: (result) => {
           results.push(result);
           log(renderText(result));

@@ -6,13 +6,21 @@ import { startWsTarget, WsTargetName } from '../harness/targets';
 import { FanoutRig, FanoutRun } from './fanout-rig';
 import { ScenarioContext } from './scenario';
 
-const TARGETS: WsTargetName[] = [
-  'ws',
-  'ws+ioredis',
-  'ws+ioredis (per-socket framing)',
-  'socket.io',
-  'switchboard',
-];
+/** The judged peers and Switchboard, open together and interleaved at N=1,000. */
+const JUDGED_TARGETS: WsTargetName[] = ['ws+ioredis', 'socket.io', 'switchboard'];
+/**
+ * Reference rows, run only when named with `--only`: each extra open target shares the server core
+ * while another is measured (five open made Switchboard's figure 1.78x the peer's against 1.20x with
+ * two, BENCHMARKS.md), and they add minutes to `all`.
+ */
+const REFERENCE_TARGETS: WsTargetName[] = ['ws', 'ws+ioredis (per-socket framing)'];
+
+function targetsOf(context: ScenarioContext): WsTargetName[] {
+  return [
+    ...REFERENCE_TARGETS.filter((target) => context.names(target)),
+    ...JUDGED_TARGETS.filter((target) => context.selects(target)),
+  ];
+}
 /** One publisher sends far more than a person: its limit is raised, the check itself still runs. */
 const PUBLISHER_RATE_LIMIT = { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' };
 
@@ -104,7 +112,7 @@ export async function fanout(context: ScenarioContext): Promise<void> {
   const rate = context.quick ? 5000 : 20_000;
   const durationMs = context.quick ? 1500 : 10_000;
   const warmUpMs = context.quick ? 300 : 1000;
-  const names = TARGETS.filter((target) => context.selects(target));
+  const names = targetsOf(context);
   for (const subscribers of sizes) {
     const runs = new Map<WsTargetName, FanoutRun[]>(names.map((name) => [name, []]));
     const interleaved = names.length * (subscribers + 1) <= MAX_INTERLEAVED_SOCKETS;
@@ -160,7 +168,7 @@ export async function fanout(context: ScenarioContext): Promise<void> {
       ],
       notes: [
         `server CPU is utime + stime from /proc/<pid>/stat in ${CLOCK_TICKS_PER_SECOND} Hz ticks over each ${window} s window; "±" is one tick per server process over the window's deliveries`,
-        'ws+ioredis frames each broadcast once and writes it to every member (judged against); ws+ioredis (per-socket framing) lets ws.send frame it per member',
+        'ws+ioredis frames each broadcast once and writes it to every member (judged against); the reference rows ws (one process) and ws+ioredis (per-socket framing, ws.send framing per member) run only when named with --only',
       ],
     });
   }
@@ -178,7 +186,7 @@ export async function fanoutMax(context: ScenarioContext): Promise<void> {
   const ceiling = context.quick ? 10_000 : 400_000;
   const rows: Row[] = [];
   const notes: string[] = [];
-  for (const name of TARGETS.filter((target) => context.selects(target))) {
+  for (const name of targetsOf(context)) {
     log(`fanout-max: ${name}, ${subscribers} subscribers`);
     const best = await withRig(context, name, subscribers, async (rig, progress) => {
       await rig.run(first, context.quick ? 300 : 1000, progress);

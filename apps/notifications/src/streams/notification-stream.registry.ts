@@ -9,12 +9,11 @@ import { NotificationMetrics } from '../metrics/notification-metrics';
 import {
   formatSseComment,
   formatSseRetry,
-  notificationEventParts,
   notificationFrame,
+  notificationFrames,
   readStateFrame,
-  userIdBytes,
 } from './sse-framing';
-import { utf8Bytes, writeSseEventBytes } from './sse-event-writer';
+import { writeSseEvent } from './sse-event-writer';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
 const SLOW_STREAM_BYTES = 1024 * 1024;
@@ -27,12 +26,9 @@ const KEEP_ALIVE = formatSseComment('keep-alive');
  */
 interface OpenStream {
   userId: string;
-  /** The user id's JSON in UTF-8 bytes, the one part of a live frame that is the stream's own. */
-  userIdBytes: string;
   response: ServerResponse;
   phase: 'syncing' | 'live';
   watermark: bigint;
-  /** Frames in UTF-8 bytes (see `utf8Bytes`). */
   pending: { id: bigint; frame: string }[];
 }
 
@@ -94,7 +90,6 @@ export class NotificationStreamRegistry
     response.write(formatSseRetry(this.config.sse.retryMs));
     const stream: OpenStream = {
       userId: user.id,
-      userIdBytes: userIdBytes(user.id),
       response,
       phase: 'syncing',
       watermark: 0n,
@@ -128,19 +123,16 @@ export class NotificationStreamRegistry
   private deliver({ content, recipients }: NotificationBatch): void {
     const started = performance.now();
     let delivered = 0;
-    const partsFor = notificationEventParts(content);
+    const frameFor = notificationFrames(content);
     // The recipients of one publish share its id: parsed once, not per recipient.
     let idText = '';
     let id = 0n;
     for (const recipient of recipients) {
       const streams = this.streamsByUser.get(recipient.userId);
       if (!streams) continue;
-      const { head, tail } = partsFor(recipient.id);
+      const frame = frameFor(recipient.id, recipient.userId);
       if (recipient.id !== idText) id = BigInt((idText = recipient.id));
-      // The user's streams share one frame, made from the first one's user id bytes.
-      let frame = '';
       for (const stream of streams) {
-        frame ||= head + stream.userIdBytes + tail;
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
         else if (id > stream.watermark && this.write(stream, frame)) delivered++;
       }
@@ -156,14 +148,14 @@ export class NotificationStreamRegistry
   private announceRead({ userId, ...state }: NotificationReadMoved): void {
     const streams = this.streamsByUser.get(userId);
     if (!streams) return;
-    const frame = utf8Bytes(readStateFrame(state));
+    const frame = readStateFrame(state);
     for (const stream of streams) this.write(stream, frame);
   }
 
   /**
-   * Writes a frame given in UTF-8 bytes (true when written), or drops a stream that has fallen too
-   * far behind. A dropped stream leaves the registry at once and is written no more: its `close`
-   * comes later, and until then every notification for it would count it again.
+   * Writes a frame (true when written), or drops a stream that has fallen too far behind. A dropped
+   * stream leaves the registry at once and is written no more: its `close` comes later, and until
+   * then every notification for it would count it again.
    */
   private write(stream: OpenStream, frame: string): boolean {
     if (stream.response.destroyed) return false;
@@ -173,7 +165,7 @@ export class NotificationStreamRegistry
       this.metrics.slowConsumersDropped.inc();
       return false;
     }
-    writeSseEventBytes(stream.response, frame);
+    writeSseEvent(stream.response, frame);
     return true;
   }
 

@@ -3,7 +3,6 @@ import type {
   NotificationContent,
   NotificationReadState,
 } from '@switchboard/protocol';
-import { utf8Bytes } from './sse-event-writer';
 
 /**
  * Server-sent events framing (WHATWG HTML, "Server-sent events"): UTF-8 lines, a blank line ends an
@@ -32,38 +31,6 @@ export function notificationFrames(
     }
     return head + JSON.stringify(userId) + shared;
   };
-}
-
-/** A publish's frame around a recipient's user id, in UTF-8 bytes (see `utf8Bytes`). */
-export interface NotificationEventParts {
-  head: string;
-  tail: string;
-}
-
-/**
- * `notificationFrames` for live delivery: the frame of a recipient is `head + userIdBytes(userId) +
- * tail`, byte for byte, where the tail is encoded once per publish and the head once per id.
- */
-export function notificationEventParts(
-  content: NotificationContent,
-): (id: string) => NotificationEventParts {
-  const { type, title, body, data, ts } = content;
-  const tail = utf8Bytes(`,${JSON.stringify({ type, title, body, data, ts }).slice(1)}\n\n`);
-  let parts: NotificationEventParts = { head: '', tail };
-  let partsId = '';
-  return (id) => {
-    if (id !== partsId) {
-      partsId = id;
-      // Ids are digits only, so the head is ASCII: its text is its bytes.
-      parts = { head: `id: ${id}\nevent: notification\ndata: {"id":"${id}","userId":`, tail };
-    }
-    return parts;
-  };
-}
-
-/** A user id as a notification's JSON holds it, in UTF-8 bytes: built once per stream. */
-export function userIdBytes(userId: string): string {
-  return utf8Bytes(JSON.stringify(userId));
 }
 
 /** The frame of one stored notification (a replay). */

@@ -20,7 +20,7 @@ const content: NotificationContent = {
   ts: 1700000000000,
 };
 
-/** What a stream's body was before live events were written as bytes: each event's text, framed by Node's rules. */
+/** A stream's expected body: each event's text as `notificationFrames` makes it, framed by Node's rules. */
 function bodyAsBefore(userId: string, ids: string[], chunked: boolean): Buffer {
   const frameFor = notificationFrames(content);
   const events = [formatSseRetry(RETRY_MS), ...ids.map((id) => frameFor(id, userId))];
@@ -87,7 +87,7 @@ describe('live SSE events on the wire', () => {
   }
 
   it.each(['1.1', '1.0'] as const)(
-    'writes the same bytes as the text framing did, multi-byte text and user ids included (HTTP/%s)',
+    'writes each live event as the text framing gives it, multi-byte text and user ids included (HTTP/%s)',
     async (version) => {
       const chunked = version === '1.1';
       const streams = await Promise.all(users.map((userId) => rawStream(userId, version)));

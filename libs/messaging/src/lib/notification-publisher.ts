@@ -16,16 +16,20 @@ export class NotificationPublisher {
     private readonly bus: MessageBus,
   ) {}
 
-  /** Resolves once stored; a failed live delivery is only logged (stored is delivered: streams resume). */
+  /**
+   * Resolves once stored and announced; a failed live delivery is only logged (stored is delivered:
+   * streams resume). The announcement is made while the recipients are still locked, so live
+   * notifications reach each user's streams in id order, from whichever instance publishes them.
+   */
   async publish(userIds: readonly string[], content: NewNotification): Promise<NotificationBatch> {
-    const published = await this.store.publish(userIds, content);
-    try {
-      await this.bus.publish('notifications', '', published);
-    } catch (error) {
-      this.logger.error(
-        `fan-out of ${published.recipients.length} notifications failed: ${(error as Error).message}`,
-      );
-    }
-    return published;
+    return this.store.publish(userIds, content, async (published) => {
+      try {
+        await this.bus.publish('notifications', '', published);
+      } catch (error) {
+        this.logger.error(
+          `fan-out of ${published.recipients.length} notifications failed: ${(error as Error).message}`,
+        );
+      }
+    });
   }
 }

@@ -41,10 +41,13 @@ function lockBuckets(recipients: readonly string[]): number[] {
   return buckets;
 }
 
-// unnest keeps the array's order, so the locks are taken in ascending bucket order.
+// Session locks (not transaction locks): they are held past the commit, until the publish has been
+// announced, so each user's notifications reach the bus in id order. unnest keeps the array's order,
+// so the locks are taken in ascending bucket order.
 const LOCK_RECIPIENTS_SQL = `
-  SELECT count(pg_advisory_xact_lock(${RECIPIENT_LOCK_CLASS}, bucket))
+  SELECT count(pg_advisory_lock(${RECIPIENT_LOCK_CLASS}, bucket))
   FROM unnest($1::int[]) bucket`;
+const UNLOCK_ALL_SQL = 'SELECT pg_advisory_unlock_all()';
 
 // The content once, and every recipient under its id, in one statement.
 const STORE_SQL = `
@@ -104,32 +107,48 @@ export class NotificationStore {
   /**
    * Stores a notification for each user (duplicates in `userIds` count once): the content once, each
    * recipient under its one id. Resolves after commit with the content and each recipient's id, in the
-   * order of the sorted, deduplicated recipients.
+   * order of the sorted, deduplicated recipients. `announce` runs after the commit while the
+   * recipients' locks are still held: a later publish to any of them waits for it, so what it
+   * announces (the live delivery) reaches every stream in each user's id order.
    */
-  async publish(userIds: readonly string[], content: NewNotification): Promise<NotificationBatch> {
+  async publish(
+    userIds: readonly string[],
+    content: NewNotification,
+    announce?: (batch: NotificationBatch) => Promise<void>,
+  ): Promise<NotificationBatch> {
     const recipients = [...new Set(userIds)].sort();
+    const buckets = lockBuckets(recipients);
     const data = content.data === undefined ? null : JSON.stringify(content.data);
-    const stored = await this.dataSource.transaction(async (manager) => {
-      await manager.query(LOCK_RECIPIENTS_SQL, [lockBuckets(recipients)]);
-      const [row] = await manager.query<StoredContentRow[]>(STORE_SQL, [
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(LOCK_RECIPIENTS_SQL, [buckets]);
+      // One statement, so it commits on its own, atomically.
+      const [stored] = (await runner.query(STORE_SQL, [
         recipients,
         content.type,
         content.title,
         content.body,
         data,
-      ]);
-      return row;
-    });
-    return {
-      content: {
-        type: content.type,
-        title: content.title,
-        body: content.body,
-        data: content.data ?? null,
-        ts: stored.created_at.getTime(),
-      },
-      recipients: recipients.map((userId) => ({ id: stored.id, userId })),
-    };
+      ])) as StoredContentRow[];
+      const batch: NotificationBatch = {
+        content: {
+          type: content.type,
+          title: content.title,
+          body: content.body,
+          data: content.data ?? null,
+          ts: stored.created_at.getTime(),
+        },
+        recipients: recipients.map((userId) => ({ id: stored.id, userId })),
+      };
+      if (announce) await announce(batch);
+      return batch;
+    } finally {
+      // Every lock this connection holds, also after a lock statement that failed half way; a
+      // connection that fails here is broken, and the pool destroys it and its locks with it.
+      await runner.query(UNLOCK_ALL_SQL).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** The id of the user's newest notification, '0' when there is none. */

@@ -224,7 +224,7 @@ export async function sse(context: ScenarioContext): Promise<void> {
   const ceiling = context.quick ? 50 : 200;
   const rows: Row[] = [];
   const notes: string[] = [
-    'each Switchboard publish stores one row per recipient in PostgreSQL (N rows, per-user ids for Last-Event-ID resume) and fans out through Redis; the node:http peer stores nothing and writes one shared buffer to every stream',
+    'each Switchboard publish stores its content once and one narrow inbox row per recipient in PostgreSQL (one id for all, growing in commit order per user, for Last-Event-ID resume) and fans out through Redis; the node:http peer stores nothing and writes one shared buffer to every stream',
     "server CPU is the service's process only: PostgreSQL and Redis are not counted",
   ];
   if (process.env.BENCH_CPU_PROF)

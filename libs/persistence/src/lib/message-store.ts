@@ -134,6 +134,19 @@ const PAGE_BACKWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
 const BY_CLIENT_MSG_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
   WHERE room = $1 AND user_id = $2 AND client_msg_id = $3`;
 
+/** The message as committed: what was sent, with the id, seq and time the insert gave it. */
+function storedMessage(input: NewMessage, inserted: InsertedRow): ChatMessage {
+  return {
+    id: String(inserted.id),
+    room: input.room,
+    seq: Number(inserted.seq),
+    user: { id: input.userId, name: input.userName },
+    text: input.text,
+    ts: inserted.created_at.getTime(),
+    clientMsgId: input.clientMsgId,
+  };
+}
+
 function toChatMessage(row: MessageRow): ChatMessage {
   return {
     id: String(row.id),
@@ -267,18 +280,7 @@ export class MessageStore {
       ]);
       return { created: false, message: toChatMessage(original) };
     }
-    return {
-      created: true,
-      message: {
-        id: String(inserted.id),
-        room: input.room,
-        seq: Number(inserted.seq),
-        user: { id: input.userId, name: input.userName },
-        text: input.text,
-        ts: inserted.created_at.getTime(),
-        clientMsgId: input.clientMsgId,
-      },
-    };
+    return { created: true, message: storedMessage(input, inserted) };
   }
 
   /**
@@ -321,18 +323,7 @@ export class MessageStore {
       const index = taken.get(input.room) ?? 0;
       taken.set(input.room, index + 1);
       const inserted = (byRoom.get(input.room) as BatchInsertedRow[])[index];
-      return {
-        created: true,
-        message: {
-          id: String(inserted.id),
-          room: input.room,
-          seq: Number(inserted.seq),
-          user: { id: input.userId, name: input.userName },
-          text: input.text,
-          ts: inserted.created_at.getTime(),
-          clientMsgId: input.clientMsgId,
-        },
-      };
+      return { created: true, message: storedMessage(input, inserted) };
     });
   }
 

@@ -113,6 +113,25 @@ describe('typing, two instances', () => {
     });
   });
 
+  it('tells a user who joins the room who is already typing', async () => {
+    const room = uniqueRoom();
+    const alice = await joined(0, 'Alice', room);
+    const carol = await joined(0, 'Carol', room);
+    await alice.request({ type: 'typing', room }, 'typing');
+    await carol.next('typing');
+
+    const bob = await joined(1, 'Bob', room);
+    await expect(bob.next('typing')).resolves.toEqual({
+      type: 'typing',
+      room,
+      user: { id: `Alice-${room}`, name: 'Alice' },
+    });
+    // No second `typing` for Bob: his join is not a start, and the stop still comes once.
+    await alice.request({ type: 'typing_stop', room }, 'typing_stopped');
+    await bob.next('typing_stopped');
+    expect(bob.unclaimed('typing')).toEqual([]);
+  });
+
   it('stops when the typing connection leaves the room or closes', async () => {
     const room = uniqueRoom();
     const alice = await joined(0, 'Alice', room);

@@ -24,8 +24,8 @@ interface TypingRoom {
 
 /**
  * Who is typing where, for the users whose connections are on this instance. This instance owns
- * their timers and announces on the room's bus topic `typing` once when a user starts and
- * `typing_stopped` once when they stop: `typing_stop`, a message of theirs in the room (from any
+ * their timers and announces on the room's bus topic `typing` once when a user starts (and again
+ * when another user joins the room, for them) and `typing_stopped` once when they stop: `typing_stop`, a message of theirs in the room (from any
  * instance or HTTP), leaving the room, closing the connection, or `TYPING_TIMEOUT_MS` of silence.
  * Typists are recorded in the presence store, so the other instances announce them stopped if this
  * one dies. Nothing of it is stored in PostgreSQL, and message fan-out does no typing work.
@@ -110,6 +110,7 @@ export class RoomTyping implements OnModuleDestroy {
       unsubscribe: this.bus
         .subscribe('room', room, (frame) => {
           if (frame.type === 'message' || frame.type === 'user_left') this.observe(room, frame);
+          else if (frame.type === 'user_joined') this.introduce(room, frame.user.id);
         })
         .catch((error: unknown) => {
           this.logger.warn(
@@ -120,6 +121,18 @@ export class RoomTyping implements OnModuleDestroy {
     };
     this.rooms.set(room, typing);
     return typing;
+  }
+
+  /**
+   * Announces this instance's typists in the room again for a user who just joined it: `typing` is
+   * announced once per start, so without this a joiner would not see who is already typing until they
+   * stop and start again. The joiner's join reply goes out before it (live frames wait for the reply).
+   */
+  private introduce(room: string, joinerId: string): void {
+    for (const { user } of this.rooms.get(room)?.typists.values() ?? []) {
+      if (user.id !== joinerId)
+        this.settle(this.bus.publish('room', room, { type: 'typing', room, user }));
+    }
   }
 
   /**

@@ -131,7 +131,10 @@ export interface ClientEvents {
   removed: (room: string) => void;
   /** `user` read everything in a joined room up to `seq` (this user too, from any of their connections). */
   read: (room: string, user: UserRef, seq: number) => void;
-  /** `user` started typing in a joined room: once per start, not per repeat. */
+  /**
+   * `user` is typing in a joined room: once per start, not per repeat, and again when a user joins the
+   * room (so that the joiner learns it): a `typing` for a user already typing changes nothing.
+   */
   typing: (room: string, user: UserRef) => void;
   /** `user` stopped typing there: they sent, stopped, left, went away or were silent too long. */
   typingStopped: (room: string, user: UserRef) => void;

@@ -96,7 +96,10 @@ export interface InboxFrame {
   rooms: InboxRoom[];
 }
 
-/** A user started typing in the room: sent once to the room's other users' connections, on every instance. */
+/**
+ * A user started typing in the room: sent once to the room's other users' connections, on every
+ * instance, and again when a user joins the room (for the joiner; the others may ignore the repeat).
+ */
 export interface TypingStartedFrame {
   type: 'typing';
   room: string;

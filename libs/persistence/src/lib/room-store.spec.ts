@@ -57,6 +57,48 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
     });
   });
 
+  it('reads the join standings asked while one is read together, each as it would be read alone', async () => {
+    const [open, direct, unknown] = [uniqueRoom(), `dm:${uniqueRoom()}`, uniqueRoom()];
+    // Users of their own: a pair has one direct room.
+    const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
+    await rooms.recordMember(open, ada);
+    await rooms.openDirect(direct, [ada, bob].sort() as [string, string]);
+    await dataSource.query(
+      `INSERT INTO messages (room, seq, user_id, user_name, text) VALUES ($1, 1, 'bob', 'bob', 'hi')`,
+      [open],
+    );
+    const asks: [string, string][] = [
+      [open, ada],
+      [open, 'cy'],
+      [direct, bob],
+      [unknown, ada],
+      [direct, 'cy'],
+    ];
+    const queries = jest.spyOn(dataSource, 'query');
+    let together;
+    try {
+      together = await Promise.all(asks.map(([room, user]) => rooms.joinStanding(room, user)));
+      // The first is read at once; the four asked meanwhile in one statement after it.
+      expect(queries).toHaveBeenCalledTimes(2);
+    } finally {
+      queries.mockRestore();
+    }
+    const alone = [];
+    for (const [room, user] of asks) alone.push(await rooms.joinStanding(room, user));
+    expect(together).toEqual(alone);
+    expect(alone[0].position).toEqual({ lastReadSeq: 0, unread: 1 });
+    expect(alone[0].standing.member).toMatchObject({ userId: ada });
+    expect(alone[1].standing.member).toBeNull();
+    expect(alone[2].standing.room).toMatchObject({
+      access: 'direct',
+      directUsers: [ada, bob].sort(),
+    });
+    expect(alone[3]).toEqual({
+      standing: { room: null, member: null },
+      position: { lastReadSeq: 0, unread: 0 },
+    });
+  });
+
   it('records a joiner of an unknown room as a member of a new open room, once', async () => {
     const room = uniqueRoom();
     await rooms.recordMember(room, 'ada');

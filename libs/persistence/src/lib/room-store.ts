@@ -65,6 +65,30 @@ function toMember(row: MemberRow): MemberRecord {
   return { userId: row.user_id, role: row.role, lastReadSeq: Number(row.last_read_seq) };
 }
 
+/** What a join checks (the standing) and what its reply tells (the read position). */
+export interface JoinStanding {
+  standing: RoomStanding;
+  position: ReadPositionRecord;
+}
+
+type JoinStandingRow = Partial<RoomRow> & Partial<MemberRow> & { unread: string };
+
+function toJoinStanding(row: JoinStandingRow): JoinStanding {
+  const member = row.user_id ? toMember(row as MemberRow) : null;
+  return {
+    standing: { room: row.access ? toRoom(row as RoomRow) : null, member },
+    position: { lastReadSeq: member?.lastReadSeq ?? 0, unread: Number(row.unread) },
+  };
+}
+
+/** A join waiting for its standing. */
+interface JoinStandingAsk {
+  room: string;
+  userId: string;
+  resolve: (standing: JoinStanding) => void;
+  reject: (error: unknown) => void;
+}
+
 // One round trip whether or not the room or the membership exists: the LEFT JOINs keep the row.
 const STANDING_SQL = `
   SELECT r.room, r.access, r.title, r.direct_user_a, r.direct_user_b, r.created_at,
@@ -74,14 +98,16 @@ const STANDING_SQL = `
   LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
 
 // The standing and, for a join's reply, the read position: a user who is not a member yet has read
-// nothing (a join that makes them one starts them at 0), so everything others sent is unread.
-const JOIN_STANDING_SQL = `
+// nothing (a join that makes them one starts them at 0), so everything others sent is unread. One
+// row per (room, user) asked, in the order asked: the LEFT JOINs on the two primary keys keep each.
+const JOIN_STANDINGS_SQL = `
   SELECT r.room, r.access, r.title, r.direct_user_a, r.direct_user_b, r.created_at,
          m.user_id, m.role, m.last_read_seq,
-         ${UNREAD_AFTER('q.room', 'COALESCE(m.last_read_seq, 0)', '$2')} AS unread
-  FROM (SELECT $1::varchar AS room) q
+         ${UNREAD_AFTER('q.room', 'COALESCE(m.last_read_seq, 0)', 'q.user_id')} AS unread
+  FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS q(room, user_id, n)
   LEFT JOIN rooms r ON r.room = q.room
-  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
+  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = q.user_id
+  ORDER BY q.n`;
 
 // An unknown room is recorded as open (only open rooms are ever made by joining one).
 const RECORD_MEMBER_SQL = `
@@ -121,6 +147,10 @@ const OPEN_DIRECT_SQL = `
  */
 @Injectable()
 export class RoomStore {
+  /** Joins waiting for the next read of join standings. */
+  private joinsAsked: JoinStandingAsk[] = [];
+  private readingJoins = false;
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** The room's row and the user's membership, in one round trip. */
@@ -137,20 +167,33 @@ export class RoomStore {
 
   /**
    * The standing, and the read position the user has or (not a member yet) would start from, in
-   * one round trip: what a join checks and what its reply tells.
+   * one round trip: what a join checks and what its reply tells. Joins asked while a read is under
+   * way are read together in one statement after it, so a reconnect storm reads once per round
+   * trip, not once per join; each is still read after it was asked.
    */
-  async joinStanding(
-    room: string,
-    userId: string,
-  ): Promise<{ standing: RoomStanding; position: ReadPositionRecord }> {
-    const [row] = await this.dataSource.query<
-      (RoomRow & Partial<MemberRow> & { unread: string })[]
-    >(JOIN_STANDING_SQL, [room, userId]);
-    const member = row.user_id ? toMember(row as MemberRow) : null;
-    return {
-      standing: { room: row.access === null ? null : toRoom(row), member },
-      position: { lastReadSeq: member?.lastReadSeq ?? 0, unread: Number(row.unread) },
-    };
+  joinStanding(room: string, userId: string): Promise<JoinStanding> {
+    return new Promise((resolve, reject) => {
+      this.joinsAsked.push({ room, userId, resolve, reject });
+      if (!this.readingJoins) void this.readJoinStandings();
+    });
+  }
+
+  private async readJoinStandings(): Promise<void> {
+    this.readingJoins = true;
+    while (this.joinsAsked.length > 0) {
+      const asked = this.joinsAsked;
+      this.joinsAsked = [];
+      try {
+        const rows = await this.dataSource.query<JoinStandingRow[]>(JOIN_STANDINGS_SQL, [
+          asked.map((ask) => ask.room),
+          asked.map((ask) => ask.userId),
+        ]);
+        asked.forEach((ask, i) => ask.resolve(toJoinStanding(rows[i])));
+      } catch (error) {
+        for (const ask of asked) ask.reject(error);
+      }
+    }
+    this.readingJoins = false;
   }
 
   async find(room: string): Promise<RoomRecord | null> {

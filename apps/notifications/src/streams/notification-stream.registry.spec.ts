@@ -7,6 +7,7 @@ import { NotificationMetrics } from '../metrics/notification-metrics';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { NotificationStreamRegistry } from './notification-stream.registry';
+import { notificationFrame } from './sse-framing';
 
 const USER = 'reader';
 
@@ -174,6 +175,37 @@ describe('NotificationStreamRegistry live delivery', () => {
       [{ id: '12', userId: 'cy' }],
     ]);
     expect(responses.map(({ written }) => ids(written()))).toEqual([[10], [10], [12]]);
+    await registry.beforeApplicationShutdown();
+  });
+});
+
+describe('NotificationStreamRegistry writes', () => {
+  it('writes the notifications that arrive in one turn to a chunked stream in one socket write, each its own chunk', async () => {
+    const bus = new InProcessMessageBus();
+    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(
+      bus,
+      {} as NotificationStore,
+      config,
+      new NotificationMetrics(new MetricsRegistry()),
+    );
+    await registry.onApplicationBootstrap();
+    const { response } = fakeResponse();
+    const socketWrites: string[] = [];
+    Object.assign(response, {
+      chunkedEncoding: true,
+      socket: { write: (wire: string) => socketWrites.push(wire) > 0 },
+    });
+    await registry.open({ id: USER, name: USER }, response, undefined);
+
+    await bus.publish('notifications', '', batch(1));
+    await bus.publish('notifications', '', batch(2));
+    await settle();
+
+    const chunk = (event: string) => `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`;
+    expect(socketWrites).toEqual([
+      chunk(notificationFrame(notification(1))) + chunk(notificationFrame(notification(2))),
+    ]);
     await registry.beforeApplicationShutdown();
   });
 });

@@ -13,7 +13,7 @@ import {
   notificationFrames,
   readStateFrame,
 } from './sse-framing';
-import { writeSseEvent } from './sse-event-writer';
+import { sseWireText, writeSseWire } from './sse-event-writer';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
 const SLOW_STREAM_BYTES = 1024 * 1024;
@@ -30,11 +30,15 @@ interface OpenStream {
   phase: 'syncing' | 'live';
   watermark: bigint;
   pending: { id: bigint; frame: string }[];
+  /** Live frames of this turn of the event loop not yet written, as wire text ('' when none). */
+  unsent: string;
 }
 
 /**
  * The notification streams open on this instance. One bus subscription carries every stored
- * notification; each is framed once and written to every open stream of its user.
+ * notification; each is framed once and written to every open stream of its user. Live frames are
+ * written once per turn of the event loop: when publishes arrive faster than they are written, a
+ * stream gets them in one socket write instead of one each, so a busy instance writes less per event.
  */
 @Injectable()
 export class NotificationStreamRegistry
@@ -44,6 +48,8 @@ export class NotificationStreamRegistry
   private unsubscribe: Unsubscribe | undefined;
   private unsubscribeReads: Unsubscribe | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
+  /** The streams whose `unsent` holds frames; written by `flush`, scheduled with the first of them. */
+  private unflushed: OpenStream[] = [];
 
   constructor(
     private readonly bus: MessageBus,
@@ -67,6 +73,7 @@ export class NotificationStreamRegistry
     clearInterval(this.keepAliveTimer);
     await this.unsubscribe?.();
     await this.unsubscribeReads?.();
+    this.flush();
     // Ended streams let the HTTP server close; browsers reconnect (to another instance) and resume by id.
     for (const streams of this.streamsByUser.values())
       for (const stream of streams) stream.response.end();
@@ -94,6 +101,7 @@ export class NotificationStreamRegistry
       phase: 'syncing',
       watermark: 0n,
       pending: [],
+      unsent: '',
     };
     this.add(stream);
     response.on('close', () => this.remove(stream));
@@ -153,20 +161,36 @@ export class NotificationStreamRegistry
   }
 
   /**
-   * Writes a frame (true when written), or drops a stream that has fallen too far behind. A dropped
-   * stream leaves the registry at once and is written no more: its `close` comes later, and until
-   * then every notification for it would count it again.
+   * Queues a frame for this turn's write (true when queued), or drops a stream that has fallen too far
+   * behind. A dropped stream leaves the registry at once and is written no more: its `close` comes
+   * later, and until then every notification for it would count it again.
    */
   private write(stream: OpenStream, frame: string): boolean {
-    if (stream.response.destroyed) return false;
-    if (stream.response.writableLength > SLOW_STREAM_BYTES) {
+    const response = stream.response;
+    if (response.destroyed) return false;
+    if (response.writableLength > SLOW_STREAM_BYTES) {
       this.remove(stream);
-      stream.response.destroy();
+      response.destroy();
       this.metrics.slowConsumersDropped.inc();
       return false;
     }
-    writeSseEvent(stream.response, frame);
+    if (stream.unsent === '') {
+      if (this.unflushed.length === 0) setImmediate(() => this.flush());
+      this.unflushed.push(stream);
+    }
+    stream.unsent += sseWireText(response, frame);
     return true;
+  }
+
+  /** Writes each stream's queued frames, in the order they were queued, in one write per stream. */
+  private flush(): void {
+    const streams = this.unflushed;
+    this.unflushed = [];
+    for (const stream of streams) {
+      const { response, unsent } = stream;
+      stream.unsent = '';
+      if (!response.destroyed && !response.writableEnded) writeSseWire(response, unsent);
+    }
   }
 
   private keepAlive(): void {

@@ -1,20 +1,21 @@
 import { once } from 'node:events';
 import { createServer, get, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, connect } from 'node:net';
-import { writeSseEvent } from './sse-event-writer';
+import { sseWireText, writeSseWire } from './sse-event-writer';
 
-describe('writeSseEvent', () => {
+describe('sseWireText and writeSseWire', () => {
   let server: Server;
   let port: number;
-  const events = ['data: é👋 one\n\n', 'data: two\n\n', 'data: ∑ three\n\n'];
+  const events = ['data: é👋 one\n\n', 'data: two\n\n', 'data: ∑ three\n\n', 'data: 𝓯our\n\n'];
 
   /** Answers every request with a stream: a first write, then each event, then the end. */
   function streamEvents(response: ServerResponse): void {
     response.writeHead(200, { 'Content-Type': 'text/event-stream' });
     response.write('retry: 1000\n\n');
-    writeSseEvent(response, events[0]);
+    writeSseWire(response, sseWireText(response, events[0]));
     response.write(events[1]);
-    writeSseEvent(response, events[2]);
+    // Two events' texts concatenated: one write.
+    writeSseWire(response, sseWireText(response, events[2]) + sseWireText(response, events[3]));
     response.end();
   }
 

@@ -91,10 +91,12 @@ async function main(): Promise<number> {
   const pinned = pinSelf();
   const startedAt = new Date().toISOString();
   const results: CaseResult[] = [];
+  const wallSeconds: Record<string, number> = {};
   const env = await BenchEnvironment.create();
   try {
     for (const name of selected) {
       log(`\n== ${name}${quick ? ' (quick)' : ''}`);
+      const scenarioStarted = performance.now();
       await SCENARIOS[name]({
         env,
         quick,
@@ -105,6 +107,8 @@ async function main(): Promise<number> {
           log(renderText(result));
         },
       });
+      wallSeconds[name] = (performance.now() - scenarioStarted) / 1000;
+      log(`${name}: ${wallSeconds[name].toFixed(0)} s`);
     }
   } finally {
     await env.dispose();
@@ -113,6 +117,7 @@ async function main(): Promise<number> {
     startedAt,
     quick,
     machine: machine(pinned),
+    wallSeconds,
     results,
   });
   log(`\nresults: ${files.json}\n         ${files.markdown}`);

@@ -161,6 +161,8 @@ export function writeResults(
     startedAt: string;
     quick: boolean;
     machine: Record<string, unknown>;
+    /** Each scenario's wall time in seconds, in run order: the suite's budget is 30 minutes. */
+    wallSeconds: Record<string, number>;
     results: CaseResult[];
   },
 ): { json: string; markdown: string } {
@@ -172,9 +174,13 @@ export function writeResults(
   const machine = Object.entries(run.machine)
     .map(([key, value]) => `- ${key}: ${String(value)}`)
     .join('\n');
+  const seconds = Object.values(run.wallSeconds).reduce((sum, each) => sum + each, 0);
+  const wall = `- wall time: ${(seconds / 60).toFixed(1)} min (${Object.entries(run.wallSeconds)
+    .map(([name, each]) => `${name} ${(each / 60).toFixed(1)}`)
+    .join(', ')})`;
   writeFileSync(
     markdown,
-    `# Benchmark run ${run.startedAt}${run.quick ? ' (quick)' : ''}\n\n${machine}\n\n${run.results.map(renderMarkdown).join('\n')}`,
+    `# Benchmark run ${run.startedAt}${run.quick ? ' (quick)' : ''}\n\n${machine}\n${wall}\n\n${run.results.map(renderMarkdown).join('\n')}`,
   );
   return { json, markdown };
 }

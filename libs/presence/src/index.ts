@@ -6,5 +6,10 @@ export {
   PRESENCE_STALE_FACTOR,
   PresenceStore,
 } from './lib/presence-store';
-export type { DepartedUser, ReapedHoldings, UserStatusRecord } from './lib/presence-store';
+export type {
+  DepartedUser,
+  ReapedHoldings,
+  RoomEntrance,
+  UserStatusRecord,
+} from './lib/presence-store';
 export { RedisPresenceStore } from './lib/redis-presence-store';

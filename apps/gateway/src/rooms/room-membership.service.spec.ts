@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { InProcessMessageBus } from '@switchboard/bus';
 import { MessagePage, MessageStore, ReadStateStore } from '@switchboard/persistence';
-import { InMemoryPresenceStore } from '@switchboard/presence';
+import { InMemoryPresenceStore, PresenceStore } from '@switchboard/presence';
 import { ChatMessage, ServerFrame } from '@switchboard/protocol';
 import { MetricsRegistry, RepeatedFailureLog } from '@switchboard/observability';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -192,6 +192,36 @@ describe('RoomMembershipService join seam', () => {
       'switchboard_slow_consumers_dropped_total',
     );
     expect(dropped).toMatch(/^switchboard_slow_consumers_dropped_total 1$/m);
+  });
+
+  it("reads who is in the room with the user's entry into it: one presence round trip per join", async () => {
+    const bus = new InProcessMessageBus();
+    const members = [
+      { id: 'bob', name: 'Bob' },
+      { id: 'ada', name: 'ada' },
+    ];
+    const presence = {
+      enter: jest.fn(),
+      members: jest.fn(),
+      enterAndList: jest.fn(async () => ({ first: false, members })),
+    };
+    const store = {
+      lastSeq: async () => 0,
+      page: async () => ({ messages: [], hasMore: false }),
+    } as unknown as MessageStore;
+    const rooms = new RoomMembershipService(
+      bus,
+      store,
+      new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
+      new RoomPresence(presence as unknown as PresenceStore, bus),
+      unreadNothing,
+    );
+    const ada = fakeSession('ada');
+    await rooms.join(ada.session, ROOM, undefined);
+    expect(presence.enterAndList).toHaveBeenCalledTimes(1);
+    expect(presence.enter).not.toHaveBeenCalled();
+    expect(presence.members).not.toHaveBeenCalled();
+    expect(ada.received).toEqual([expect.objectContaining({ type: 'joined', members })]);
   });
 
   it("leaves nothing behind when a join fails, and keeps the same user's other connection present", async () => {

@@ -11,6 +11,7 @@ import {
   PROTOCOL_LIMITS,
   RoomEventFrame,
   SequencedFrame,
+  UserRef,
 } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
 import { Membership, RoomFanout } from './room-fanout';
@@ -96,8 +97,9 @@ export class RoomMembershipService {
     try {
       await local.subscription;
       if (!current()) return false;
+      let members: UserRef[] = [];
       if (watch) await this.presence.exit(room, session);
-      else await this.presence.enter(room, session);
+      else members = await this.presence.enter(room, session);
       if (!current()) return false;
       return await this.sendJoined(
         session,
@@ -106,7 +108,7 @@ export class RoomMembershipService {
         since,
         membership,
         details,
-        watch,
+        members,
         current,
       );
     } catch (error) {
@@ -123,7 +125,7 @@ export class RoomMembershipService {
     since: number | undefined,
     membership: Membership,
     details: JoinDetails,
-    watch: boolean,
+    members: UserRef[],
     current: () => boolean,
   ): Promise<boolean> {
     // A resume reads up to where the room stood before the history read: later messages reach the
@@ -137,7 +139,7 @@ export class RoomMembershipService {
         : since <= local.delivered
           ? local.delivered
           : await this.store.lastSeq(room);
-    const [history, members, position] = await Promise.all([
+    const [history, position] = await Promise.all([
       since === undefined
         ? this.store.page(room, { limit: PROTOCOL_LIMITS.joinHistory })
         : since >= roomEnd
@@ -147,7 +149,6 @@ export class RoomMembershipService {
               before: roomEnd + 1,
               limit: PROTOCOL_LIMITS.resumeLimit,
             }),
-      watch ? [] : this.presence.members(room),
       details.position ?? this.readState.position(room, session.user.id),
     ]);
     if (!current()) return false;

@@ -23,21 +23,27 @@ export class RoomPresence {
     private readonly bus: MessageBus,
   ) {}
 
-  /** Counts the session in the room (once, however often it joins) and announces a first connection. */
-  async enter(room: string, session: ClientSession): Promise<void> {
+  /**
+   * Counts the session in the room (once, however often it joins) and announces a first connection;
+   * returns who is in the room on every instance, read with the entry when this enters the user.
+   */
+  async enter(room: string, session: ClientSession): Promise<UserRef[]> {
     let users = this.rooms.get(room);
     if (!users) {
       users = { byUser: new Map(), counted: new Set() };
       this.rooms.set(room, users);
     }
-    if (users.counted.has(session)) return;
+    if (users.counted.has(session)) return this.presence.members(room);
     users.counted.add(session);
     const entry = users.byUser.get(session.user.id) ?? { user: session.user, connections: 0 };
     entry.connections++;
     users.byUser.set(session.user.id, entry);
-    if (entry.connections === 1 && (await this.presence.enter(room, session.user))) {
+    if (entry.connections > 1) return this.presence.members(room);
+    const { first, members } = await this.presence.enterAndList(room, session.user);
+    if (first) {
       await this.bus.publish('room', room, { type: 'user_joined', room, user: session.user });
     }
+    return members;
   }
 
   /** Uncounts the session (if it was counted) and announces the user's last connection leaving. */
@@ -51,11 +57,6 @@ export class RoomPresence {
     if (await this.presence.exit(room, session.user.id)) {
       await this.bus.publish('room', room, { type: 'user_left', room, user: session.user });
     }
-  }
-
-  /** Who is in the room, on every instance. */
-  members(room: string): Promise<UserRef[]> {
-    return this.presence.members(room);
   }
 
   /**

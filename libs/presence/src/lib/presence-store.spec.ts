@@ -51,6 +51,26 @@ describe.each<[string, () => StorePair]>([
     await close();
   });
 
+  it("lists the room's members with an entry, the one who entered included, once per instance", async () => {
+    const { a, b, close } = make();
+    const room = uniqueRoom();
+    const ada = { id: 'ada', name: 'Ada' };
+    const bob = { id: 'bob', name: 'Bob' };
+    const byId = (x: { id: string }, y: { id: string }) => x.id.localeCompare(y.id);
+    await expect(a.enterAndList(room, ada)).resolves.toEqual({ first: true, members: [ada] });
+    const second = await b.enterAndList(room, bob);
+    expect(second.first).toBe(true);
+    expect(second.members.sort(byId)).toEqual([ada, bob]);
+    const again = await b.enterAndList(room, ada);
+    expect(again.first).toBe(false);
+    expect(again.members.sort(byId)).toEqual([ada, bob]);
+    // Entered by two instances: gone only once both left.
+    expect(await a.exit(room, 'ada')).toBe(false);
+    expect(await b.exit(room, 'ada')).toBe(true);
+    expect(await a.members(room)).toEqual([bob]);
+    await close();
+  });
+
   it('agrees on a single first arrival when instances enter at once', async () => {
     const { a, b, close } = make();
     const room = uniqueRoom();

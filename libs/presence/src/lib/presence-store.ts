@@ -22,6 +22,13 @@ export interface DepartedUser {
   user: UserRef;
 }
 
+/** A user's entry into a room: whether no instance held them there before, and who is there now. */
+export interface RoomEntrance {
+  first: boolean;
+  /** Every user in the room on any instance, the one who entered included. */
+  members: UserRef[];
+}
+
 /** What `reap` released: users now gone from rooms, and users who were typing on a dead instance. */
 export interface ReapedHoldings {
   departed: DepartedUser[];
@@ -38,6 +45,8 @@ export interface ReapedHoldings {
 export abstract class PresenceStore {
   /** Returns true when the user was not in the room on any instance before. */
   abstract enter(room: string, user: UserRef): Promise<boolean>;
+  /** `enter`, and the room's members once entered, in one round trip (what a join replies with). */
+  abstract enterAndList(room: string, user: UserRef): Promise<RoomEntrance>;
   /** Returns true when the user is now in the room on no instance. */
   abstract exit(room: string, userId: string): Promise<boolean>;
   abstract members(room: string): Promise<UserRef[]>;
@@ -70,6 +79,11 @@ export class InMemoryPresenceStore extends PresenceStore {
     const entry = members.get(user.id);
     members.set(user.id, { name: user.name, holders: (entry?.holders ?? 0) + 1 });
     return entry === undefined;
+  }
+
+  async enterAndList(room: string, user: UserRef): Promise<RoomEntrance> {
+    const first = await this.enter(room, user);
+    return { first, members: await this.members(room) };
   }
 
   async exit(room: string, userId: string): Promise<boolean> {

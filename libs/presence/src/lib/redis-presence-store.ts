@@ -8,6 +8,7 @@ import {
   PRESENCE_STALE_FACTOR,
   PresenceStore,
   ReapedHoldings,
+  RoomEntrance,
   UserStatusRecord,
 } from './presence-store';
 
@@ -20,6 +21,16 @@ if redis.call('SADD', KEYS[3], ARGV[3] .. '\\n' .. ARGV[1]) == 0 then return 0 e
 local holders = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return holders`;
+
+// ENTER, then the room's names (flat: id, name, …): a join's entry and its member list in one call.
+// KEYS and ARGV as ENTER.
+const ENTER_AND_LIST = `
+local first = 0
+if redis.call('SADD', KEYS[3], ARGV[3] .. '\\n' .. ARGV[1]) == 1 then
+  if redis.call('HINCRBY', KEYS[1], ARGV[1], 1) == 1 then first = 1 end
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+return {first, redis.call('HGETALL', KEYS[2])}`;
 
 // KEYS: holders, names, this instance's holdings. ARGV: userId, room.
 const EXIT = `
@@ -94,6 +105,14 @@ interface PresenceCommands {
     name: string,
     room: string,
   ): Promise<number>;
+  presenceEnterAndList(
+    holders: string,
+    names: string,
+    holdings: string,
+    userId: string,
+    name: string,
+    room: string,
+  ): Promise<[number, string[]]>;
   presenceExit(
     holders: string,
     names: string,
@@ -140,6 +159,7 @@ export class RedisPresenceStore extends PresenceStore {
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
     const redis = connections.open('presence', { autoPipelining: true });
     redis.defineCommand('presenceEnter', { numberOfKeys: 3, lua: ENTER });
+    redis.defineCommand('presenceEnterAndList', { numberOfKeys: 3, lua: ENTER_AND_LIST });
     redis.defineCommand('presenceExit', { numberOfKeys: 3, lua: EXIT });
     redis.defineCommand('presenceHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
     redis.defineCommand('presenceReap', { numberOfKeys: 1, lua: REAP });
@@ -166,6 +186,19 @@ export class RedisPresenceStore extends PresenceStore {
         room,
       )) === 1
     );
+  }
+
+  async enterAndList(room: string, user: UserRef): Promise<RoomEntrance> {
+    const [first, names] = await this.redis.presenceEnterAndList(
+      ...this.roomKeys(room),
+      this.holdingsKey,
+      user.id,
+      user.name,
+      room,
+    );
+    const members: UserRef[] = [];
+    for (let i = 0; i < names.length; i += 2) members.push({ id: names[i], name: names[i + 1] });
+    return { first: first === 1, members };
   }
 
   async exit(room: string, userId: string): Promise<boolean> {

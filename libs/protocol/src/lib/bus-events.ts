@@ -1,13 +1,21 @@
 import { NotificationContent, NotificationRecipient } from './models';
 import { RoomEventFrame, StatusFrame, UnreadFrame } from './server-frames';
 
-/**
- * One stored publish: its content once and each recipient's own id (a 10,000-user publish stays small
- * on Redis). Each instance delivers to the recipients that have a stream open there.
- */
+/** One stored publish: its content once and each recipient with the id its notification got. */
 export interface NotificationBatch {
   content: NotificationContent;
   recipients: NotificationRecipient[];
+}
+
+/**
+ * One stored publish on the bus: its content and its id (every recipient's notification has the
+ * same id) once, then the recipients' user ids, so a 10,000-user publish stays small on Redis. Each
+ * instance delivers to the recipients that have a stream open there.
+ */
+export interface NotificationBroadcast {
+  id: string;
+  content: NotificationContent;
+  userIds: string[];
 }
 
 /**
@@ -26,7 +34,7 @@ export type RoomAccessChange =
  */
 export interface BusChannels {
   room: RoomEventFrame;
-  notifications: NotificationBatch;
+  notifications: NotificationBroadcast;
   /** One topic, keyed ''. */
   'room-access': RoomAccessChange;
   /**

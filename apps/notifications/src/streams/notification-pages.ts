@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { LongPollWaiters } from '@switchboard/long-poll';
 import { NotificationStore } from '@switchboard/persistence';
-import { Notification, NotificationBatch } from '@switchboard/protocol';
+import { Notification, NotificationBroadcast } from '@switchboard/protocol';
 import type { ServerResponse } from 'node:http';
 
 export interface NotificationPage {
@@ -75,12 +75,12 @@ export class NotificationPages implements OnApplicationBootstrap, OnModuleDestro
     };
   }
 
-  private wake({ recipients }: NotificationBatch): void {
+  private wake({ id: idText, userIds }: NotificationBroadcast): void {
     if (this.wakersByUser.size === 0) return;
-    for (const recipient of recipients) {
-      const wakers = this.wakersByUser.get(recipient.userId);
+    const id = BigInt(idText);
+    for (const userId of userIds) {
+      const wakers = this.wakersByUser.get(userId);
       if (!wakers) continue;
-      const id = BigInt(recipient.id);
       for (const waker of wakers) waker(id);
     }
   }

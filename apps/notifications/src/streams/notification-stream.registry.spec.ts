@@ -1,7 +1,7 @@
 import { InProcessMessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
-import { Notification, NotificationBatch } from '@switchboard/protocol';
+import { Notification, NotificationBroadcast } from '@switchboard/protocol';
 import { MetricsRegistry } from '@switchboard/observability';
 import { NotificationMetrics } from '../metrics/notification-metrics';
 import { EventEmitter } from 'node:events';
@@ -16,9 +16,9 @@ function notification(id: number): Notification {
 }
 
 /** A publish to USER alone, as the bus carries it. */
-function batch(id: number): NotificationBatch {
-  const { id: _id, userId, ...content } = notification(id);
-  return { content, recipients: [{ id: String(id), userId }] };
+function batch(id: number): NotificationBroadcast {
+  const { id: idText, userId, ...content } = notification(id);
+  return { id: idText, content, userIds: [userId] };
 }
 
 /** A response that records what is written to it. */
@@ -133,7 +133,7 @@ describe('NotificationStreamRegistry slow consumers', () => {
 });
 
 describe('NotificationStreamRegistry live delivery', () => {
-  it('frames each recipient of a batch with its own id and user, recipients sharing an id included', async () => {
+  it('frames each recipient of a publish with its id and own user, skipping what a resumed stream replayed', async () => {
     const bus = new InProcessMessageBus();
     const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
     const registry = new NotificationStreamRegistry(
@@ -154,14 +154,8 @@ describe('NotificationStreamRegistry live delivery', () => {
       );
 
     const { content } = batch(10);
-    await bus.publish('notifications', '', {
-      content,
-      recipients: [
-        { id: '10', userId: 'ada' },
-        { id: '10', userId: 'bob' },
-        { id: '12', userId: 'cy' },
-      ],
-    });
+    await bus.publish('notifications', '', { id: '10', content, userIds: ['ada', 'bob', 'cy'] });
+    await bus.publish('notifications', '', { id: '12', content, userIds: ['cy'] });
     await settle();
 
     const events = responses.map(({ written }) =>

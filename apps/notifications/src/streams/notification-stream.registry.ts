@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
-import { NotificationBatch, NotificationReadMoved, UserRef } from '@switchboard/protocol';
+import { NotificationBroadcast, NotificationReadMoved, UserRef } from '@switchboard/protocol';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { NotificationMetrics } from '../metrics/notification-metrics';
@@ -128,28 +128,21 @@ export class NotificationStreamRegistry
     stream.pending = [];
   }
 
-  private deliver({ content, recipients }: NotificationBatch): void {
+  private deliver({ id: idText, content, userIds }: NotificationBroadcast): void {
     const started = performance.now();
     let delivered = 0;
     const frameFor = notificationFrames(content);
-    // The recipients of one publish share its id: parsed once, not per recipient.
-    let idText = '';
-    let id = 0n;
-    for (const recipient of recipients) {
-      const streams = this.streamsByUser.get(recipient.userId);
+    const id = BigInt(idText);
+    for (const userId of userIds) {
+      const streams = this.streamsByUser.get(userId);
       if (!streams) continue;
-      const frame = frameFor(recipient.id, recipient.userId);
-      if (recipient.id !== idText) id = BigInt((idText = recipient.id));
+      const frame = frameFor(idText, userId);
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
         else if (id > stream.watermark && this.write(stream, frame)) delivered++;
       }
     }
-    this.metrics.liveWindow.record(
-      recipients.length,
-      delivered,
-      (performance.now() - started) * 1e6,
-    );
+    this.metrics.liveWindow.record(userIds.length, delivered, (performance.now() - started) * 1e6);
   }
 
   /** A read position moved: every stream of the user hears it, a replaying one too (it carries no id). */

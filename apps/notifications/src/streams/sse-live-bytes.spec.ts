@@ -96,14 +96,8 @@ describe('live SSE events on the wire', () => {
         users.map((userId, i) => streams[i].body(bodyAsBefore(userId, [], chunked).length)),
       );
 
-      await bus.publish('notifications', '', {
-        content,
-        recipients: users.map((userId) => ({ id: '41', userId })),
-      });
-      await bus.publish('notifications', '', {
-        content,
-        recipients: [{ id: '42', userId: users[0] }],
-      });
+      await bus.publish('notifications', '', { id: '41', content, userIds: users });
+      await bus.publish('notifications', '', { id: '42', content, userIds: [users[0]] });
 
       const expected = [
         bodyAsBefore(users[0], ['41', '42'], chunked),

@@ -78,6 +78,24 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     expect(announced.map(({ content }) => content.title)).toEqual(['earlier', 'later']);
   });
 
+  it('announces a publish with its id and content once and the recipients’ user ids', async () => {
+    const [ada, bob] = [0, 1].map((n) => `user-${n}-${randomBytes(5).toString('hex')}`);
+    const announced: Announcement[] = [];
+    const publisher = new NotificationPublisher(
+      new NotificationStore(first),
+      new RecordingBus(announced) as unknown as MessageBus,
+    );
+    const stored = await publisher.publish([bob, ada, bob], {
+      type: 't',
+      title: 'both',
+      body: '',
+      data: { n: 1 },
+    });
+    expect(announced).toEqual([
+      { id: stored.recipients[0].id, content: stored.content, userIds: [ada, bob] },
+    ]);
+  });
+
   it('releases the recipients’ locks when the announcement fails, so later publishes go on', async () => {
     const ada = `user-${randomBytes(5).toString('hex')}`;
     const failing = {

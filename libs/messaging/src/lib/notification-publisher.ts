@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageBus } from '@switchboard/bus';
 import { NewNotification, NotificationStore } from '@switchboard/persistence';
-import { NotificationBatch } from '@switchboard/protocol';
+import { NotificationBatch, NotificationBroadcast } from '@switchboard/protocol';
 
 /**
  * Publishing a notification: stored per user, then delivered to their open streams on every
@@ -22,12 +22,19 @@ export class NotificationPublisher {
    * notifications reach each user's streams in id order, from whichever instance publishes them.
    */
   async publish(userIds: readonly string[], content: NewNotification): Promise<NotificationBatch> {
-    return this.store.publish(userIds, content, async (published) => {
+    return this.store.publish(userIds, content, async ({ content, recipients }) => {
+      // The store gives every recipient of one publish the same id: it travels once.
+      if (recipients.length === 0) return;
+      const broadcast: NotificationBroadcast = {
+        id: recipients[0].id,
+        content,
+        userIds: recipients.map(({ userId }) => userId),
+      };
       try {
-        await this.bus.publish('notifications', '', published);
+        await this.bus.publish('notifications', '', broadcast);
       } catch (error) {
         this.logger.error(
-          `fan-out of ${published.recipients.length} notifications failed: ${(error as Error).message}`,
+          `fan-out of ${recipients.length} notifications failed: ${(error as Error).message}`,
         );
       }
     });

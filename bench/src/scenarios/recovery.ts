@@ -328,17 +328,23 @@ async function gone(pid: number): Promise<void> {
 /** The compiled workspace: bench/src/scenarios → dist. */
 const GATEWAY_SCRIPT = join(__dirname, '..', '..', '..', 'apps', 'gateway', 'src', 'main.js');
 
-/** Starts a gateway on `port` again, as the harness starts it, and waits for /health/ready. */
+/**
+ * Starts a gateway on `port` again, as the harness starts it, and waits for /health/ready. With
+ * BENCH_CPU_PROF=<dir> it writes a CPU profile there, like the gateways the harness starts: the
+ * restarted ones are where the storm's handshakes and joins run.
+ */
 async function restartGateway(
   env: BenchEnvironment,
   port: number,
   started: ServerProcess[],
 ): Promise<ServerProcess> {
+  const profile = process.env.BENCH_CPU_PROF;
   const server = startServer(
     `switchboard gateway:${port} (restarted)`,
     GATEWAY_SCRIPT,
     [],
     switchboardEnv(env, port),
+    profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [],
   );
   started.push(server);
   await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
@@ -441,6 +447,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     );
     const stormMs = (nowMicros() - storm.cutMicros) / 1000;
     const gatewayCpuPercent = (gateways.cpu() / gateways.wallSeconds()) * 100;
+    const gatewayCpuMsPerClient = (gateways.cpu() * 1000) / Math.max(1, storm.recovered);
     const backingCpuPercent = (backing.cpu() / backing.wallSeconds()) * 100;
     // Idle backends report their statistics up to 10 s late (PGSTAT_IDLE_INTERVAL).
     await sleep(shape.statsSettleMs);
@@ -464,7 +471,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
       `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,
-      `the first joins ran at ${(all / joinSeconds).toFixed(0)} clients/s (${all} in ${joinSeconds.toFixed(1)} s, 200 at a time, the same handshake and join as a rejoin); during the storm the restarted gateways used ${gatewayCpuPercent.toFixed(0)}% of their one core from ready to the last recovery, PostgreSQL and Redis ${backingCpuPercent >= 0 ? `${backingCpuPercent.toFixed(0)}%` : 'not measurable (processes exited meanwhile)'} of a core from the restart (every live postgres and redis-server process on the machine, other engineers' included)`,
+      `the first joins ran at ${(all / joinSeconds).toFixed(0)} clients/s (${all} in ${joinSeconds.toFixed(1)} s, 200 at a time, the same handshake and join as a rejoin); during the storm the restarted gateways used ${gatewayCpuPercent.toFixed(0)}% of their one core from ready to the last recovery (${gatewayCpuMsPerClient.toFixed(2)} ms of CPU per recovered client, handshake and rejoin), PostgreSQL and Redis ${backingCpuPercent >= 0 ? `${backingCpuPercent.toFixed(0)}%` : 'not measurable (processes exited meanwhile)'} of a core from the restart (every live postgres and redis-server process on the machine, other engineers' included)`,
       `the storm is given up after ${shape.giveUpMs / 1000} s; this one took ${(stormMs / 1000).toFixed(1)} s`,
       'Socket.IO is not measured: its connection-state recovery across two nodes needs @socket.io/redis-streams-adapter, which is not installed (only @socket.io/redis-adapter), and a restarted node has lost its in-memory recovery buffer, so after a kill -9 it recovers nothing',
     );

@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 
 /** Servers run on core 0, the load generator on core 1 (when the machine has two). */
@@ -50,6 +51,26 @@ export function pinSelf(): boolean {
 // Ports are found the way the test setup finds them.
 export { freePort } from '../../../tools/testing/test-services';
 
+/**
+ * With BENCH_SERVER_LOG=<dir>, every server's output is also appended to `<dir>/<name>.log`, each
+ * line prefixed with the load generator's wall clock (epoch ms) when it arrived: a server's own log
+ * (`--trace-gc` through BENCH_NODE_FLAGS, say) then lines up with the latencies the run recorded.
+ */
+function outputLog(name: string): ((chunk: Buffer) => void) | undefined {
+  const directory = process.env.BENCH_SERVER_LOG;
+  if (!directory) return undefined;
+  mkdirSync(directory, { recursive: true });
+  const file = join(directory, `${name.replace(/[^\w.-]+/g, '_')}.log`);
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    if (lines.length === 0) return;
+    const now = Date.now();
+    appendFileSync(file, lines.map((line) => `${now} ${line}\n`).join(''));
+  };
+}
+
 /** A server process under test: its CPU time and memory read from /proc. */
 export class ServerProcess {
   private output = '';
@@ -59,8 +80,10 @@ export class ServerProcess {
     readonly name: string,
     private readonly child: ChildProcess,
   ) {
+    const record = outputLog(name);
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-8000);
+      record?.(chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

@@ -65,12 +65,20 @@ export function switchboardEnv(
 }
 
 /**
+ * BENCH_NODE_FLAGS adds node flags of any kind to every WebSocket target's processes, peers too
+ * (`--trace-gc`: where pauses come from), which NODE_OPTIONS does not all take.
+ */
+function nodeFlags(): string[] {
+  return process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+}
+
+/**
  * With BENCH_CPU_PROF=<dir>, Switchboard's processes write V8 CPU profiles there when they stop
  * (open them in Chrome DevTools or speedscope): how a hot path is found.
  */
-function profilerOptions(): string[] {
+function diagnosticOptions(): string[] {
   const directory = process.env.BENCH_CPU_PROF;
-  return directory ? ['--cpu-prof', '--cpu-prof-dir', directory] : [];
+  return [...(directory ? ['--cpu-prof', '--cpu-prof-dir', directory] : []), ...nodeFlags()];
 }
 
 /** Starts `dist/apps/<service>/src/main.js` on the server core and waits for /health/ready. */
@@ -85,7 +93,7 @@ export async function startSwitchboardService(
     join(DIST, 'apps', service, 'src', 'main.js'),
     [],
     switchboardEnv(env, port, extra),
-    profilerOptions(),
+    diagnosticOptions(),
   );
   await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
   return { server, port };
@@ -133,6 +141,7 @@ export async function startWsTarget(
           ...(name === 'ws+ioredis (per-socket framing)' ? ['--per-socket-framing'] : []),
         ],
         {},
+        nodeFlags(),
       );
       started.push(server);
       await waitForReadyLine(server);

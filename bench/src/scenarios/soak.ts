@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { closeAll, openConnections, sleep } from '../harness/connections';
 import {
   LatencyTimeline,
@@ -23,6 +24,19 @@ const PUBLISHER_RATE_LIMIT = { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURS
 /** Switchboard users per room: presence announcements while joining grow with users × members. */
 const USERS_PER_ROOM = 50;
 const DRAIN_MS = 5000;
+/** A delivery this late is part of a stall; late deliveries sent within STALL_GAP_MS of each other are one stall. */
+const STALL_MS = 50;
+const STALL_GAP_MS = 1000;
+/** The report names this many stalls; an overloaded run can have dozens. */
+const STALLS_LISTED = 20;
+
+/** A run of late deliveries: when their messages were sent (load generator µs) and the worst latency. */
+interface Stall {
+  firstSentMicros: number;
+  lastSentMicros: number;
+  worstMs: number;
+  deliveries: number;
+}
 
 interface SoakShape {
   connections: number;
@@ -50,9 +64,15 @@ const QUICK: SoakShape = {
   bucketSeconds: 1,
 };
 
+/** BENCH_SOAK_SECONDS shortens (or lengthens) the measured run, for chasing a stall without five minutes per try. */
+function withDuration(shape: SoakShape, seconds: string | undefined): SoakShape {
+  return seconds ? { ...shape, durationMs: Number(seconds) * 1000 } : shape;
+}
+
 /** The receipts of one run: how often each message index arrived, and when, in receipt order. */
 class SoakTracker {
   received = 0;
+  readonly stalls: Stall[] = [];
   private readonly reader = new StampReader();
   private readonly counts: Uint32Array;
 
@@ -70,7 +90,27 @@ class SoakTracker {
     if (slot < 0 || slot >= this.counts.length) return;
     this.counts[slot]++;
     this.received++;
-    this.timeline.record(this.reader.sentMicros, nowMicros());
+    const sent = this.reader.sentMicros;
+    const received = nowMicros();
+    this.timeline.record(sent, received);
+    if (received - sent >= STALL_MS * 1000) this.late(sent, (received - sent) / 1000);
+  }
+
+  private late(sentMicros: number, latencyMs: number): void {
+    const stall = this.stalls.at(-1);
+    if (!stall || sentMicros - stall.lastSentMicros > STALL_GAP_MS * 1000) {
+      this.stalls.push({
+        firstSentMicros: sentMicros,
+        lastSentMicros: sentMicros,
+        worstMs: latencyMs,
+        deliveries: 1,
+      });
+      return;
+    }
+    stall.firstSentMicros = Math.min(stall.firstSentMicros, sentMicros);
+    stall.lastSentMicros = Math.max(stall.lastSentMicros, sentMicros);
+    stall.worstMs = Math.max(stall.worstMs, latencyMs);
+    stall.deliveries++;
   }
 
   /** Receipts missing when each message should have reached `recipients` connections. */
@@ -145,6 +185,7 @@ class SoakRig {
     const messages = Math.max(1, Math.round((messagesPerSecond * durationMs) / 1000));
     const base = this.nextIndex;
     this.nextIndex += messages;
+    const startedMicros = nowMicros();
     const tracker = new SoakTracker(base, messages, new LatencyTimeline(shape.bucketSeconds));
     this.tracker = tracker;
     this.publishErrors = 0;
@@ -172,6 +213,8 @@ class SoakRig {
       publishErrors: this.publishErrors,
       summary: tracker.timeline.summary(),
       buckets: tracker.timeline.buckets(),
+      stalls: tracker.stalls,
+      startedMicros,
       rssStartMb: rssStartKb / 1024,
       rssEndMb: servers.rssKb() / 1024,
       peakRssMb: servers.peakRssKb() / 1024,
@@ -192,6 +235,8 @@ interface SoakRun {
   publishErrors: number;
   summary: ReturnType<LatencyTimeline['summary']>;
   buckets: ReturnType<LatencyTimeline['buckets']>;
+  stalls: Stall[];
+  startedMicros: number;
   rssStartMb: number;
   rssEndMb: number;
   peakRssMb: number;
@@ -214,6 +259,27 @@ const COLUMNS: Column[] = [
   { key: 'cpuPerDelivery', label: 'server CPU µs/delivery', digits: 2 },
   { key: 'loadCpu', label: 'loadgen CPU %', digits: 0 },
 ];
+
+/** The stalls of a run, in seconds into it, for the report. */
+function stallNote(target: string, run: SoakRun): string {
+  const late = run.stalls.reduce((sum, stall) => sum + stall.deliveries, 0);
+  const at = run.stalls
+    .slice(0, STALLS_LISTED)
+    .map(
+      (stall) =>
+        `${((stall.firstSentMicros - run.startedMicros) / 1e6).toFixed(1)} s (${stall.worstMs.toFixed(0)} ms)`,
+    );
+  if (run.stalls.length > STALLS_LISTED) at.push(`${run.stalls.length - STALLS_LISTED} more`);
+  return `${target}: ${late} deliveries took ${STALL_MS} ms or more, in ${run.stalls.length} stalls${at.length ? `: ${at.join(', ')}` : ''}`;
+}
+
+/** The stalls on the wall clock (epoch ms of the first late message's send), to line up with server logs. */
+function logStalls(target: string, run: SoakRun): void {
+  for (const stall of run.stalls)
+    log(
+      `soak: ${target} stall from ${Math.round(performance.timeOrigin + stall.firstSentMicros / 1000)} to ${Math.round(performance.timeOrigin + stall.lastSentMicros / 1000)} (epoch ms, sent), worst ${stall.worstMs.toFixed(1)} ms, ${stall.deliveries} late deliveries`,
+    );
+}
 
 function rowOf(target: string, run: SoakRun): Row {
   return {
@@ -241,9 +307,10 @@ function rowOf(target: string, run: SoakRun): Row {
  * one target after the other; latency over the whole run (p99, p99.9, max) and per bucket, plotted.
  */
 export async function soak(context: ScenarioContext): Promise<void> {
-  const shape = context.quick ? QUICK : FULL;
+  const shape = withDuration(context.quick ? QUICK : FULL, process.env.BENCH_SOAK_SECONDS);
   const rows: Row[] = [];
   const series: { target: string; buckets: SoakRun['buckets'] }[] = [];
+  const stallNotes: string[] = [];
   for (const name of TARGETS.filter((target) => context.selects(target))) {
     log(
       `soak: ${name}, ${shape.connections} connections, ${shape.deliveriesPerSecond} deliveries/s, ${shape.durationMs / 1000} s`,
@@ -257,6 +324,8 @@ export async function soak(context: ScenarioContext): Promise<void> {
         await sleep(300);
         const run = await rig.run(shape, shape.durationMs, progress);
         rows.push(rowOf(name, run));
+        stallNotes.push(stallNote(name, run));
+        logStalls(name, run);
         series.push({ target: name, buckets: run.buckets });
       } finally {
         rig.close();
@@ -285,6 +354,8 @@ export async function soak(context: ScenarioContext): Promise<void> {
     notes: [
       `latency over time (p50, p99 and max per ${shape.bucketSeconds} s bucket, every target): [${plot}](${plot})`,
       'p99, p99.9 and max are over every delivery of the whole run; "worst bucket p99" is the highest p99 of one bucket',
+      ...stallNotes,
+      `a stall: deliveries of ${STALL_MS} ms or more whose messages were sent less than ${STALL_GAP_MS / 1000} s apart; its time is when the first was sent, with the worst latency`,
       'RSS is the sum over the target’s instances, read after the warm-up and after the drain',
       'Socket.IO is not in this scenario: two five-minute targets are what the 30-minute `all` budget holds',
     ],

@@ -10,7 +10,7 @@ function openSession() {
   const session = new ClientSession(
     socket as unknown as WebSocket,
     { id: 'u1', name: 'u1' },
-    { write: jest.fn() },
+    { write: jest.fn(), bytesRead: 0 },
     {} as RepeatedFailureLog,
   );
   const sessions = { get: () => session } as unknown as SessionRegistry;

@@ -29,15 +29,18 @@ export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: numb
 
 /** One authenticated WebSocket connection and the rooms it has joined. */
 export class ClientSession {
-  /** Cleared by every heartbeat, set by every pong: still clear at the next heartbeat means gone. */
-  alive = true;
   /** Which slice of the heartbeat interval pings this connection (HeartbeatService). */
   readonly heartbeatSlice = nextHeartbeatSlice++ % HEARTBEAT_SLICES;
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
   readonly rooms = new Set<string>();
   private droppedAsSlow = false;
-  /** True once the socket is closing or closed: work for it is no longer wanted. */
-  readonly isGone = (): boolean => this.socket.readyState !== WebSocket.OPEN;
+  /**
+   * The transport's byte count when the heartbeat last cleared `alive`: any byte read since (a pong,
+   * a frame) shows the client is there, with no `pong` listener and closure per connection. -1: set.
+   */
+  private bytesReadWhenCleared = -1;
+  /** `isGone`'s function, made on first use: an idle connection never hands it to a send. */
+  private goneCheck: (() => boolean) | undefined;
   private queue = SETTLED;
   /** Settles once every reply handed to `replyInOrder` so far is sent. */
   private replied = SETTLED;
@@ -46,11 +49,28 @@ export class ClientSession {
   constructor(
     readonly socket: WebSocket,
     readonly user: UserRef,
-    /** The TCP socket under `socket`, for frames built once per broadcast. */
-    private readonly transport: Pick<Socket, 'write'>,
+    /** The TCP socket under `socket`, for frames built once per broadcast and the heartbeat. */
+    private readonly transport: Pick<Socket, 'write' | 'bytesRead'>,
     /** Shared by every session: an outage fails every frame, and the log says so once, not per frame. */
     private readonly failures: RepeatedFailureLog,
   ) {}
+
+  /**
+   * Cleared by every heartbeat; true again once the client sends anything (a pong or a frame): still
+   * clear at the next heartbeat means gone. Setting it true counts as having heard from the client.
+   */
+  get alive(): boolean {
+    return this.bytesReadWhenCleared === -1 || this.transport.bytesRead > this.bytesReadWhenCleared;
+  }
+
+  set alive(heard: boolean) {
+    this.bytesReadWhenCleared = heard ? -1 : this.transport.bytesRead;
+  }
+
+  /** True once the socket is closing or closed: work for it is no longer wanted. */
+  get isGone(): () => boolean {
+    return (this.goneCheck ??= () => this.socket.readyState !== WebSocket.OPEN);
+  }
 
   /**
    * Runs the frames of one connection one at a time, in arrival order, each once every earlier frame

@@ -17,9 +17,6 @@ export class SessionRegistry {
 
   open(socket: WebSocket, user: UserRef, transport: Socket): ClientSession {
     const session = new ClientSession(socket, user, transport, this.failures);
-    socket.on('pong', () => {
-      session.alive = true;
-    });
     this.sessions.set(socket, session);
     this.metrics.connections.inc();
     return session;

@@ -76,15 +76,20 @@ export class ChatWsAdapter extends WsAdapter {
   private shuttingDown = false;
   /** Upgrades completed only to tell the client why it is refused. */
   private readonly refusals = new WeakMap<IncomingMessage, Refusal>();
+  /** Shared by every socket (ws calls it with the socket as `this`), not a closure per connection. */
+  private readonly onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
 
   constructor(
     app: INestApplicationContext,
     private readonly handshake: HandshakeAuthenticator,
     private readonly sessions: SessionRegistry,
     private readonly shutdownGraceMs: number,
-    private readonly frames: ClientFrameHandler,
+    frames: ClientFrameHandler,
   ) {
     super(app);
+    this.onMessage = function onMessage(data, isBinary) {
+      frames.onFrame(this, isBinary ? BINARY_FRAME : parseClientFrame(toText(data)));
+    };
   }
 
   override create(
@@ -130,13 +135,12 @@ export class ChatWsAdapter extends WsAdapter {
    * client's mistake and goes to debug, without a stack. Nest's adapter logged each at error level.
    */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
-    server.on('connection', (socket: WebSocket) =>
-      socket.on('error', (error: Error & { code?: string }) =>
-        this.logger.debug(
-          `closed a connection that broke the WebSocket protocol: ${error.message} (${error.code ?? error.name})`,
-        ),
-      ),
-    );
+    // One listener for every socket: a closure per connection would be kept for the connection's life.
+    const onProtocolError = (error: Error & { code?: string }) =>
+      this.logger.debug(
+        `closed a connection that broke the WebSocket protocol: ${error.message} (${error.code ?? error.name})`,
+      );
+    server.on('connection', (socket: WebSocket) => socket.on('error', onProtocolError));
     server.on('error', (error: Error) => this.logger.error(error));
     return server;
   }
@@ -147,9 +151,7 @@ export class ChatWsAdapter extends WsAdapter {
    * gateway has none of. Nest still calls handleConnection and handleDisconnect.
    */
   override bindMessageHandlers(client: WebSocket): void {
-    client.on('message', (data: RawData, isBinary: boolean) =>
-      this.frames.onFrame(client, isBinary ? BINARY_FRAME : parseClientFrame(toText(data))),
-    );
+    client.on('message', this.onMessage);
   }
 
   /**

@@ -1,14 +1,51 @@
-import { MessageDeliveryFrame, ServerFrame } from '@switchboard/protocol';
+import { MessageDeliveryFrame, MessageEditedFrame, ServerFrame } from '@switchboard/protocol';
 import { RawData, WebSocket } from 'ws';
 import { ClosingFrame, fragmentOffsets, HostileFrame, paddedFrame } from './hostile-frames';
 
 /** The frames that answer a client frame, one each; everything else the server sends is a broadcast. */
-export type ReplyFrame = Extract<
-  ServerFrame,
-  { type: 'joined' | 'left' | 'ack' | 'pong' | 'error' }
+export type ReplyFrame = Exclude<
+  Extract<
+    ServerFrame,
+    {
+      type:
+        | 'joined'
+        | 'left'
+        | 'ack'
+        | 'pong'
+        | 'error'
+        | 'change_ack'
+        | 'read'
+        | 'inbox'
+        | 'typing'
+        | 'typing_stopped'
+        | 'presence';
+    }
+  >,
+  { user: unknown }
 >;
-const REPLY_TYPES = new Set(['joined', 'left', 'ack', 'pong', 'error']);
-const BROADCAST_TYPES = new Set(['message', 'user_joined', 'user_left']);
+const REPLY_TYPES = new Set([
+  'joined',
+  'left',
+  'ack',
+  'pong',
+  'error',
+  'change_ack',
+  'read',
+  'inbox',
+  'typing',
+  'typing_stopped',
+  'presence',
+]);
+/** README: a server frame that is not a reply has a type no request is answered with, or `user` or `reason`. */
+const BROADCAST_TYPES = new Set([
+  'message',
+  'user_joined',
+  'user_left',
+  'message_edited',
+  'message_deleted',
+  'status',
+  'unread',
+]);
 
 /**
  * One live connection that sends hostile frames exactly as generated (fragmented, binary, invalid
@@ -17,6 +54,7 @@ const BROADCAST_TYPES = new Set(['message', 'user_joined', 'user_left']);
 export class FuzzConnection {
   readonly replies: ReplyFrame[] = [];
   readonly messages: MessageDeliveryFrame[] = [];
+  readonly edits: MessageEditedFrame[] = [];
   /** Anything the server sent that is not a frame of the protocol. */
   readonly strangeFrames: string[] = [];
   closeCode: number | null = null;
@@ -139,9 +177,11 @@ export class FuzzConnection {
     } catch {
       frame = null;
     }
-    if (frame && REPLY_TYPES.has(frame.type)) this.replies.push(frame as ReplyFrame);
+    const broadcast = frame !== null && ('user' in frame || 'reason' in frame);
+    if (frame && !broadcast && REPLY_TYPES.has(frame.type)) this.replies.push(frame as ReplyFrame);
     else if (frame?.type === 'message') this.messages.push(frame);
-    else if (!frame || !BROADCAST_TYPES.has(frame.type))
+    else if (frame?.type === 'message_edited') this.edits.push(frame);
+    else if (!frame || !(broadcast || BROADCAST_TYPES.has(frame.type)))
       this.strangeFrames.push(text.slice(0, 200));
     this.wake();
   }

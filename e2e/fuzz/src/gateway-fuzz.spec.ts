@@ -5,8 +5,16 @@ import { ServiceProcess, startService } from '../../support/service-process';
 import { freePort } from '../../../tools/testing/test-services';
 import { FuzzConnection, ReplyFrame } from './fuzz-connection';
 import { heapUsedAfterGc, inspectOption } from './heap-probe';
-import { ClosingFrame, FrameBatch, frameBatch } from './hostile-frames';
-import { ReplyOracle, replyName, ReplyPlan, SentMessage } from './reply-oracle';
+import {
+  ClosingFrame,
+  FrameBatch,
+  frameBatch,
+  HostileFrame,
+  namesStoredMessage,
+  resolveFrame,
+  StoredRef,
+} from './hostile-frames';
+import { ReplyOracle, replyName, ReplyPlan, SentChange, SentMessage } from './reply-oracle';
 
 // Generated hostile frames on live connections to a gateway process (README, "The WebSocket
 // protocol"): every frame gets exactly one reply, in order, or the documented close; what is
@@ -42,6 +50,8 @@ class FuzzFigures {
   acks = 0;
   acknowledged = 0;
   stored = 0;
+  changes = 0;
+  storedChanges = 0;
   rssStart = 0;
   rssPeak = 0;
   rssEnd = 0;
@@ -68,6 +78,7 @@ class FuzzFigures {
         `  replies: ${list(this.replies)}`,
         `  closes by the server: ${list(this.closes)}`,
         `  acks ${this.acks} (${this.acknowledged} distinct messages), stored messages ${this.stored}`,
+        `  change_acks ${this.changes}, stored edits and deletes ${this.storedChanges}`,
         `  gateway RSS after warm-up ${mib(this.rssStart)}, peak ${mib(this.rssPeak)}, at the end ${mib(this.rssEnd)}`,
         `  gateway heap in use after a full GC: after warm-up ${mib(this.heapStart)}, at the end ${mib(this.heapEnd)}`,
         `  gateway log lines (LOG_LEVEL=warn) ${this.logLines}`,
@@ -98,7 +109,11 @@ describe('gateway under generated hostile frames', () => {
   let inspectorPort: number;
   const figures = new FuzzFigures();
   /** Every acknowledged message by id, with what was sent: checked against PostgreSQL at the end. */
-  const acknowledged = new Map<string, SentMessage & { userId: string; seq: number }>();
+  const acknowledged = new Map<string, AcknowledgedMessage>();
+  /** The same messages in ack order, for edits and deletes of other users' messages. */
+  const acknowledgedRefs: StoredRef[] = [];
+  /** Every acknowledged edit and delete, by room and seq (a repeated delete shares its first's). */
+  const changes = new Map<string, SentChange & { userId: string }>();
   let users = 0;
   /** Each property's first failure, before fast-check shrinks it to a smaller (maybe other) one. */
   const firstFailures = new Map<number, string>();
@@ -139,19 +154,61 @@ describe('gateway under generated hostile frames', () => {
   /** One property run: a fresh connection (and user) sends a batch; every problem found is thrown. */
   async function fuzzBatch(streamSeed: number, batch: FrameBatch): Promise<void> {
     const userId = `fuzz-${streamSeed}-${users++}`;
-    const oracle = new ReplyOracle();
-    const plans = batch.frames.map((frame) => oracle.plan(frame));
+    // Other users' messages, from connections already closed: theirs to edit and delete, not this one's.
+    const oracle = new ReplyOracle(userId, acknowledged);
     const connection = await FuzzConnection.open(gateway.wsUrl, signTestToken(userId));
     figures.batches++;
     const problems: string[] = [];
-    const acks: { plan: ReplyPlan; ack: Extract<ReplyFrame, { type: 'ack' }> }[] = [];
+    const plans: ReplyPlan[] = [];
+    /** The frames as sent, placeholders filled in. */
+    const sent: HostileFrame[] = [];
+    const acks: { plan: ReplyPlan; reply: AckReply }[] = [];
+    let settled = 0;
+    /** Checks the replies in so far, in order, and lets the oracle learn from them. */
+    const settle = () => {
+      const upTo = Math.min(connection.replies.length, plans.length);
+      for (; settled < upTo; settled++) {
+        const reply = connection.replies[settled];
+        const plan = plans[settled];
+        figures.count(figures.replies, replyName(reply));
+        const problem = plan.accepts.includes(replyName(reply) as never)
+          ? plan.check?.(reply)
+          : `expected ${plan.accepts.join(' or ')}`;
+        if (problem) {
+          problems.push(
+            `frame #${settled} ${describeFrame(sent, settled)}: ${problem}, got ${show(reply)}`,
+          );
+        }
+        plan.learn?.(reply);
+        // Every ack the client saw counts, expected or not: it promises that exactly this is stored.
+        if (reply.type === 'ack' || reply.type === 'change_ack') acks.push({ plan, reply });
+      }
+    };
     try {
-      for (const frame of batch.frames) {
+      for (const generated of batch.frames) {
+        // A frame naming a stored message waits for every earlier reply: its ids are known then.
+        if (namesStoredMessage(generated)) {
+          await connection.until(
+            () => connection.replies.length >= plans.length || connection.closeCode !== null,
+            REPLY_TIMEOUT_MS,
+          );
+          if (connection.replies.length < plans.length) break;
+          settle();
+        }
+        const frame = resolveFrame(generated, {
+          self: userId,
+          own: oracle.ownMessages,
+          others: acknowledgedRefs,
+        });
+        plans.push(oracle.plan(frame));
+        sent.push(frame);
         figures.wireFrames += connection.send(frame);
         figures.count(figures.families, frame.family);
       }
-      figures.framesSent += batch.frames.length;
-      const mayStore = plans.some((plan) => plan.accepts.includes('ack'));
+      figures.framesSent += sent.length;
+      const mayStore = plans.some(
+        (plan) => plan.accepts.includes('ack') || plan.accepts.includes('change_ack'),
+      );
       const closing = batch.closing;
       // A closing frame right behind the batch cuts off replies in flight; that is only sure to
       // leave nothing unacknowledged in storage when no frame of the batch can store a message.
@@ -197,21 +254,7 @@ describe('gateway under generated hostile frames', () => {
           `${connection.replies.length} replies to ${plans.length} frames: ${show(connection.replies.slice(plans.length))}`,
         );
       }
-      connection.replies.slice(0, plans.length).forEach((reply, n) => {
-        figures.count(figures.replies, replyName(reply));
-        const plan = plans[n];
-        if (!plan.accepts.includes(replyName(reply) as never)) {
-          problems.push(
-            `frame #${n} ${describeFrame(batch, n)}: expected ${plan.accepts.join(' or ')}, got ${show(reply)}`,
-          );
-        } else if ((reply.type === 'joined' || reply.type === 'left') && reply.room !== plan.room) {
-          problems.push(
-            `frame #${n} ${describeFrame(batch, n)} was answered for another room: ${show(reply)}`,
-          );
-        }
-        // Every ack the client saw counts, expected or not: it promises that exactly this is stored.
-        if (reply.type === 'ack') acks.push({ plan, ack: reply });
-      });
+      settle();
       if (connection.strangeFrames.length > 0) {
         problems.push(`frames outside the protocol: ${show(connection.strangeFrames.slice(0, 3))}`);
       }
@@ -247,73 +290,130 @@ describe('gateway under generated hostile frames', () => {
     );
   }
 
-  /** Acks name the message sent; a repeated clientMsgId gets the original back; broadcasts carry the text. */
+  /**
+   * Acks name the message sent; a repeated clientMsgId gets the original back; change_acks name the
+   * change asked; broadcasts carry the text sent (or an acknowledged edit's).
+   */
   function checkAcks(
     userId: string,
-    acks: { plan: ReplyPlan; ack: Extract<ReplyFrame, { type: 'ack' }> }[],
+    acks: { plan: ReplyPlan; reply: AckReply }[],
     connection: FuzzConnection,
   ): string[] {
     const problems: string[] = [];
-    const firstById = new Map<string, SentMessage>();
     const idByClientMsgId = new Map<string, string>();
-    for (const { plan, ack } of acks) {
+    for (const { plan, reply } of acks) {
+      if (reply.type === 'change_ack') {
+        problems.push(...recordChange(userId, plan.change, reply));
+        continue;
+      }
       figures.acks++;
       const sent = plan.message;
       if (!sent) {
-        problems.push(`ack ${show(ack)} for a frame that is not a message`);
+        problems.push(`ack ${show(reply)} for a frame that is not a message`);
         continue;
       }
-      if (ack.room !== sent.room || ack.clientMsgId !== sent.clientMsgId) {
-        problems.push(`ack ${show(ack)} does not name the message sent ${show(sent)}`);
+      if (reply.room !== sent.room || reply.clientMsgId !== sent.clientMsgId) {
+        problems.push(`ack ${show(reply)} does not name the message sent ${show(sent)}`);
       }
       if (sent.clientMsgId !== null) {
         const key = `${sent.room}\u0000${sent.clientMsgId}`;
         const original = idByClientMsgId.get(key);
-        if (original !== undefined && original !== ack.id) {
+        if (original !== undefined && original !== reply.id) {
           problems.push(
-            `clientMsgId ${show(sent.clientMsgId)} repeated in ${sent.room} was acknowledged as ${ack.id}, first as ${original}`,
+            `clientMsgId ${show(sent.clientMsgId)} repeated in ${sent.room} was acknowledged as ${reply.id}, first as ${original}`,
           );
         }
-        idByClientMsgId.set(key, original ?? ack.id);
+        idByClientMsgId.set(key, original ?? reply.id);
       }
-      if (!firstById.has(ack.id)) {
-        firstById.set(ack.id, sent);
-        acknowledged.set(ack.id, { ...sent, userId, seq: ack.seq });
+      if (!acknowledged.has(reply.id)) {
+        acknowledged.set(reply.id, {
+          ...sent,
+          userId,
+          seq: reply.seq,
+          current: sent.text,
+          deleted: false,
+          texts: [sent.text],
+        });
+        acknowledgedRefs.push({ id: reply.id, room: sent.room });
       }
     }
     for (const message of connection.messages) {
       if (message.user.id !== userId) continue;
-      const sent = firstById.get(message.id);
-      if (!sent)
+      const sent = acknowledged.get(message.id);
+      if (!sent || sent.userId !== userId)
         problems.push(
           `message ${message.id} was broadcast but never acknowledged: ${show(message)}`,
         );
-      else if (message.text !== sent.text) {
+      // README: a message deleted before a gap is filled from PostgreSQL goes out with empty text.
+      else if (!sent.texts.includes(message.text) && !(sent.deleted && message.text === '')) {
         problems.push(
           `message ${message.id} was broadcast as ${show(message.text)}, sent as ${show(sent.text)}`,
         );
       }
     }
+    for (const edit of connection.edits) {
+      const target = acknowledged.get(edit.id);
+      if (target?.userId !== userId) continue;
+      const change = changes.get(`${edit.room}\u0000${edit.seq}`);
+      if (change?.action !== 'edit' || change.id !== edit.id || change.text !== edit.text) {
+        problems.push(`message_edited ${show(edit)} was never acknowledged as such`);
+      }
+    }
     return problems;
+  }
+
+  /** A change_ack promises that this change is stored, under the seq it names. */
+  function recordChange(
+    userId: string,
+    asked: SentChange | undefined,
+    reply: Extract<AckReply, { type: 'change_ack' }>,
+  ): string[] {
+    figures.changes++;
+    const target = acknowledged.get(reply.id);
+    if (
+      !asked ||
+      reply.action !== asked.action ||
+      reply.id !== asked.id ||
+      reply.room !== asked.room ||
+      target?.userId !== userId
+    ) {
+      return [`change_ack ${show(reply)} for ${show(asked)}, not a change of this user's message`];
+    }
+    const key = `${reply.room}\u0000${reply.seq}`;
+    const first = changes.get(key);
+    if (first && (first.action !== asked.action || first.id !== asked.id)) {
+      return [`change_ack ${show(reply)} names the seq of another change ${show(first)}`];
+    }
+    if (!first) changes.set(key, { ...asked, userId });
+    if (asked.action === 'delete') {
+      target.deleted = true;
+      target.current = '';
+    } else if (asked.text !== undefined) {
+      target.current = asked.text;
+      target.texts.push(asked.text);
+    }
+    return [];
   }
 
   /** What PostgreSQL holds for this user is exactly what was acknowledged, byte for byte. */
   async function checkStored(userId: string): Promise<string[]> {
     const problems: string[] = [];
     const { rows } = await db.query<StoredRow>(
-      'SELECT id::text AS id, room, seq::int AS seq, text, client_msg_id FROM messages WHERE user_id = $1',
+      `SELECT id::text AS id, room, seq::int AS seq, text, client_msg_id, kind, target_id::text AS target_id
+       FROM messages WHERE user_id = $1`,
       [userId],
     );
-    const expected = [...acknowledged].filter(([, sent]) => sent.userId === userId);
-    for (const row of rows) {
+    const messages = rows.filter((row) => row.kind === 'message');
+    for (const row of messages) {
       const sent = acknowledged.get(row.id);
       if (!sent || sent.userId !== userId) {
         problems.push(`stored but never acknowledged: ${show(row)}`);
         continue;
       }
-      if (row.text !== sent.text) {
+      // Its current state: the last acknowledged edit's text, or none once deleted.
+      if (row.text !== sent.current) {
         problems.push(
-          `message ${row.id} stored as ${show(row.text)}, acknowledged for ${show(sent.text)}`,
+          `message ${row.id} stored as ${show(row.text)}, acknowledged for ${show(sent.current)}`,
         );
       }
       if (
@@ -324,9 +424,29 @@ describe('gateway under generated hostile frames', () => {
         problems.push(`message ${row.id} stored as ${show(row)}, acknowledged as ${show(sent)}`);
       }
     }
-    const storedIds = new Set(rows.map((row) => row.id));
-    for (const [id, sent] of expected) {
-      if (!storedIds.has(id)) problems.push(`acknowledged but not stored: ${id} ${show(sent)}`);
+    const storedIds = new Set(messages.map((row) => row.id));
+    for (const [id, sent] of acknowledged) {
+      if (sent.userId === userId && !storedIds.has(id)) {
+        problems.push(`acknowledged but not stored: ${id} ${show(sent)}`);
+      }
+    }
+    const events = rows.filter((row) => row.kind !== 'message');
+    for (const row of events) {
+      const change = changes.get(`${row.room}\u0000${row.seq}`);
+      if (
+        change?.userId !== userId ||
+        change.action !== row.kind ||
+        change.id !== row.target_id ||
+        row.text !== (change.text ?? '')
+      ) {
+        problems.push(`${row.kind} stored but never acknowledged as such: ${show(row)}`);
+      }
+    }
+    const storedEvents = new Set(events.map((row) => `${row.room}\u0000${row.seq}`));
+    for (const [key, change] of changes) {
+      if (change.userId === userId && !storedEvents.has(key)) {
+        problems.push(`${change.action} acknowledged but not stored: ${show(change)}`);
+      }
     }
     return problems;
   }
@@ -371,11 +491,19 @@ describe('gateway under generated hostile frames', () => {
       failures.push(...(await runStreams(MEASURED_BATCHES, STREAMS)));
 
       const { rows } = await db.query<StoredRow & { user_id: string }>(
-        'SELECT id::text AS id, user_id, room, seq::int AS seq, text, client_msg_id FROM messages',
+        `SELECT id::text AS id, user_id, room, seq::int AS seq, text, client_msg_id, kind,
+           target_id::text AS target_id FROM messages`,
       );
-      figures.stored = rows.length;
+      const messages = rows.filter((row) => row.kind === 'message');
+      figures.stored = messages.length;
+      figures.storedChanges = rows.length - messages.length;
       figures.acknowledged = acknowledged.size;
-      const unacknowledged = rows.filter((row) => !acknowledged.has(row.id));
+      const unacknowledged = [
+        ...messages.filter((row) => !acknowledged.has(row.id)),
+        ...rows.filter(
+          (row) => row.kind !== 'message' && !changes.has(`${row.room}\u0000${row.seq}`),
+        ),
+      ];
       if (unacknowledged.length > 0) {
         failures.push(
           `${unacknowledged.length} stored messages were never acknowledged: ${show(unacknowledged.slice(0, 3))}`,
@@ -432,6 +560,21 @@ interface StoredRow {
   seq: number;
   text: string;
   client_msg_id: string | null;
+  kind: 'message' | 'edit' | 'delete';
+  target_id: string | null;
+}
+
+type AckReply = Extract<ReplyFrame, { type: 'ack' | 'change_ack' }>;
+
+/** An acknowledged message: what was sent, and what its acknowledged edits and delete made of it. */
+interface AcknowledgedMessage extends SentMessage {
+  userId: string;
+  seq: number;
+  /** The text it must have in PostgreSQL now ('' once deleted). */
+  current: string;
+  deleted: boolean;
+  /** Every text it had: a late broadcast may carry any of them. */
+  texts: string[];
 }
 
 function isQuietLogLine(line: string): boolean {
@@ -447,8 +590,8 @@ function isQuietLogLine(line: string): boolean {
   }
 }
 
-function describeFrame(batch: FrameBatch, index: number): string {
-  const frame = batch.frames[index];
+function describeFrame(sent: readonly HostileFrame[], index: number): string {
+  const frame = sent[index];
   if (!frame) return '(the closing flood or the final ping)';
   switch (frame.kind) {
     case 'text':

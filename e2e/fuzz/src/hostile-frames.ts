@@ -214,6 +214,9 @@ const room: fc.Arbitrary<Json> = fc.oneof(
       '__proto__',
       '../lobby',
       'lobby\n',
+      // Well formed, but direct rooms nobody opened: refused as forbidden, not as not_joined.
+      'dm:nobody',
+      `dm:${'a'.repeat(43)}`,
     ),
   },
   { weight: 1, arbitrary: wrongTypedValue },
@@ -225,8 +228,24 @@ const since: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<Json>('3', null, true, [1]) },
 );
 
+/** Every client frame type the README's table lists. */
+export const CLIENT_FRAME_TYPES = [
+  'join',
+  'leave',
+  'message',
+  'ping',
+  'join_direct',
+  'edit',
+  'delete',
+  'typing',
+  'typing_stop',
+  'presence',
+  'read',
+  'inbox',
+] as const;
+
 const frameType: fc.Arbitrary<Json> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('join', 'leave', 'message', 'ping') },
+  { weight: 3, arbitrary: fc.constantFrom(...CLIENT_FRAME_TYPES) },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
@@ -237,12 +256,109 @@ const frameType: fc.Arbitrary<Json> = fc.oneof(
       'joined',
       'ack',
       'error',
+      'change_ack',
+      'typing_stopped',
+      'message_edited',
+      'unread',
+      'status',
+      'Inbox',
+      'join-direct',
       '__proto__',
       'constructor',
       'toString',
       'hasOwnProperty',
       'valueOf',
       'message\u0000',
+    ),
+  },
+  { weight: 1, arbitrary: wrongTypedValue },
+);
+
+// Placeholders, filled in when the frame is sent (resolveFrameText): the connection's user id, and
+// messages known only once earlier replies are in (this connection's own, or other users').
+/** The connection's own user id. */
+export const SELF = '@self@';
+/** Which stored message an `edit` or `delete` names: the kth own or other's one, or an id past them. */
+type MessageRef = `${'own' | 'other' | 'near'}:${number}`;
+const REF_PATTERN = /@(id|room):(own|other|near):(\d+)@/g;
+
+/** Ids a `join_direct` and `presence` may name: never a fuzzed connection's (they start `fuzz-`). */
+const PEERS = ['peer-1', 'peer-\u00fc', '\u{1f600}', 'p'.repeat(PROTOCOL_LIMITS.maxUserIdLength)];
+const userIdValue: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...PEERS) },
+  { weight: 2, arbitrary: fc.constant(SELF) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<Json>(
+      '',
+      'p'.repeat(PROTOCOL_LIMITS.maxUserIdLength + 1),
+      'peer\u0000',
+      'peer\n',
+      'peer\u007f',
+      '\ud800',
+      ' ',
+    ),
+  },
+  { weight: 1, arbitrary: wrongTypedValue },
+);
+
+const booleanField: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 4, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constantFrom<Json>('true', 1, 0, null, [true]) },
+);
+
+/** `read`'s seq: a whole number up to 2^53 - 1, and numbers that are not. */
+const readSeq: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 4, arbitrary: fc.nat({ max: 200 }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      new RawJson(String(Number.MAX_SAFE_INTEGER)),
+      new RawJson(String(Number.MAX_SAFE_INTEGER + 1)),
+    ),
+  },
+  { weight: 2, arbitrary: numberToken },
+  { weight: 1, arbitrary: fc.constantFrom<Json>('3', null, true, [1]) },
+);
+
+const presenceUsers: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 6, arbitrary: fc.array(userIdValue, { maxLength: 6 }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(
+        PROTOCOL_LIMITS.maxPresenceUsers - 1,
+        PROTOCOL_LIMITS.maxPresenceUsers,
+        PROTOCOL_LIMITS.maxPresenceUsers + 1,
+      )
+      .map((count) => Array.from({ length: count }, (_, n) => PEERS[n % PEERS.length])),
+  },
+  { weight: 1, arbitrary: wrongTypedValue },
+);
+
+const messageRef: fc.Arbitrary<MessageRef> = fc
+  .tuple(fc.constantFrom('own', 'own', 'other', 'near'), fc.nat({ max: 40 }))
+  .map(([whose, n]) => `${whose}:${n}`);
+
+/** A message id as the wire carries it: a reference to a stored message, or a string that is not one. */
+const messageIdValue: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 8, arbitrary: messageRef.map((ref) => `@id:${ref}@`) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<Json>(
+      '0',
+      '007',
+      '9000000000000000000',
+      '9223372036854775807',
+      '9223372036854775808',
+      '99999999999999999999',
+      '-1',
+      '1.5',
+      '1e3',
+      ' 1',
+      '\uff11',
+      '',
+      new RawJson('1'),
     ),
   },
   { weight: 1, arbitrary: wrongTypedValue },
@@ -262,9 +378,18 @@ const maybe = (entry: fc.Arbitrary<Entry>, weight = 3) =>
   fc.oneof({ weight, arbitrary: entry }, { weight: 1, arbitrary: fc.constant(null) });
 
 const validJoin = fc
-  .tuple(fc.constantFrom(...FUZZ_ROOMS), fc.option(fc.nat({ max: 100 }), { nil: undefined }))
-  .map(([joined, from]) =>
-    object(['type', 'join'], ['room', joined], from === undefined ? null : ['since', from]),
+  .tuple(
+    fc.constantFrom(...FUZZ_ROOMS),
+    fc.option(fc.nat({ max: 100 }), { nil: undefined }),
+    fc.option(fc.boolean(), { nil: undefined, freq: 3 }),
+  )
+  .map(([joined, from, watch]) =>
+    object(
+      ['type', 'join'],
+      ['room', joined],
+      from === undefined ? null : ['since', from],
+      watch === undefined ? null : ['watch', watch],
+    ),
   );
 const validMessage = fc
   .tuple(fc.constantFrom(...FUZZ_ROOMS), storableText, fc.option(clientMsgId, { nil: undefined }))
@@ -276,32 +401,122 @@ const validMessage = fc
       id === undefined ? null : ['clientMsgId', id],
     ),
   );
+/** An edit or delete of a stored message, in its own room (mostly) or another one. */
+const validChange = fc
+  .tuple(
+    fc.constantFrom('edit', 'delete'),
+    messageRef,
+    fc.option(fc.constantFrom(...FUZZ_ROOMS), { nil: undefined, freq: 4 }),
+    storableText,
+  )
+  .map(([action, ref, elsewhere, text]) =>
+    object(
+      ['type', action],
+      ['room', elsewhere ?? `@room:${ref}@`],
+      ['id', `@id:${ref}@`],
+      action === 'edit' ? ['text', text] : null,
+    ),
+  );
+const anyRoom = fc.constantFrom(...FUZZ_ROOMS);
 const validFrame = fc.oneof(
   { weight: 3, arbitrary: validJoin },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(...FUZZ_ROOMS).map((r) => object(['type', 'leave'], ['room', r])),
+    arbitrary: fc
+      .tuple(anyRoom, fc.option(fc.boolean(), { nil: undefined, freq: 3 }))
+      .map(([r, forget]) =>
+        object(['type', 'leave'], ['room', r], forget === undefined ? null : ['forget', forget]),
+      ),
   },
   { weight: 6, arbitrary: validMessage },
   { weight: 1, arbitrary: fc.constant(object(['type', 'ping'])) },
+  { weight: 3, arbitrary: validChange },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(...PEERS)
+      .map((user) => object(['type', 'join_direct'], ['user', user])),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('typing', 'typing_stop'), anyRoom)
+      .map(([type, r]) => object(['type', type], ['room', r])),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.constantFrom(SELF, ...PEERS), { maxLength: 4 })
+      .map((users) => object(['type', 'presence'], ['users', users])),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(anyRoom, fc.nat({ max: 200 }))
+      .map(([r, seq]) => object(['type', 'read'], ['room', r], ['seq', seq])),
+  },
+  { weight: 1, arbitrary: fc.constant(object(['type', 'inbox'])) },
 );
 
-/** Any of the four frames with any of its fields generated hostile, missing, or repeated. */
+/** The fields each frame type has, each generated valid or hostile. */
+const FIELDS: Record<(typeof CLIENT_FRAME_TYPES)[number], [string, fc.Arbitrary<Json>][]> = {
+  join: [
+    ['room', room],
+    ['since', since],
+    ['watch', booleanField],
+  ],
+  leave: [
+    ['room', room],
+    ['forget', booleanField],
+  ],
+  message: [
+    ['room', room],
+    ['text', messageText],
+    ['clientMsgId', clientMsgId],
+  ],
+  ping: [],
+  join_direct: [['user', userIdValue]],
+  edit: [
+    ['room', room],
+    ['id', messageIdValue],
+    ['text', messageText],
+  ],
+  delete: [
+    ['room', room],
+    ['id', messageIdValue],
+  ],
+  typing: [['room', room]],
+  typing_stop: [['room', room]],
+  presence: [['users', presenceUsers]],
+  read: [
+    ['room', room],
+    ['seq', readSeq],
+  ],
+  inbox: [],
+};
+const ANY_FIELD: [string, fc.Arbitrary<Json>][] = Object.values(FIELDS).flat();
+
+/**
+ * A frame of one type with each of its fields generated valid, hostile or missing, sometimes with
+ * another type's field added, or a field of its own under a wrong type.
+ */
 const mixedFrame = fc
-  .tuple(
-    frameType,
-    maybe(room.map((value) => ['room', value] as const)),
-    maybe(
-      since.map((value) => ['since', value] as const),
-      1,
-    ),
-    maybe(messageText.map((value) => ['text', value] as const)),
-    maybe(
-      clientMsgId.map((value) => ['clientMsgId', value] as const),
-      1,
-    ),
-  )
-  .map(([type, ...fields]) => object(['type', type], ...fields));
+  .tuple(frameType, fc.constantFrom(...CLIENT_FRAME_TYPES), fc.nat())
+  .chain(([type, shape, pick]) => {
+    const fields = FIELDS[shape];
+    const stranger = ANY_FIELD[pick % ANY_FIELD.length];
+    return fc
+      .tuple(
+        ...fields.map(([key, value]) => maybe(value.map((v) => [key, v] as const))),
+        maybe(
+          stranger[1].map((v) => [stranger[0], v] as const),
+          1,
+        ).map((entry) => (pick % 4 === 0 ? entry : null)),
+      )
+      .map((entries) =>
+        object(['type', typeof type === 'string' && pick % 3 ? shape : type], ...entries),
+      );
+  });
 
 const withExtraFields = fc
   .tuple(validFrame, fc.array(fc.tuple(extraKey, anyValue), { minLength: 1, maxLength: 3 }))
@@ -586,4 +801,54 @@ export const frameBatch: fc.Arbitrary<FrameBatch> = fc.record({
 /** Byte offsets where `cuts` split a payload of `length` bytes: sorted, inside it, empty pieces allowed. */
 export function fragmentOffsets(length: number, at: readonly number[]): number[] {
   return at.map((offset) => offset % (length + 1)).sort((a, b) => a - b);
+}
+
+/** A stored message a placeholder may name. */
+export interface StoredRef {
+  id: string;
+  room: string;
+}
+
+/** What placeholders are filled in with: the user, and the messages known when the frame is sent. */
+export interface RefContext {
+  self: string;
+  /** This connection's acknowledged messages, in ack order. */
+  own: readonly StoredRef[];
+  /** Other users' acknowledged messages, from connections already closed. */
+  others: readonly StoredRef[];
+}
+
+/** An id no message has: ids count up from 1. */
+export const UNUSED_MESSAGE_ID = '9000000000000000001';
+
+/** True when the frame names a stored message: it is filled in only once every earlier frame is answered. */
+export function namesStoredMessage(frame: HostileFrame): boolean {
+  return frame.kind !== 'binary' && /@(id|room):/.test(frame.text);
+}
+
+/** The frame with its placeholders filled in (README ids and rooms are plain ASCII: no escaping). */
+export function resolveFrame(frame: HostileFrame, context: RefContext): HostileFrame {
+  if (frame.kind === 'binary' || !frame.text.includes('@')) return frame;
+  const text = frame.text
+    .replaceAll(SELF, context.self)
+    .replace(REF_PATTERN, (_, part: 'id' | 'room', whose: string, n: string) => {
+      const target = refTarget(whose, Number(n), context);
+      return part === 'id' ? target.id : target.room;
+    });
+  return { ...frame, text };
+}
+
+function refTarget(whose: string, n: number, { own, others }: RefContext): StoredRef {
+  if (whose !== 'near') {
+    const from = whose === 'own' ? own : others;
+    // Others' newest first: messages in the rooms this connection has just joined are likelier.
+    const index = whose === 'own' ? n % from.length : from.length - 1 - (n % from.length);
+    return from.length > 0 ? from[index] : { id: UNUSED_MESSAGE_ID, room: 'lobby' };
+  }
+  // Just past the newest id known: an edit or delete event's row, or a message of a connection still open.
+  const newest = [...own, ...others].reduce(
+    (max, { id }) => (BigInt(id) > max ? BigInt(id) : max),
+    0n,
+  );
+  return { id: String(newest + 1n + BigInt(n % 3)), room: own.at(-1)?.room ?? 'lobby' };
 }

@@ -16,7 +16,8 @@ export type FrameFamily =
   | 'near-limit'
   | 'not-json'
   | 'binary'
-  | 'burst';
+  | 'burst'
+  | 'changes';
 
 /** A frame that the gateway must answer with exactly one reply. */
 export type HostileFrame =
@@ -784,12 +785,33 @@ const burst = fc
     })),
   ]);
 
+/**
+ * A message, then changes of it: an edit, a delete, the delete again (answered with the first's seq)
+ * and an edit of the deleted message (not_found). Each waits for the replies before it.
+ */
+const changes = fc
+  .tuple(fc.constantFrom(...FUZZ_ROOMS), storableText, storableText)
+  .map(([target, text, edited]) =>
+    [
+      object(['type', 'join'], ['room', target]),
+      object(['type', 'message'], ['room', target], ['text', text]),
+      object(['type', 'edit'], ['room', '@room:own:0@'], ['id', '@id:own:0@'], ['text', edited]),
+      object(['type', 'delete'], ['room', '@room:own:0@'], ['id', '@id:own:0@']),
+      object(['type', 'delete'], ['room', '@room:own:0@'], ['id', '@id:own:0@']),
+      object(['type', 'edit'], ['room', '@room:own:0@'], ['id', '@id:own:0@'], ['text', edited]),
+    ].map((frame): HostileFrame => ({ kind: 'text', family: 'changes', text: writeJson(frame) })),
+  );
+
 export const frameBatch: fc.Arbitrary<FrameBatch> = fc.record({
   frames: fc
     .tuple(
       openingJoins,
       fc.array(hostileFrame, { minLength: 1, maxLength: 40 }),
-      fc.oneof({ weight: 12, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: burst }),
+      fc.oneof(
+        { weight: 12, arbitrary: fc.constant([]) },
+        { weight: 1, arbitrary: burst },
+        { weight: 2, arbitrary: changes },
+      ),
     )
     .map(([joins, frames, tail]) => [...joins, ...frames, ...tail]),
   closing: fc.oneof(
@@ -841,8 +863,8 @@ export function resolveFrame(frame: HostileFrame, context: RefContext): HostileF
 function refTarget(whose: string, n: number, { own, others }: RefContext): StoredRef {
   if (whose !== 'near') {
     const from = whose === 'own' ? own : others;
-    // Others' newest first: messages in the rooms this connection has just joined are likelier.
-    const index = whose === 'own' ? n % from.length : from.length - 1 - (n % from.length);
+    // Newest first: own:0 is the message just acknowledged.
+    const index = from.length - 1 - (n % from.length);
     return from.length > 0 ? from[index] : { id: UNUSED_MESSAGE_ID, room: 'lobby' };
   }
   // Just past the newest id known: an edit or delete event's row, or a message of a connection still open.

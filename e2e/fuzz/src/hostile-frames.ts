@@ -337,9 +337,9 @@ const presenceUsers: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: wrongTypedValue },
 );
 
-const messageRef: fc.Arbitrary<MessageRef> = fc
+const messageRef = fc
   .tuple(fc.constantFrom('own', 'own', 'other', 'near'), fc.nat({ max: 40 }))
-  .map(([whose, n]) => `${whose}:${n}`);
+  .map(([whose, n]): MessageRef => `${whose}:${n}`);
 
 /** A message id as the wire carries it: a reference to a stored message, or a string that is not one. */
 const messageIdValue: fc.Arbitrary<Json> = fc.oneof(

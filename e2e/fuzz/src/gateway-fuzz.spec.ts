@@ -163,6 +163,7 @@ describe('gateway under generated hostile frames', () => {
     /** The frames as sent, placeholders filled in. */
     const sent: HostileFrame[] = [];
     const acks: { plan: ReplyPlan; reply: AckReply }[] = [];
+    const readPositions: { room: string; seq: number }[] = [];
     let settled = 0;
     /** Checks the replies in so far, in order, and lets the oracle learn from them. */
     const settle = () => {
@@ -182,6 +183,7 @@ describe('gateway under generated hostile frames', () => {
         plan.learn?.(reply);
         // Every ack the client saw counts, expected or not: it promises that exactly this is stored.
         if (reply.type === 'ack' || reply.type === 'change_ack') acks.push({ plan, reply });
+        if (reply.type === 'read') readPositions.push(reply);
       }
     };
     try {
@@ -263,6 +265,7 @@ describe('gateway under generated hostile frames', () => {
     }
     problems.push(...checkAcks(userId, acks, connection));
     problems.push(...(await checkStored(userId)));
+    problems.push(...(await checkReadPositions(readPositions)));
     if (problems.length > 0) {
       if (!firstFailures.has(streamSeed)) firstFailures.set(streamSeed, problems.join('\n'));
       throw new Error(problems.join('\n'));
@@ -449,6 +452,25 @@ describe('gateway under generated hostile frames', () => {
       }
     }
     return problems;
+  }
+
+  /**
+   * README: a read position is clamped to the room's last seq. Seqs only grow, so the room's last
+   * seq now bounds what it was when the read was answered.
+   */
+  async function checkReadPositions(reads: { room: string; seq: number }[]): Promise<string[]> {
+    if (reads.length === 0) return [];
+    const { rows } = await db.query<{ room: string; last: number }>(
+      'SELECT room, max(seq)::int AS last FROM messages WHERE room = ANY($1) GROUP BY room',
+      [[...new Set(reads.map((read) => read.room))]],
+    );
+    const last = new Map(rows.map((row) => [row.room, row.last]));
+    return reads
+      .filter((read) => read.seq > (last.get(read.room) ?? 0))
+      .map(
+        (read) =>
+          `read position ${show(read)} past the room's last seq ${last.get(read.room) ?? 0}`,
+      );
   }
 
   /** STREAMS properties at once, each on its own seed; returns each failure with its replay data. */

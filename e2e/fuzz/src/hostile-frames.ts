@@ -17,7 +17,8 @@ export type FrameFamily =
   | 'not-json'
   | 'binary'
   | 'burst'
-  | 'changes';
+  | 'changes'
+  | 'reads';
 
 /** A frame that the gateway must answer with exactly one reply. */
 export type HostileFrame =
@@ -802,6 +803,20 @@ const changes = fc
     ].map((frame): HostileFrame => ({ kind: 'text', family: 'changes', text: writeJson(frame) })),
   );
 
+/** Reads past the room's end (clamped to its last seq), then back to 0 (changes nothing). */
+const reads = fc
+  .tuple(fc.constantFrom(...FUZZ_ROOMS), fc.boolean())
+  .map(([target, joined]) =>
+    [
+      joined ? object(['type', 'join'], ['room', target]) : null,
+      object(['type', 'read'], ['room', target], ['seq', Number.MAX_SAFE_INTEGER]),
+      object(['type', 'read'], ['room', target], ['seq', 0]),
+      object(['type', 'inbox']),
+    ]
+      .filter((frame) => frame !== null)
+      .map((frame): HostileFrame => ({ kind: 'text', family: 'reads', text: writeJson(frame) })),
+  );
+
 export const frameBatch: fc.Arbitrary<FrameBatch> = fc.record({
   frames: fc
     .tuple(
@@ -811,6 +826,7 @@ export const frameBatch: fc.Arbitrary<FrameBatch> = fc.record({
         { weight: 12, arbitrary: fc.constant([]) },
         { weight: 1, arbitrary: burst },
         { weight: 2, arbitrary: changes },
+        { weight: 1, arbitrary: reads },
       ),
     )
     .map(([joins, frames, tail]) => [...joins, ...frames, ...tail]),

@@ -57,6 +57,43 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
     });
   });
 
+  it('reads the standings asked while one is read together, each as it would be read alone', async () => {
+    const [open, direct, unknown] = [uniqueRoom(), `dm:${uniqueRoom()}`, uniqueRoom()];
+    const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
+    await rooms.recordMember(open, ada);
+    await rooms.openDirect(direct, [ada, bob].sort() as [string, string]);
+    const asks: [string, string][] = [
+      [open, ada],
+      [open, 'cy'],
+      [direct, bob],
+      [unknown, ada],
+      [direct, 'cy'],
+    ];
+    const queries = jest.spyOn(dataSource, 'query');
+    let together;
+    try {
+      together = await Promise.all(asks.map(([room, user]) => rooms.standing(room, user)));
+      // The first is read at once; the four asked meanwhile in one statement after it.
+      expect(queries).toHaveBeenCalledTimes(2);
+    } finally {
+      queries.mockRestore();
+    }
+    const alone = [];
+    for (const [room, user] of asks) alone.push(await rooms.standing(room, user));
+    expect(together).toEqual(alone);
+    expect(alone[0]).toMatchObject({
+      room: { room: open, access: 'open' },
+      member: { userId: ada, role: 'member', lastReadSeq: 0 },
+    });
+    expect(alone[1]).toMatchObject({ room: { room: open }, member: null });
+    expect(alone[2]).toMatchObject({
+      room: { access: 'direct', directUsers: [ada, bob].sort() },
+      member: { userId: bob },
+    });
+    expect(alone[3]).toEqual({ room: null, member: null });
+    expect(alone[4]).toMatchObject({ room: { access: 'direct' }, member: null });
+  });
+
   it('reads the join standings asked while one is read together, each as it would be read alone', async () => {
     const [open, direct, unknown] = [uniqueRoom(), `dm:${uniqueRoom()}`, uniqueRoom()];
     // Users of their own: a pair has one direct room.

@@ -81,21 +81,74 @@ function toJoinStanding(row: JoinStandingRow): JoinStanding {
   };
 }
 
-/** A join waiting for its standing. */
-interface JoinStandingAsk {
+type StandingRow = Partial<RoomRow> & Partial<MemberRow>;
+
+function toStanding(row: StandingRow): RoomStanding {
+  return {
+    room: row.access ? toRoom(row as RoomRow) : null,
+    member: row.user_id ? toMember(row as MemberRow) : null,
+  };
+}
+
+/** A (room, user) pair waiting for the next read. */
+interface PairAsk<S> {
   room: string;
   userId: string;
-  resolve: (standing: JoinStanding) => void;
+  resolve: (result: S) => void;
   reject: (error: unknown) => void;
 }
 
-// One round trip whether or not the room or the membership exists: the LEFT JOINs keep the row.
-const STANDING_SQL = `
+/**
+ * Reads of (room, user) pairs by one statement over arrays of rooms and users, one row per pair in
+ * the order asked. Pairs asked while a read is under way are read together in one statement after
+ * it, so concurrent asks cost one round trip per read, not one each; each is still read after it
+ * was asked, and a lone ask is read at once.
+ */
+class BatchedPairReads<Row, S> {
+  private asked: PairAsk<S>[] = [];
+  private reading = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sql: string,
+    private readonly toResult: (row: Row) => S,
+  ) {}
+
+  read(room: string, userId: string): Promise<S> {
+    return new Promise((resolve, reject) => {
+      this.asked.push({ room, userId, resolve, reject });
+      if (!this.reading) void this.readAsked();
+    });
+  }
+
+  private async readAsked(): Promise<void> {
+    this.reading = true;
+    while (this.asked.length > 0) {
+      const asked = this.asked;
+      this.asked = [];
+      try {
+        const rows = await this.dataSource.query<Row[]>(this.sql, [
+          asked.map((ask) => ask.room),
+          asked.map((ask) => ask.userId),
+        ]);
+        asked.forEach((ask, i) => ask.resolve(this.toResult(rows[i])));
+      } catch (error) {
+        for (const ask of asked) ask.reject(error);
+      }
+    }
+    this.reading = false;
+  }
+}
+
+// One row per (room, user) asked, in the order asked, whether or not the room or the membership
+// exists: the LEFT JOINs on the two primary keys keep each.
+const STANDINGS_SQL = `
   SELECT r.room, r.access, r.title, r.direct_user_a, r.direct_user_b, r.created_at,
          m.user_id, m.role, m.last_read_seq
-  FROM (SELECT $1::varchar AS room) q
+  FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS q(room, user_id, n)
   LEFT JOIN rooms r ON r.room = q.room
-  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = $2`;
+  LEFT JOIN room_members m ON m.room = q.room AND m.user_id = q.user_id
+  ORDER BY q.n`;
 
 // The standing and, for a join's reply, the read position: a user who is not a member yet has read
 // nothing (a join that makes them one starts them at 0), so everything others sent is unread. One
@@ -147,53 +200,30 @@ const OPEN_DIRECT_SQL = `
  */
 @Injectable()
 export class RoomStore {
-  /** Joins waiting for the next read of join standings. */
-  private joinsAsked: JoinStandingAsk[] = [];
-  private readingJoins = false;
+  private readonly standingReads: BatchedPairReads<StandingRow, RoomStanding>;
+  private readonly joinStandingReads: BatchedPairReads<JoinStandingRow, JoinStanding>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.standingReads = new BatchedPairReads(dataSource, STANDINGS_SQL, toStanding);
+    this.joinStandingReads = new BatchedPairReads(dataSource, JOIN_STANDINGS_SQL, toJoinStanding);
+  }
 
-  /** The room's row and the user's membership, in one round trip. */
-  async standing(room: string, userId: string): Promise<RoomStanding> {
-    const [row] = await this.dataSource.query<(RoomRow & Partial<MemberRow>)[]>(STANDING_SQL, [
-      room,
-      userId,
-    ]);
-    return {
-      room: row.access === null ? null : toRoom(row),
-      member: row.user_id ? toMember(row as MemberRow) : null,
-    };
+  /**
+   * The room's row and the user's membership, in one round trip: what every HTTP read and send
+   * checks. Standings asked while one is read are read together after it (`BatchedPairReads`).
+   */
+  standing(room: string, userId: string): Promise<RoomStanding> {
+    return this.standingReads.read(room, userId);
   }
 
   /**
    * The standing, and the read position the user has or (not a member yet) would start from, in
    * one round trip: what a join checks and what its reply tells. Joins asked while a read is under
    * way are read together in one statement after it, so a reconnect storm reads once per round
-   * trip, not once per join; each is still read after it was asked.
+   * trip, not once per join.
    */
   joinStanding(room: string, userId: string): Promise<JoinStanding> {
-    return new Promise((resolve, reject) => {
-      this.joinsAsked.push({ room, userId, resolve, reject });
-      if (!this.readingJoins) void this.readJoinStandings();
-    });
-  }
-
-  private async readJoinStandings(): Promise<void> {
-    this.readingJoins = true;
-    while (this.joinsAsked.length > 0) {
-      const asked = this.joinsAsked;
-      this.joinsAsked = [];
-      try {
-        const rows = await this.dataSource.query<JoinStandingRow[]>(JOIN_STANDINGS_SQL, [
-          asked.map((ask) => ask.room),
-          asked.map((ask) => ask.userId),
-        ]);
-        asked.forEach((ask, i) => ask.resolve(toJoinStanding(rows[i])));
-      } catch (error) {
-        for (const ask of asked) ask.reject(error);
-      }
-    }
-    this.readingJoins = false;
+    return this.joinStandingReads.read(room, userId);
   }
 
   async find(room: string): Promise<RoomRecord | null> {

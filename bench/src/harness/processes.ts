@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
+import { WebSocket } from 'ws';
 
 /** Servers run on core 0, the load generator on core 1 (when the machine has two). */
 export const SERVER_CORE = 0;
@@ -75,6 +76,8 @@ function outputLog(name: string): ((chunk: Buffer) => void) | undefined {
 export class ServerProcess {
   private output = '';
   private exited = false;
+  /** The inspector's address, for a process started with `--inspect=127.0.0.1:0`. */
+  private inspectorUrl: string | undefined;
 
   constructor(
     readonly name: string,
@@ -83,6 +86,7 @@ export class ServerProcess {
     const record = outputLog(name);
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-8000);
+      this.inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(this.output)?.[1];
       record?.(chunk);
     };
     child.stdout?.on('data', keep);
@@ -110,6 +114,32 @@ export class ServerProcess {
     const field = (name: string) =>
       Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
     return { rss: field('VmRSS'), peak: field('VmHWM') };
+  }
+
+  /**
+   * A full garbage collection in the process, through its inspector (`HeapProfiler.collectGarbage`):
+   * the memory left is what it holds, not what V8 has yet to give back. Needs `--inspect=127.0.0.1:0`.
+   */
+  async collectGarbage(): Promise<void> {
+    const url = this.inspectorUrl;
+    if (!url) throw new Error(`${this.name} was not started with an inspector`);
+    const inspector = new WebSocket(url);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        inspector.once('open', () =>
+          inspector.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })),
+        );
+        inspector.on('message', (data: Buffer) => {
+          const reply = JSON.parse(data.toString()) as { id?: number; error?: { message: string } };
+          if (reply.id !== 1) return;
+          if (reply.error) reject(new Error(`${this.name}: ${reply.error.message}`));
+          else resolve();
+        });
+        inspector.once('error', reject);
+      });
+    } finally {
+      inspector.close();
+    }
   }
 
   /** Resolves when `probe` succeeds; rejects with the server's output if it exits or times out. */

@@ -86,6 +86,7 @@ export async function startSwitchboardService(
   service: 'gateway' | 'notifications' | 'history',
   env: BenchEnvironment,
   extra: Record<string, string> = {},
+  flags: string[] = [],
 ): Promise<{ server: ServerProcess; port: number }> {
   const port = await freePort();
   const server = startServer(
@@ -93,7 +94,7 @@ export async function startSwitchboardService(
     join(DIST, 'apps', service, 'src', 'main.js'),
     [],
     switchboardEnv(env, port, extra),
-    diagnosticOptions(),
+    [...diagnosticOptions(), ...flags],
   );
   await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
   return { server, port };
@@ -102,20 +103,27 @@ export async function startSwitchboardService(
 /**
  * Starts a target. `instances` is 2 for the scaled peers and Switchboard (as deployed: two gateways
  * on Redis and PostgreSQL) and 1 where a scenario measures one process. `gatewayEnv` adds settings
- * (a publisher's higher rate limit) without turning any check off.
+ * (a publisher's higher rate limit) without turning any check off; `inspector` starts every process
+ * with one (`ServerProcess.collectGarbage`).
  */
 export async function startWsTarget(
   name: WsTargetName,
   env: BenchEnvironment,
-  options: { instances?: 1 | 2; gatewayEnv?: Record<string, string> } = {},
+  options: { instances?: 1 | 2; gatewayEnv?: Record<string, string>; inspector?: boolean } = {},
 ): Promise<WsTarget> {
+  const flags = options.inspector ? ['--inspect=127.0.0.1:0'] : [];
   const instances = name === 'ws' ? 1 : (options.instances ?? 2);
   const started: ServerProcess[] = [];
   const ports: number[] = [];
   try {
     for (let i = 0; i < instances; i++) {
       if (name === 'switchboard') {
-        const { server, port } = await startSwitchboardService('gateway', env, options.gatewayEnv);
+        const { server, port } = await startSwitchboardService(
+          'gateway',
+          env,
+          options.gatewayEnv,
+          flags,
+        );
         started.push(server);
         ports.push(port);
         continue;
@@ -141,7 +149,7 @@ export async function startWsTarget(
           ...(name === 'ws+ioredis (per-socket framing)' ? ['--per-socket-framing'] : []),
         ],
         {},
-        nodeFlags(),
+        [...nodeFlags(), ...flags],
       );
       started.push(server);
       await waitForReadyLine(server);

@@ -57,44 +57,11 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
     });
   });
 
-  it('reads the standings asked while one is read together, each as it would be read alone', async () => {
-    const [open, direct, unknown] = [uniqueRoom(), `dm:${uniqueRoom()}`, uniqueRoom()];
-    const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
-    await rooms.recordMember(open, ada);
-    await rooms.openDirect(direct, [ada, bob].sort() as [string, string]);
-    const asks: [string, string][] = [
-      [open, ada],
-      [open, 'cy'],
-      [direct, bob],
-      [unknown, ada],
-      [direct, 'cy'],
-    ];
-    const queries = jest.spyOn(dataSource, 'query');
-    let together;
-    try {
-      together = await Promise.all(asks.map(([room, user]) => rooms.standing(room, user)));
-      // The first is read at once; the four asked meanwhile in one statement after it.
-      expect(queries).toHaveBeenCalledTimes(2);
-    } finally {
-      queries.mockRestore();
-    }
-    const alone = [];
-    for (const [room, user] of asks) alone.push(await rooms.standing(room, user));
-    expect(together).toEqual(alone);
-    expect(alone[0]).toMatchObject({
-      room: { room: open, access: 'open' },
-      member: { userId: ada, role: 'member', lastReadSeq: 0 },
-    });
-    expect(alone[1]).toMatchObject({ room: { room: open }, member: null });
-    expect(alone[2]).toMatchObject({
-      room: { access: 'direct', directUsers: [ada, bob].sort() },
-      member: { userId: bob },
-    });
-    expect(alone[3]).toEqual({ room: null, member: null });
-    expect(alone[4]).toMatchObject({ room: { access: 'direct' }, member: null });
-  });
-
-  it('reads the join standings asked while one is read together, each as it would be read alone', async () => {
+  /**
+   * An open room with a member (ada) and a message from bob, a direct room of ada and bob, and asks
+   * for members, strangers and an unknown room; `read` is called for all at once, then one by one.
+   */
+  async function readTogetherAndAlone<T>(read: (room: string, userId: string) => Promise<T>) {
     const [open, direct, unknown] = [uniqueRoom(), `dm:${uniqueRoom()}`, uniqueRoom()];
     // Users of their own: a pair has one direct room.
     const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
@@ -112,17 +79,41 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
       [direct, 'cy'],
     ];
     const queries = jest.spyOn(dataSource, 'query');
-    let together;
+    let together: T[];
     try {
-      together = await Promise.all(asks.map(([room, user]) => rooms.joinStanding(room, user)));
+      together = await Promise.all(asks.map(([room, user]) => read(room, user)));
       // The first is read at once; the four asked meanwhile in one statement after it.
       expect(queries).toHaveBeenCalledTimes(2);
     } finally {
       queries.mockRestore();
     }
-    const alone = [];
-    for (const [room, user] of asks) alone.push(await rooms.joinStanding(room, user));
+    const alone: T[] = [];
+    for (const [room, user] of asks) alone.push(await read(room, user));
     expect(together).toEqual(alone);
+    return { alone, open, ada, bob };
+  }
+
+  it('reads the standings asked while one is read together, each as it would be read alone', async () => {
+    const { alone, open, ada, bob } = await readTogetherAndAlone((room, user) =>
+      rooms.standing(room, user),
+    );
+    expect(alone[0]).toMatchObject({
+      room: { room: open, access: 'open' },
+      member: { userId: ada, role: 'member', lastReadSeq: 0 },
+    });
+    expect(alone[1]).toMatchObject({ room: { room: open }, member: null });
+    expect(alone[2]).toMatchObject({
+      room: { access: 'direct', directUsers: [ada, bob].sort() },
+      member: { userId: bob },
+    });
+    expect(alone[3]).toEqual({ room: null, member: null });
+    expect(alone[4]).toMatchObject({ room: { access: 'direct' }, member: null });
+  });
+
+  it('reads the join standings asked while one is read together, each as it would be read alone', async () => {
+    const { alone, ada, bob } = await readTogetherAndAlone((room, user) =>
+      rooms.joinStanding(room, user),
+    );
     expect(alone[0].position).toEqual({ lastReadSeq: 0, unread: 1 });
     expect(alone[0].standing.member).toMatchObject({ userId: ada });
     expect(alone[1].standing.member).toBeNull();

@@ -1,3 +1,4 @@
+export { describeHealth } from './lib/health';
 export { httpServerLimits, LimitedExpressAdapter } from './lib/http-server-limits';
 export { BroadcastWindow, LIVE_STATS_INTERVAL_MS, LiveStatsPublisher } from './lib/live-stats';
 export type { LiveStatsSource, WindowFigures } from './lib/live-stats';

@@ -16,6 +16,7 @@ import { ConnectionsModule } from '../connections/connections.module';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
 import { GatewayMetricsModule } from '../metrics/gateway-metrics';
+import { describeProtocolDocs } from '../protocol-docs/protocol-docs.controller';
 import { ProtocolDocsModule } from '../protocol-docs/protocol-docs.module';
 
 /** Single-process mode without Redis also shares presence and rate limits between the services. */
@@ -59,10 +60,11 @@ export async function createGatewayApp(
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(GatewayAppModule.forRoot(config, runtime), config, appOptions);
-  serveApiDocs(app, {
+  await serveApiDocs(app, {
     title: 'Switchboard gateway',
     description:
       'The WebSocket protocol (`/ws`) is described in AsyncAPI at `/asyncapi.json`; over HTTP the gateway answers health and metrics.',
+    describe: describeProtocolDocs,
   });
   app.useWebSocketAdapter(
     new ChatWsAdapter(

@@ -54,7 +54,7 @@ export async function createHistoryApp(
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
   const app = await createServiceApp(HistoryAppModule.forRoot(config, runtime), config, appOptions);
-  serveApiDocs(app, {
+  await serveApiDocs(app, {
     title: 'Switchboard history API',
     description:
       "A room's messages page by page, sending into a room over HTTP, direct rooms (JWT bearer auth), " +

@@ -42,7 +42,7 @@ export async function createNotificationsApp(
     jsonBodyLimit: '4mb',
     ...appOptions,
   });
-  serveApiDocs(app, {
+  await serveApiDocs(app, {
     title: 'Switchboard notification service',
     description:
       'Per-user notification streams (server-sent events, resumable) and the server-to-server publish API.',

@@ -1,12 +1,16 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type * as Swagger from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { SwitchboardConfig } from '@switchboard/config';
+import { describeHealth } from '@switchboard/observability';
 import { httpErrorSchema, JsonSchema, JsonSchemaComponents } from '@switchboard/protocol';
 import { z } from 'zod';
 
 export interface ApiDocsOptions {
   title: string;
   description: string;
+  /** Applies swagger's decorators to a controller that does not import `@nestjs/swagger` itself. */
+  describe?: (swagger: typeof Swagger) => void;
 }
 
 /** The named protocol schemas every `openApiSchema` call has met: the documents' components. */
@@ -161,13 +165,17 @@ export function completeApiDocument(document: OpenAPIObject): OpenAPIObject {
 
 /**
  * Serves the service's OpenAPI description at `/docs` (interactive) and `/docs-json`, unless
- * API_DOCS is off (by default under NODE_ENV=production), where both are 404.
+ * API_DOCS is off (by default under NODE_ENV=production), where both are 404. `@nestjs/swagger` is
+ * loaded only then: with docs off, a service whose controllers do not import it never loads it.
  */
-export function serveApiDocs(app: INestApplication, options: ApiDocsOptions): void {
+export async function serveApiDocs(app: INestApplication, options: ApiDocsOptions): Promise<void> {
   if (!app.get(SwitchboardConfig).apiDocs) return;
-  const document = SwaggerModule.createDocument(
+  const swagger = await import('@nestjs/swagger');
+  describeHealth();
+  options.describe?.(swagger);
+  const document = swagger.SwaggerModule.createDocument(
     app,
-    new DocumentBuilder()
+    new swagger.DocumentBuilder()
       .setTitle(options.title)
       .setDescription(options.description)
       .setVersion('1')
@@ -175,7 +183,7 @@ export function serveApiDocs(app: INestApplication, options: ApiDocsOptions): vo
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'service-key')
       .build(),
   );
-  SwaggerModule.setup('docs', app, completeApiDocument(document), {
+  swagger.SwaggerModule.setup('docs', app, completeApiDocument(document), {
     jsonDocumentUrl: 'docs-json',
     // The UI would fetch a validity badge from validator.swagger.io, which the CSP rightly refuses.
     swaggerOptions: { validatorUrl: null },

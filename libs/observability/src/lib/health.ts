@@ -63,14 +63,14 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   live() {
     return this.health.check([]);
   }
 
   /** A 503 keeps terminus' body, which names the dependency that is down, past the error filter. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   async ready(@Res({ passthrough: true }) response: Response) {
     try {
       return await this.health.check(this.dependencies.readinessChecks());
@@ -79,5 +79,17 @@ export class HealthController {
       response.status(error.getStatus());
       return error.getResponse();
     }
+  }
+}
+
+/**
+ * Terminus' OpenAPI description of the health endpoints, applied by `serveApiDocs` when the docs are
+ * served: as part of `@HealthCheck()` it would load `@nestjs/swagger` in every service, docs off or not.
+ */
+export function describeHealth(): void {
+  const prototype = HealthController.prototype;
+  for (const key of ['live', 'ready'] as const) {
+    const method: PropertyDescriptor = { value: Reflect.get(prototype, key) };
+    HealthCheck({ noCache: false, swaggerDocumentation: true })(prototype, key, method);
   }
 }

@@ -63,7 +63,7 @@ async function startProbeApp(
   const app = await createServiceApp(ProbeAppModule.forRoot(config), config, {
     shutdownHooks: false,
   });
-  serveApiDocs(app, { title: 'probe', description: 'a probe service' });
+  await serveApiDocs(app, { title: 'probe', description: 'a probe service' });
   const base = (await listen(app)).http;
   return { app, base, port: Number(new URL(base).port) };
 }

@@ -9,12 +9,14 @@ import type { Request } from 'express';
  */
 @Controller('asyncapi.json')
 export class ProtocolDocsController {
-  // Generated once: the schemas do not change while the process runs.
-  private readonly document = asyncApiDocument();
+  // Generated on the first request rather than at start, where a restarted gateway's clients wait,
+  // then kept: the schemas do not change while the process runs.
+  private document: Record<string, unknown> | undefined;
 
   /** The document, its server the gateway as the request reached it. */
   @Get()
   describe(@Req() request: Request): Record<string, unknown> {
+    this.document ??= asyncApiDocument();
     return withServer(this.document, {
       host: request.headers.host ?? 'localhost',
       protocol: request.secure ? 'wss' : 'ws',

@@ -1,7 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { ParsedClientFrame } from '@switchboard/protocol';
 import { EventEmitter } from 'node:events';
-import { WebSocket } from 'ws';
+import { createServer } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ChatWsAdapter, ClientFrameHandler } from './chat-ws.adapter';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { SessionRegistry } from './session-registry';
@@ -39,5 +40,25 @@ describe('ChatWsAdapter frame dispatch', () => {
         error: { code: 'invalid_message', message: 'frames must be JSON text, not binary' },
       },
     ]);
+  });
+});
+
+describe('ChatWsAdapter server', () => {
+  // Nest's platform-ws pins its own ws; package.json overrides it with the top-level one, whose
+  // receiver frees each frame's mask (a ws 8.21 connection holds ~200 B more once it sent a frame).
+  it('is built by the same ws the gateway imports', () => {
+    const adapter = new ChatWsAdapter(
+      createServer() as unknown as INestApplicationContext,
+      {} as HandshakeAuthenticator,
+      {} as SessionRegistry,
+      1000,
+      { onFrame: () => undefined },
+    );
+    const server = adapter.create(0, { path: '/ws' });
+    try {
+      expect(server).toBeInstanceOf(WebSocketServer);
+    } finally {
+      server.close();
+    }
   });
 });

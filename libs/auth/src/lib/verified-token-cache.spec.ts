@@ -1,4 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { VerifiedTokenCache } from './verified-token-cache';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+function heapUsedAfterGc(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
 
 const ada = { id: 'u1', name: 'Ada' };
 
@@ -33,5 +43,18 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(1);
     cache.set('t', { ...ada }, undefined);
     expect(Object.isFrozen(cache.get('t', 0))).toBe(true);
+  });
+
+  it('keeps a digest of each token, not its text or the text it was cut from', () => {
+    const cache = new VerifiedTokenCache(1000);
+    const before = heapUsedAfterGc();
+    for (let i = 0; i < 1000; i++) {
+      // As the handshake finds it: part of its request's URL (10 KB here), which a kept slice keeps.
+      const url = `/ws?access_token=${String(i).padEnd(10_000, '.')}`;
+      cache.set(url.slice(url.indexOf('=') + 1), ada, undefined);
+    }
+    // 10 MB if the tokens were kept; their digests and entries take a few hundred bytes each.
+    expect(heapUsedAfterGc() - before).toBeLessThan(1_000_000);
+    expect(cache.get(`${'7'.padEnd(10_000, '.')}`, 0)).toEqual(ada);
   });
 });

@@ -1,4 +1,5 @@
 import type { UserRef } from '@switchboard/protocol';
+import { hash } from 'node:crypto';
 
 interface VerifiedToken {
   user: UserRef;
@@ -7,7 +8,15 @@ interface VerifiedToken {
 }
 
 /**
- * Tokens already verified, keyed by the token string, each kept until its own expiry: a client sends
+ * A token's key in the cache: its SHA-256. The token itself is often cut from its request's URL or
+ * header, and keeping it would keep that whole text (one per connection), and a credential, in memory.
+ */
+function digestOf(token: string): string {
+  return hash('sha256', token, 'base64url');
+}
+
+/**
+ * Tokens already verified, keyed by the token's digest, each kept until its own expiry: a client sends
  * the same token with every request, and verifying it again (HMAC, JSON, claim checks) is the same
  * answer for a higher price. At most `capacity` entries; the oldest is dropped to admit a new one.
  */
@@ -22,10 +31,11 @@ export class VerifiedTokenCache {
 
   /** The user of a token verified earlier and not yet expired at `nowMs`, else undefined. */
   get(token: string, nowMs: number): UserRef | undefined {
-    const entry = this.entries.get(token);
+    const key = digestOf(token);
+    const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (nowMs < entry.expiresAtMs) return entry.user;
-    this.entries.delete(token);
+    this.entries.delete(key);
     return undefined;
   }
 
@@ -34,7 +44,7 @@ export class VerifiedTokenCache {
     if (this.entries.size >= this.capacity) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
-    this.entries.set(token, {
+    this.entries.set(digestOf(token), {
       user: Object.freeze(user),
       expiresAtMs: exp === undefined ? Infinity : exp * 1000,
     });

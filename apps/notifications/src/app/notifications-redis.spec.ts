@@ -11,6 +11,7 @@ import {
   testConfig,
   waitFor,
 } from '@switchboard/testing';
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createNotificationsApp } from './notifications-app.module';
 
@@ -185,4 +186,74 @@ describe('notification service and Redis', () => {
       await server.kill();
     }
   }, 30_000);
+
+  describe('notifications published while the bus is lost', () => {
+    let server: OwnRedisServer;
+    let app: INestApplication;
+    let base: string;
+    const streams: SseTestClient[] = [];
+
+    beforeEach(async () => {
+      server = new OwnRedisServer(await freePort());
+      await server.start();
+      app = await createNotificationsApp(
+        testConfig('notifications', { REDIS_URL: server.url }),
+        {},
+        { shutdownHooks: false },
+      );
+      app.useLogger(new RecordedLogs());
+      base = (await listen(app)).http;
+    });
+
+    afterEach(async () => {
+      for (const stream of streams.splice(0)) stream.close();
+      await app.close();
+      await server.kill();
+    });
+
+    /** The titles of the stream's notifications, once its ids are checked to grow. */
+    function titles(stream: SseTestClient): string[] {
+      const ids = stream.events.map(({ id }) => BigInt(id ?? 0));
+      expect(ids.every((id, n) => n === 0 || id > ids[n - 1])).toBe(true);
+      return stream.events.map(({ data }) => (JSON.parse(data) as { title: string }).title);
+    }
+
+    it('reach an open stream once, in order, when Redis is back (the announcement itself failed)', async () => {
+      const user = newUser();
+      const stream = await openStream(base, user);
+      streams.push(stream);
+      await notify(base, [user], 'before');
+      await stream.waitForEvents(1);
+
+      await server.kill();
+      // Stored (202) though the bus cannot take its announcement.
+      await notify(base, [user], 'during');
+      await server.start();
+      await stream.waitForEvents(2);
+      await notify(base, [user], 'after');
+      await stream.waitForEvents(3);
+      // Nothing comes twice, however many catch-ups ran.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(titles(stream)).toEqual(['before', 'during', 'after']);
+    }, 30_000);
+
+    it('reach an open stream once, in order, when only its subscriber connection was lost', async () => {
+      const user = newUser();
+      const stream = await openStream(base, user);
+      streams.push(stream);
+      await notify(base, [user], 'before');
+      await stream.waitForEvents(1);
+
+      // The publisher connection stays up: the announcement is made while the subscriber reconnects.
+      const admin = new Redis(server.url);
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await admin.quit();
+      await notify(base, [user], 'during');
+      await stream.waitForEvents(2);
+      await notify(base, [user], 'after');
+      await stream.waitForEvents(3);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(titles(stream)).toEqual(['before', 'during', 'after']);
+    }, 30_000);
+  });
 });

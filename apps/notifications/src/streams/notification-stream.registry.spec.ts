@@ -70,6 +70,151 @@ describe('NotificationStreamRegistry resume seam', () => {
   });
 });
 
+/** The bus of an instance that can lose its subscription: `resubscribe` is its coming back. */
+class LossyBus extends InProcessMessageBus {
+  private readonly listeners = new Set<() => void>();
+
+  override onResubscribed(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  resubscribe(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** USER's stored notifications; `onRead` runs inside the next read, after it saw the store, before it answers. */
+class StoredNotifications {
+  readonly stored: Notification[] = [];
+  onRead: (() => Promise<void>) | undefined;
+
+  async newestId(): Promise<string> {
+    return this.stored.at(-1)?.id ?? '0';
+  }
+
+  async listAfter(_userId: string, afterId: string, limit: number): Promise<Notification[]> {
+    const seen = this.stored.filter(({ id }) => BigInt(id) > BigInt(afterId)).slice(0, limit);
+    const onRead = this.onRead;
+    this.onRead = undefined;
+    await onRead?.();
+    return seen;
+  }
+}
+
+describe('NotificationStreamRegistry catch-up', () => {
+  async function start() {
+    const bus = new LossyBus();
+    const store = new StoredNotifications();
+    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(
+      bus,
+      store as unknown as NotificationStore,
+      config,
+      new NotificationMetrics(new MetricsRegistry()),
+    );
+    await registry.onApplicationBootstrap();
+    /** Stored, and announced unless `lost`. */
+    const publish = async (id: number, { lost = false } = {}) => {
+      store.stored.push(notification(id));
+      if (!lost) await bus.publish('notifications', '', batch(id));
+    };
+    return { bus, store, registry, publish };
+  }
+
+  it('gives an open stream what it missed while the bus subscription was lost, once and in order, when it is back', async () => {
+    const { bus, store, registry, publish } = await start();
+    await publish(1);
+    const { response, written } = fakeResponse();
+    await registry.open({ id: USER, name: USER }, response, undefined);
+    await publish(2);
+    await settle();
+    await publish(3, { lost: true });
+    await publish(4, { lost: true });
+    // 5 is committed and announced while the catch-up reads, 6 right after it: each once, in order.
+    store.onRead = async () => {
+      await publish(5);
+      await settle();
+    };
+    bus.resubscribe();
+    await publish(6);
+    await settle();
+    await settle();
+
+    expect(ids(written())).toEqual([2, 3, 4, 5, 6]);
+    await registry.beforeApplicationShutdown();
+  });
+
+  it('catches up on notifications-missed (a publisher could not announce), and a stream reading then reads again', async () => {
+    const { bus, store, registry, publish } = await start();
+    const first = fakeResponse();
+    await registry.open({ id: USER, name: USER }, first.response, undefined);
+    await publish(1, { lost: true });
+    const second = fakeResponse();
+    // The second stream resumes from 0: its replay sees only 1, and the signal about 2 comes while it
+    // reads, so it reads once more.
+    store.onRead = async () => {
+      await publish(2, { lost: true });
+      await bus.publish('notifications-missed', '', {});
+      await settle();
+    };
+    await registry.open({ id: USER, name: USER }, second.response, '0');
+    await settle();
+
+    expect(ids(first.written())).toEqual([1, 2]);
+    expect(ids(second.written())).toEqual([1, 2]);
+    await registry.beforeApplicationShutdown();
+  });
+
+  it('writes a notification announced twice (a publish resent after a reconnect) once', async () => {
+    const { bus, registry, publish } = await start();
+    const { response, written } = fakeResponse();
+    await registry.open({ id: USER, name: USER }, response, undefined);
+    await publish(1);
+    await bus.publish('notifications', '', batch(1));
+    await settle();
+    expect(ids(written())).toEqual([1]);
+    await registry.beforeApplicationShutdown();
+  });
+});
+
+describe('NotificationStreamRegistry before the headers', () => {
+  it('writes no keep-alive or read frame before a stream’s headers, which wait for its position', async () => {
+    const bus = new InProcessMessageBus();
+    let answer: (id: string) => void = () => undefined;
+    const store = {
+      newestId: () => new Promise<string>((resolve) => (answer = resolve)),
+    } as unknown as NotificationStore;
+    const config = { sse: { keepAliveMs: 5, retryMs: 2000 } } as SwitchboardConfig;
+    const registry = new NotificationStreamRegistry(
+      bus,
+      store,
+      config,
+      new NotificationMetrics(new MetricsRegistry()),
+    );
+    await registry.onApplicationBootstrap();
+    const { response, written } = fakeResponse();
+    // As Node's: a write before writeHead sends default headers, and writeHead after them throws.
+    Object.assign(response, {
+      headersSent: false,
+      writeHead: () => {
+        if (response.headersSent) throw new Error('headers already sent');
+        Object.assign(response, { headersSent: true });
+      },
+    });
+    const opening = registry.open({ id: USER, name: USER }, response, undefined);
+    await bus.publish('notification-read', '', { userId: USER, lastReadId: '3', unread: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(written()).toBe('');
+    answer('3');
+    await opening;
+    await settle();
+    // Keep-alives may come between: only the order of what matters is checked.
+    expect(written().replaceAll(': keep-alive\n\n', '')).toMatch(/^retry: 2000\n\nevent: read\n/);
+    await registry.beforeApplicationShutdown();
+  });
+});
+
 describe('NotificationStreamRegistry slow consumers', () => {
   /** A stream with more than 1 MB unsent; destroying it emits `close` only later, as a socket does. */
   function slowResponse(): ServerResponse {
@@ -87,7 +232,7 @@ describe('NotificationStreamRegistry slow consumers', () => {
     return response as unknown as ServerResponse;
   }
 
-  async function start(store: Partial<NotificationStore> = {}) {
+  async function start(store: Partial<NotificationStore> = { newestId: async () => '0' }) {
     const bus = new InProcessMessageBus();
     const metrics = new NotificationMetrics(new MetricsRegistry());
     const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
@@ -139,7 +284,10 @@ describe('NotificationStreamRegistry live delivery', () => {
     const registry = new NotificationStreamRegistry(
       bus,
       // cy resumes from 11: only what comes after it is hers.
-      { newestId: async () => '11', listAfter: async () => [] } as unknown as NotificationStore,
+      {
+        newestId: async (userId: string) => (userId === 'cy' ? '11' : '0'),
+        listAfter: async () => [],
+      } as unknown as NotificationStore,
       config,
       new NotificationMetrics(new MetricsRegistry()),
     );
@@ -179,7 +327,7 @@ describe('NotificationStreamRegistry writes', () => {
     const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
     const registry = new NotificationStreamRegistry(
       bus,
-      {} as NotificationStore,
+      { newestId: async () => '0' } as unknown as NotificationStore,
       config,
       new NotificationMetrics(new MetricsRegistry()),
     );

@@ -1,4 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { MessageBus, Unsubscribe } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { NotificationStore } from '@switchboard/persistence';
@@ -21,15 +26,19 @@ const REPLAY_BATCH = 500;
 const KEEP_ALIVE = formatSseComment('keep-alive');
 
 /**
- * `syncing`: replaying from PostgreSQL; live notifications wait in `pending`.
- * `live`: written as they arrive; ids up to `watermark` were already replayed.
+ * `syncing`: reading from PostgreSQL; live notifications wait in `pending`.
+ * `live`: written as they arrive.
  */
 interface OpenStream {
   userId: string;
   response: ServerResponse;
   phase: 'syncing' | 'live';
-  watermark: bigint;
-  pending: { id: bigint; frame: string }[];
+  /** The newest id this stream has been given (or, with none yet, the user's newest when it opened). */
+  lastId: bigint;
+  /** A catch-up was asked for while this stream was reading: it reads once more before going live. */
+  stale: boolean;
+  /** Notifications by id, and read frames (`id` null), in arrival order. */
+  pending: { id: bigint | null; frame: string }[];
   /** Live frames of this turn of the event loop not yet written, as wire text ('' when none). */
   unsent: string;
 }
@@ -39,14 +48,20 @@ interface OpenStream {
  * notification; each is framed once and written to every open stream of its user. Live frames are
  * written once per turn of the event loop: when publishes arrive faster than they are written, a
  * stream gets them in one socket write instead of one each, so a busy instance writes less per event.
+ * When this instance may have missed notifications (its bus subscription was lost, or a publisher
+ * could not announce one), every open stream catches up from PostgreSQL from the last id it was
+ * given, with the same seam as a resume.
  */
 @Injectable()
 export class NotificationStreamRegistry
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
+  private readonly logger = new Logger(NotificationStreamRegistry.name);
   private readonly streamsByUser = new Map<string, Set<OpenStream>>();
   private unsubscribe: Unsubscribe | undefined;
   private unsubscribeReads: Unsubscribe | undefined;
+  private unsubscribeMissed: Unsubscribe | undefined;
+  private stopCatchingUp: (() => void) | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   /** The streams whose `unsent` holds frames; written by `flush`, scheduled with the first of them. */
   private unflushed: OpenStream[] = [];
@@ -65,14 +80,25 @@ export class NotificationStreamRegistry
     this.unsubscribeReads = await this.bus.subscribe('notification-read', '', (moved) =>
       this.announceRead(moved),
     );
+    this.unsubscribeMissed = await this.bus.subscribe('notifications-missed', '', () =>
+      this.catchUpAll('a publisher could not announce a notification'),
+    );
+    this.stopCatchingUp = this.bus.onResubscribed(() =>
+      this.catchUpAll('the bus subscription is back after a loss'),
+    );
     this.keepAliveTimer = setInterval(() => this.keepAlive(), this.config.sse.keepAliveMs);
     this.keepAliveTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.keepAliveTimer);
-    await this.unsubscribe?.();
-    await this.unsubscribeReads?.();
+    this.stopCatchingUp?.();
+    // Together: with Redis down, each waits out the connection's retries.
+    await Promise.all(
+      [this.unsubscribe, this.unsubscribeReads, this.unsubscribeMissed].flatMap((stop) =>
+        stop ? [stop()] : [],
+      ),
+    );
     this.flush();
     // Ended streams let the HTTP server close; browsers reconnect (to another instance) and resume by id.
     for (const streams of this.streamsByUser.values())
@@ -80,14 +106,35 @@ export class NotificationStreamRegistry
   }
 
   /**
-   * Starts a stream: headers and `retry:` at once, then (with `lastEventId`) every stored notification
-   * after it, then live. Subscribed before the replay reads, so nothing falls between the two.
+   * Starts a stream: (with `lastEventId`) every stored notification after it, then live. Registered
+   * before anything is read, so live notifications wait for the reads and nothing falls between. The
+   * user's newest id is read before the headers go out: a stream without `lastEventId` starts there,
+   * so whatever is published once a client sees the headers reaches it, and a catch-up has a start
+   * even while nothing has reached the stream.
    */
   async open(
     user: UserRef,
     response: ServerResponse,
     lastEventId: string | undefined,
   ): Promise<void> {
+    const stream: OpenStream = {
+      userId: user.id,
+      response,
+      phase: 'syncing',
+      lastId: 0n,
+      stale: false,
+      pending: [],
+      unsent: '',
+    };
+    this.add(stream);
+    response.on('close', () => this.remove(stream));
+    let newest: bigint;
+    try {
+      newest = BigInt(await this.store.newestId(user.id));
+    } catch (error) {
+      this.remove(stream);
+      throw error;
+    }
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -95,37 +142,67 @@ export class NotificationStreamRegistry
       'X-Accel-Buffering': 'no',
     });
     response.write(formatSseRetry(this.config.sse.retryMs));
-    const stream: OpenStream = {
-      userId: user.id,
-      response,
-      phase: 'syncing',
-      watermark: 0n,
-      pending: [],
-      unsent: '',
-    };
-    this.add(stream);
-    response.on('close', () => this.remove(stream));
+    // An id this user never had (another deployment, a restored database) would hide every new
+    // notification below it: resume from the user's newest instead, so the stream always catches up.
+    if (lastEventId === undefined || BigInt(lastEventId) > newest) stream.lastId = newest;
+    else {
+      stream.lastId = BigInt(lastEventId);
+      await this.replay(stream);
+    }
+    await this.goLive(stream);
+  }
 
-    if (lastEventId !== undefined) {
-      // An id this user never had (another deployment, a restored database) would hide every new
-      // notification below it: resume from the user's newest instead, so the stream always catches up.
-      const newest = await this.store.newestId(user.id);
-      let cursor = BigInt(lastEventId) > BigInt(newest) ? newest : lastEventId;
-      for (;;) {
-        const batch = await this.store.listAfter(user.id, cursor, REPLAY_BATCH);
-        for (const notification of batch) {
-          if (response.destroyed) return;
-          if (!response.write(notificationFrame(notification))) await once(response, 'drain');
-        }
-        cursor = batch.at(-1)?.id ?? cursor;
-        if (batch.length < REPLAY_BATCH) break;
+  /** Every open stream reads what it may have missed; one reading already reads again after. */
+  private catchUpAll(reason: string): void {
+    let count = 0;
+    for (const streams of this.streamsByUser.values())
+      for (const stream of streams) {
+        count++;
+        if (stream.phase === 'syncing') stream.stale = true;
+        else void this.catchUp(stream);
       }
-      stream.watermark = BigInt(cursor);
+    this.logger.log(`${reason}: ${count} streams catch up from PostgreSQL`);
+  }
+
+  /** A stream that cannot read PostgreSQL now is ended: its client reconnects and resumes by id. */
+  private async catchUp(stream: OpenStream): Promise<void> {
+    // Frames queued this turn come before anything read now.
+    this.flushStream(stream);
+    stream.phase = 'syncing';
+    stream.stale = true;
+    try {
+      await this.goLive(stream);
+    } catch {
+      this.remove(stream);
+      stream.response.destroy();
+    }
+  }
+
+  /** Reads again while a catch-up was asked for meanwhile, then writes what waited, past the seam. */
+  private async goLive(stream: OpenStream): Promise<void> {
+    while (stream.stale) {
+      stream.stale = false;
+      await this.replay(stream);
     }
     stream.phase = 'live';
     for (const { id, frame } of stream.pending)
-      if (id > stream.watermark) this.write(stream, frame);
+      if (id === null) this.write(stream, frame);
+      else if (id > stream.lastId && this.write(stream, frame)) stream.lastId = id;
     stream.pending = [];
+  }
+
+  /** Writes every stored notification of the stream's user after its `lastId`, in order. */
+  private async replay(stream: OpenStream): Promise<void> {
+    const { response } = stream;
+    for (;;) {
+      const batch = await this.store.listAfter(stream.userId, String(stream.lastId), REPLAY_BATCH);
+      for (const notification of batch) {
+        if (response.destroyed) return;
+        if (!response.write(notificationFrame(notification))) await once(response, 'drain');
+        stream.lastId = BigInt(notification.id);
+      }
+      if (batch.length < REPLAY_BATCH) return;
+    }
   }
 
   private deliver({ id: idText, content, userIds }: NotificationBroadcast): void {
@@ -139,18 +216,26 @@ export class NotificationStreamRegistry
       const frame = frameFor(idText, userId);
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
-        else if (id > stream.watermark && this.write(stream, frame)) delivered++;
+        else if (id > stream.lastId && this.write(stream, frame)) {
+          stream.lastId = id;
+          delivered++;
+        }
       }
     }
     this.metrics.liveWindow.record(userIds.length, delivered, (performance.now() - started) * 1e6);
   }
 
-  /** A read position moved: every stream of the user hears it, a replaying one too (it carries no id). */
+  /**
+   * A read position moved: every stream of the user hears it, a replaying one too (it carries no id);
+   * one whose headers have not gone out yet hears it after them.
+   */
   private announceRead({ userId, ...state }: NotificationReadMoved): void {
     const streams = this.streamsByUser.get(userId);
     if (!streams) return;
     const frame = readStateFrame(state);
-    for (const stream of streams) this.write(stream, frame);
+    for (const stream of streams)
+      if (stream.response.headersSent) this.write(stream, frame);
+      else stream.pending.push({ id: null, frame });
   }
 
   /**
@@ -179,16 +264,21 @@ export class NotificationStreamRegistry
   private flush(): void {
     const streams = this.unflushed;
     this.unflushed = [];
-    for (const stream of streams) {
-      const { response, unsent } = stream;
-      stream.unsent = '';
-      if (!response.destroyed && !response.writableEnded) writeSseWire(response, unsent);
-    }
+    for (const stream of streams) this.flushStream(stream);
   }
 
+  private flushStream(stream: OpenStream): void {
+    const { response, unsent } = stream;
+    if (unsent === '') return;
+    stream.unsent = '';
+    if (!response.destroyed && !response.writableEnded) writeSseWire(response, unsent);
+  }
+
+  /** Not before a stream's own headers: a write would send default ones. */
   private keepAlive(): void {
     for (const streams of this.streamsByUser.values())
-      for (const stream of streams) stream.response.write(KEEP_ALIVE);
+      for (const stream of streams)
+        if (stream.response.headersSent) stream.response.write(KEEP_ALIVE);
   }
 
   private add(stream: OpenStream): void {

@@ -41,7 +41,7 @@ describe('live SSE events on the wire', () => {
     const config = { sse: { keepAliveMs: 60_000, retryMs: RETRY_MS } } as SwitchboardConfig;
     registry = new NotificationStreamRegistry(
       bus,
-      {} as NotificationStore,
+      { newestId: async () => '0' } as unknown as NotificationStore,
       config,
       new NotificationMetrics(new MetricsRegistry()),
     );

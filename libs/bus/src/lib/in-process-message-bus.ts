@@ -14,6 +14,11 @@ export class InProcessMessageBus extends MessageBus {
     queueMicrotask(() => this.registry.dispatch(topic, raw));
   }
 
+  /** Nothing to lose: there is no connection. */
+  onResubscribed(_listener: () => void): () => void {
+    return () => undefined;
+  }
+
   /** Nothing to set up or tear down: `publish` dispatches straight to the registry. */
   protected listen(): Promise<void> {
     return Promise.resolve();

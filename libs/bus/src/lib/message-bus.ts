@@ -21,6 +21,12 @@ export abstract class MessageBus {
   protected abstract listen(topic: string): Promise<void>;
   protected abstract unlisten(topic: string): Promise<void>;
 
+  /**
+   * `listener` runs each time this instance's subscriptions are back after it lost them: what was
+   * published meanwhile never arrives. Returns a function that removes it.
+   */
+  abstract onResubscribed(listener: () => void): () => void;
+
   async subscribe<K extends BusChannel>(
     channel: K,
     key: string,

@@ -38,6 +38,10 @@ export class RedisMessageBus extends MessageBus {
     await this.publisher.publish(this.keyPrefix + topicOf(channel, key), JSON.stringify(payload));
   }
 
+  onResubscribed(listener: () => void): () => void {
+    return this.subscriber.onResubscribed(listener);
+  }
+
   protected async listen(topic: string): Promise<void> {
     await this.subscriber.subscribe(this.keyPrefix + topic);
   }

@@ -109,4 +109,47 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     ).publish([ada], { type: 't', title: 'second', body: '' });
     expect(BigInt(next.recipients[0].id)).toBeGreaterThan(BigInt(stored.recipients[0].id));
   });
+
+  /** A bus that refuses publishes while `down`, and records the channels it took. */
+  function outageBus() {
+    const state = { down: true, channels: [] as string[] };
+    const bus = {
+      publish: async (channel: string) => {
+        if (state.down) throw new Error('bus down');
+        state.channels.push(channel);
+      },
+    } as unknown as MessageBus;
+    return { state, bus };
+  }
+
+  it('after a failed announcement tells every instance (notifications-missed) before its next one', async () => {
+    const ada = `user-${randomBytes(5).toString('hex')}`;
+    const { state, bus } = outageBus();
+    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
+    try {
+      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
+      state.down = false;
+      await publisher.publish([ada], { type: 't', title: 'next', body: '' });
+      await publisher.publish([ada], { type: 't', title: 'after', body: '' });
+      expect(state.channels).toEqual(['notifications-missed', 'notifications', 'notifications']);
+    } finally {
+      publisher.onApplicationShutdown();
+    }
+  });
+
+  it('after a failed announcement tells every instance once the bus takes it, without another publish', async () => {
+    const ada = `user-${randomBytes(5).toString('hex')}`;
+    const { state, bus } = outageBus();
+    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
+    try {
+      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
+      state.down = false;
+      await waitFor(() => state.channels.length > 0, 'the instances to be told');
+      // Told once: the retries stop.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(state.channels).toEqual(['notifications-missed']);
+    } finally {
+      publisher.onApplicationShutdown();
+    }
+  });
 });

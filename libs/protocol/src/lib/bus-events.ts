@@ -35,6 +35,11 @@ export type RoomAccessChange =
 export interface BusChannels {
   room: RoomEventFrame;
   notifications: NotificationBroadcast;
+  /**
+   * One topic, keyed '': a publisher could not announce a stored notification, so every instance
+   * catches its streams up from PostgreSQL.
+   */
+  'notifications-missed': Record<string, never>;
   /** One topic, keyed ''. */
   'room-access': RoomAccessChange;
   /**

@@ -128,6 +128,30 @@ describe('RedisConnections', () => {
       expect(logs.entries).toHaveLength(6);
     }, 30_000);
 
+    it('tells onResubscribed listeners once a lost subscriber is subscribed again, not at the first subscribe', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const received: string[] = [];
+      subscriber.onMessage((_channel, message) => received.push(message));
+      let resubscribed = 0;
+      // A publish made as soon as the listener runs must arrive: the subscription is really back.
+      subscriber.onResubscribed(() => {
+        resubscribed++;
+        void publisher.publish('t:news', `after resubscribe ${resubscribed}`);
+      });
+      await connections.whenReady();
+      await subscriber.subscribe('t:news');
+      expect(resubscribed).toBe(0);
+
+      await publisher.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await waitFor(
+        () => received.includes('after resubscribe 1'),
+        'the message after resubscribe',
+      );
+      expect(resubscribed).toBe(1);
+      await connections.close();
+    });
+
     it('closes without waiting on a Redis that is gone', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
       const commands = connections.open('commands');

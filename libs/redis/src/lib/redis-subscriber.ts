@@ -4,27 +4,67 @@ import type Redis from 'ioredis';
  * A connection in subscriber mode, made by `RedisConnections.openPubSub`. SUBSCRIBE is sent only once
  * the connection is ready: ioredis 5.8.2 to 5.x sent one issued during the connect handshake ahead of
  * its INFO ready check, which then failed and left the connection deaf. After a reconnect ioredis
- * subscribes again to every channel by itself (`autoResubscribe`).
+ * subscribes again to every channel by itself (`autoResubscribe`); this tells `onResubscribed`
+ * listeners once Redis has confirmed it, since whatever was published in between never arrives.
  */
 export class RedisSubscriber {
+  private readonly channels = new Set<string>();
+  private readonly resubscribedListeners = new Set<() => void>();
+  /** The connection closed while subscribed: its next `ready` must be confirmed and announced. */
+  private lost = false;
+
   constructor(
     private readonly connection: Redis,
     readonly name: string,
     private readonly readyTimeoutMs: number,
-  ) {}
+  ) {
+    connection.on('close', () => {
+      if (this.channels.size > 0) this.lost = true;
+    });
+    connection.on('ready', () => {
+      if (this.lost) void this.confirmResubscribed();
+    });
+  }
 
   onMessage(listener: (channel: string, message: string) => void): void {
     this.connection.on('message', listener);
+  }
+
+  /**
+   * `listener` runs each time the subscriptions are back after the connection was lost: messages
+   * published while it was down were not received. Returns a function that removes it.
+   */
+  onResubscribed(listener: () => void): () => void {
+    this.resubscribedListeners.add(listener);
+    return () => this.resubscribedListeners.delete(listener);
   }
 
   /** Resolves once Redis confirmed the subscription; rejects when the connection is not ready in time. */
   async subscribe(channel: string): Promise<void> {
     await this.ready();
     await this.connection.subscribe(channel);
+    this.channels.add(channel);
   }
 
   async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
     await this.connection.unsubscribe(channel);
+  }
+
+  /**
+   * ioredis wrote its own SUBSCRIBE before emitting `ready`; Redis answers in order, so once this one
+   * is confirmed every channel is subscribed again. A connection lost again meanwhile confirms on its
+   * next `ready`.
+   */
+  private async confirmResubscribed(): Promise<void> {
+    if (this.channels.size === 0) return;
+    try {
+      await this.connection.subscribe(...this.channels);
+    } catch {
+      return;
+    }
+    this.lost = false;
+    for (const listener of this.resubscribedListeners) listener();
   }
 
   private ready(): Promise<void> {

@@ -2,6 +2,7 @@ import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
 import { RepeatedFailureLog } from '@switchboard/observability';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
+import { appended, removed } from './exact-arrays';
 
 /** A connection whose unsent data passes this is too slow to keep up with its rooms and is closed. */
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
@@ -17,8 +18,13 @@ export const HEARTBEAT_SLICES = 10;
 /** Connections take the heartbeat's slices in turn, so each slice pings an even share. */
 let nextHeartbeatSlice = 0;
 
-/** Every new session's queues start from this one settled promise, not two of their own per connection. */
+/**
+ * Every session's queues start from this one settled promise, and return to it whenever nothing is
+ * queued: an idle connection holds no promise of its own.
+ */
 const SETTLED: Promise<void> = Promise.resolve();
+
+const NO_ROOMS: readonly string[] = [];
 
 /** The `error` frame of a refused client frame. */
 export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: number): ServerFrame {
@@ -32,7 +38,7 @@ export class ClientSession {
   /** Which slice of the heartbeat interval pings this connection (HeartbeatService). */
   readonly heartbeatSlice = nextHeartbeatSlice++ % HEARTBEAT_SLICES;
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
-  readonly rooms = new Set<string>();
+  private joined: readonly string[] = NO_ROOMS;
   private droppedAsSlow = false;
   /**
    * The transport's byte count when the heartbeat last cleared `alive`: any byte read since (a pong,
@@ -70,6 +76,23 @@ export class ClientSession {
   /** True once the socket is closing or closed: work for it is no longer wanted. */
   get isGone(): () => boolean {
     return (this.goneCheck ??= () => this.socket.readyState !== WebSocket.OPEN);
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): readonly string[] {
+    return this.joined;
+  }
+
+  isIn(room: string): boolean {
+    return this.joined.includes(room);
+  }
+
+  enteredRoom(room: string): void {
+    if (!this.joined.includes(room)) this.joined = appended(this.joined, room);
+  }
+
+  leftRoom(room: string): void {
+    this.joined = removed(this.joined, room);
   }
 
   /**
@@ -113,7 +136,7 @@ export class ClientSession {
       .then(() => settled)
       .then((sendReply) => sendReply())
       .catch((error: unknown) => this.failures.record('internal_error', error))
-      .finally(() => this.queued--);
+      .finally(() => this.done());
   }
 
   /** Resolves once every reply handed to `replyInOrder` so far is sent. */
@@ -137,8 +160,13 @@ export class ClientSession {
     this.queue = this.queue
       .then(afterReplies ? () => this.replied.then(task) : task)
       .catch((error: unknown) => this.failFrame(error))
-      .finally(() => this.queued--);
+      .finally(() => this.done());
     return this.queue;
+  }
+
+  /** A frame or reply is finished; with nothing left, every earlier one is too, and the chains restart. */
+  private done(): void {
+    if (--this.queued === 0) this.queue = this.replied = SETTLED;
   }
 
   private failFrame(error: unknown): void {

@@ -46,7 +46,7 @@ function message(seq: number, user: UserRef = ALICE): RoomEventFrame {
 }
 
 function live(watermark = 0): Membership {
-  return { phase: 'live', watermark, pending: [] };
+  return { phase: 'live', watermark, pending: undefined };
 }
 
 describe('RoomFanout', () => {
@@ -119,7 +119,7 @@ describe('RoomFanout', () => {
 
   it('holds frames for a syncing member until release, then sends those past its watermark', () => {
     const joining = new RecordingSession(BOB);
-    const membership: Membership = { phase: 'syncing', watermark: 0, pending: [] };
+    const membership: Membership = { phase: 'syncing', watermark: 0, pending: undefined };
     join(joining, membership);
     const ownJoin: RoomEventFrame = { type: 'user_joined', room: 'r', user: BOB };
 
@@ -133,13 +133,13 @@ describe('RoomFanout', () => {
     send(message(3));
 
     expect(membership.phase).toBe('live');
-    expect(membership.pending).toEqual([]);
+    expect(membership.pending).toBeUndefined();
     expect(joining.written).toEqual([wire(message(2)), wire(message(3))]);
   });
 
   it('sends nothing to a paused member', () => {
     const paused = new RecordingSession(BOB);
-    join(paused, { phase: 'paused', watermark: 0, pending: [] });
+    join(paused, { phase: 'paused', watermark: 0, pending: undefined });
 
     send(message(1));
 

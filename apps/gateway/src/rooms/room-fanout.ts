@@ -6,7 +6,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 
 /**
  * How a session receives a room's live frames:
- * - `syncing`: its join reply is being prepared; live frames wait in `pending`.
+ * - `syncing`: its join reply is being prepared; live frames wait in `pending` (made by the first).
  * - `live`: frames go out as they arrive; those with `seq <= watermark` were in the join reply.
  * - `paused`: a resume had more than one reply's worth (`more: true`); the client joins again with
  *   `since`, and live frames are not sent until then (they will come from the database).
@@ -14,7 +14,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 export interface Membership {
   phase: 'syncing' | 'live' | 'paused';
   watermark: number;
-  pending: { frame: RoomEventFrame; wire: Buffer }[];
+  pending: { frame: RoomEventFrame; wire: Buffer }[] | undefined;
 }
 
 /** Members whose watermark is at least this got the frame in their join reply; unsequenced frames reach everyone. */
@@ -64,7 +64,7 @@ export class RoomFanout {
     let delivered = 0;
     members.forEach((membership, session) => {
       if (membership.phase !== 'live') {
-        if (membership.phase === 'syncing') membership.pending.push({ frame, wire });
+        if (membership.phase === 'syncing') (membership.pending ??= []).push({ frame, wire });
         return;
       }
       if (seq <= membership.watermark || session.user.id === skippedUserId) return;
@@ -79,12 +79,12 @@ export class RoomFanout {
   /** Sends what waited while the join reply was prepared; the session is live from now on. */
   release(session: ClientSession, membership: Membership): void {
     membership.phase = 'live';
-    for (const { frame, wire } of membership.pending) {
+    for (const { frame, wire } of membership.pending ?? []) {
       if (sequenceOf(frame) <= membership.watermark || session.user.id === userSkipped(frame))
         continue;
       this.write(session, wire);
     }
-    membership.pending = [];
+    membership.pending = undefined;
   }
 
   /** False when nothing was written: the connection is gone, or too slow and closed now. */

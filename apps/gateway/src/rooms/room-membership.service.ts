@@ -85,13 +85,13 @@ export class RoomMembershipService {
     watch = false,
   ): Promise<boolean> {
     let local = this.rooms.get(room);
-    const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: [] };
+    const membership: Membership = { phase: 'syncing', watermark: since ?? 0, pending: undefined };
     if (!local) {
       local = this.open(room);
       this.rooms.set(room, local);
     }
     local.sessions.set(session, membership);
-    session.rooms.add(room);
+    session.enteredRoom(room);
     // An eviction (the user lost the room) removes the membership at once, whatever the join awaits.
     const current = () => local.sessions.get(session) === membership;
     try {
@@ -169,7 +169,7 @@ export class RoomMembershipService {
 
     if (more) {
       membership.phase = 'paused';
-      membership.pending = [];
+      membership.pending = undefined;
       return true;
     }
     const lastSent = Math.max(history.messages.at(-1)?.seq ?? 0, history.events?.at(-1)?.seq ?? 0);
@@ -181,7 +181,7 @@ export class RoomMembershipService {
   async leave(session: ClientSession, room: string): Promise<void> {
     const local = this.rooms.get(room);
     if (!local?.sessions.delete(session)) return;
-    session.rooms.delete(room);
+    session.leftRoom(room);
     await this.presence.exit(room, session);
     if (local.sessions.size === 0 && this.rooms.get(room) === local) {
       this.rooms.delete(room);
@@ -218,7 +218,7 @@ export class RoomMembershipService {
 
   /** Leaves every room of a closed session. */
   async leaveAll(session: ClientSession): Promise<void> {
-    await Promise.all([...session.rooms].map((room) => this.leave(session, room)));
+    await Promise.all(session.rooms.map((room) => this.leave(session, room)));
   }
 
   private open(room: string): LocalRoom {

@@ -141,7 +141,7 @@ export class RoomTyping implements OnModuleDestroy {
    */
   private observe(room: string, frame: MessageDeliveryFrame | UserLeftFrame): void {
     const typist = this.rooms.get(room)?.typists.get(frame.user.id);
-    if (!typist || (frame.type === 'user_left' && typist.session.rooms.has(room))) return;
+    if (!typist || (frame.type === 'user_left' && typist.session.isIn(room))) return;
     this.settle(this.end(room, frame.user.id));
   }
 

@@ -4,6 +4,7 @@ import { RoomStore } from '@switchboard/persistence';
 import { ONLINE, PresenceStore } from '@switchboard/presence';
 import { BusChannels, UserPresence, UserRef } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
+import { appended, removed } from '../connections/exact-arrays';
 
 /**
  * Who is online: a user is while any of their connections is open on any instance. This instance
@@ -15,7 +16,8 @@ import { ClientSession } from '../connections/client-session';
 @Injectable()
 export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(UserStatus.name);
-  private readonly connections = new Map<string, Set<ClientSession>>();
+  /** Each connected user's connections here. */
+  private readonly connections = new Map<string, readonly ClientSession[]>();
   private unsubscribe: Unsubscribe | undefined;
 
   constructor(
@@ -35,10 +37,9 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   /** A connection opened; its user's first here enters `ONLINE`, and the first anywhere is announced. */
   async connected(session: ClientSession): Promise<void> {
     const { user } = session;
-    const sessions = this.connections.get(user.id) ?? new Set();
+    const sessions = appended(this.connections.get(user.id) ?? [], session);
     this.connections.set(user.id, sessions);
-    sessions.add(session);
-    if (sessions.size === 1 && (await this.presence.enter(ONLINE, user))) {
+    if (sessions.length === 1 && (await this.presence.enter(ONLINE, user))) {
       await this.announce(user, true, null);
     }
   }
@@ -46,8 +47,13 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   /** A connection closed; its user's last one anywhere takes them offline. */
   async disconnected(session: ClientSession): Promise<void> {
     const { user } = session;
-    const sessions = this.connections.get(user.id);
-    if (!sessions?.delete(session) || sessions.size > 0) return;
+    const sessions = this.connections.get(user.id) ?? [];
+    const remaining = removed(sessions, session);
+    if (remaining === sessions) return;
+    if (remaining.length > 0) {
+      this.connections.set(user.id, remaining);
+      return;
+    }
     this.connections.delete(user.id);
     if (await this.presence.exit(ONLINE, user.id)) await this.wentOffline(user);
   }

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { apiError, HttpErrorFilter } from '@switchboard/http';
 import { RoomAccessError } from '@switchboard/room-access';
 
@@ -30,7 +31,11 @@ function toHttpError(error: RoomAccessError): HttpException {
  */
 @Catch(RoomAccessError)
 export class RoomAccessErrors implements ExceptionFilter {
-  private readonly httpErrors = new HttpErrorFilter();
+  private readonly httpErrors: HttpErrorFilter;
+
+  constructor(adapterHost: HttpAdapterHost) {
+    this.httpErrors = new HttpErrorFilter(adapterHost);
+  }
 
   catch(error: RoomAccessError, host: ArgumentsHost): void {
     this.httpErrors.catch(toHttpError(error), host);

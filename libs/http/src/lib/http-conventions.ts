@@ -1,9 +1,12 @@
 import { HttpStatus, INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchboardConfig } from '@switchboard/config';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { apiError, HttpErrorFilter } from './http-error.filter';
 
@@ -48,26 +51,168 @@ function refuseNonUtf8Body(
   }
 }
 
+/** A JSON body's first character other than whitespace, as body-parser's strict mode reads it. */
+const FIRST_CHARACTER = /^[ \t\n\r]*([^ \t\n\r])/;
+
+/** The `charset` parameter of a Content-Type, lower case, or `utf-8` when there is none. */
+function charsetOf(contentType: string | undefined): string {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? '');
+  return (match?.[1] ?? match?.[2] ?? 'utf-8').toLowerCase();
+}
+
 /**
- * The HTTP conventions every service keeps: helmet's security headers and no `X-Powered-By`, JSON
- * bodies in UTF-8 up to a limit, and CORS for ALLOWED_ORIGINS (any origin when unset).
+ * A JSON body as Express' `json()` parses it, for Fastify: a charset other than UTF-* is 415, then
+ * `refuseNonUtf8Body`, then an empty body is `{}`, and only an object or an array is JSON (strict).
+ */
+function parseJsonBody(request: IncomingMessage, body: Buffer): unknown {
+  const charset = charsetOf(request.headers['content-type']);
+  if (!charset.startsWith('utf-')) {
+    throw apiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, {
+      code: 'unsupported_media_type',
+      message: `unsupported charset "${charset.toUpperCase()}"`,
+    });
+  }
+  refuseNonUtf8Body(request, undefined, body, charset);
+  if (body.length === 0) return {};
+  const text = body.toString('utf8');
+  const first = FIRST_CHARACTER.exec(text)?.[1];
+  try {
+    if (first !== '{' && first !== '[') throw new SyntaxError('not an object or an array');
+    return JSON.parse(text);
+  } catch {
+    throw apiError(HttpStatus.BAD_REQUEST, {
+      code: 'invalid_json',
+      message: 'the request body is not valid JSON',
+    });
+  }
+}
+
+/** `100kb`, `4mb`: body-parser's size syntax, in bytes (1 kb = 1024 bytes). */
+function bytesOf(limit: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!match) throw new Error(`not a size: ${limit}`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[
+    (match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'
+  ];
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** Express' weak ETag of a body: its length in hex and the start of its SHA-1, base64. */
+function weakEtag(body: string | Buffer): string {
+  const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
+  return `W/"${Buffer.byteLength(body).toString(16)}-${hash}"`;
+}
+
+/**
+ * Whether a GET or HEAD may be answered 304, as Express' `req.fresh` decides for an answer with this
+ * ETag and no Last-Modified: an If-None-Match naming it (weakly), no If-Modified-Since, no `no-cache`.
+ */
+function isFresh(request: IncomingMessage, status: number, etag: string): boolean {
+  const { method, headers } = request;
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if ((status < 200 || status >= 300) && status !== 304) return false;
+  const noneMatch = headers['if-none-match'];
+  if (noneMatch === undefined || headers['if-modified-since'] !== undefined) return false;
+  if (/(?:^|,)\s*?no-cache\s*?(?:,|$)/.test(headers['cache-control'] ?? '')) return false;
+  if (noneMatch.trim() === '*') return true;
+  return noneMatch
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === etag || `W/${tag}` === etag || tag === `W/${etag}`);
+}
+
+function applyExpressConventions(
+  app: NestExpressApplication,
+  config: SwitchboardConfig,
+  jsonBodyLimit: string,
+): void {
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  // Nest's type hides `verify` (it sets its own only for rawBody, which is off) but hands it to express.json.
+  app.useBodyParser('json', { limit: jsonBodyLimit, verify: refuseNonUtf8Body });
+  app.enableCors({ origin: config.allowedOrigins === null ? true : [...config.allowedOrigins] });
+}
+
+/**
+ * The same conventions on Fastify, answering as Express does: a body that is not `application/json`
+ * is not read (the handler sees no body) where Fastify would answer 415, a body over the limit is 413
+ * `too_large` (HttpErrorFilter), and answers carry Express' weak ETag.
+ */
+function applyFastifyConventions(
+  app: NestFastifyApplication,
+  config: SwitchboardConfig,
+  jsonBodyLimit: string,
+): void {
+  app.use(securityHeaders);
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's own parsers (JSON, and text/plain as a string) give way to Express' rules below.
+  fastify.removeAllContentTypeParsers();
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: bytesOf(jsonBodyLimit) },
+    (request, body, done) => {
+      try {
+        done(null, parseJsonBody(request.raw as IncomingMessage, body));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+  fastify.addContentTypeParser('*', (_request, _payload, done) => {
+    done(null, undefined);
+  });
+  // Express' ETag on every answer with a body, and 304 to a GET or HEAD that already has it.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    const etag = (reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
+    reply.header('etag', etag);
+    if (!isFresh(request.raw, reply.statusCode, etag)) {
+      return done(null, payload);
+    }
+    reply.code(HttpStatus.NOT_MODIFIED);
+    reply.removeHeader('content-type');
+    done(null, '');
+  });
+  app.enableCors({
+    origin: config.allowedOrigins === null ? true : [...config.allowedOrigins],
+    // The defaults of Express' `cors`, where @fastify/cors' would allow fewer methods and refuse a
+    // preflight that lacks its Access-Control-Request-* headers.
+    methods: 'GET,HEAD,PUT,PATCH,POST,DELETE',
+    strictPreflight: false,
+  });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a request it refuses before routing (a path whose %-escapes do not
+ * decode) reaches neither the hooks nor HttpErrorFilter, so it is answered here as on Express: 400
+ * `bad_request` in the error shape, with the security headers.
+ */
+export function answerUnroutable(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  securityHeaders(request.raw, reply.raw, () => {
+    reply.status(HttpStatus.BAD_REQUEST).send({
+      statusCode: HttpStatus.BAD_REQUEST,
+      code: 'bad_request',
+      message: error.message,
+    });
+  });
+}
+
+/**
+ * The HTTP conventions every service keeps, on Express or Fastify alike: helmet's security headers
+ * and no `X-Powered-By`, JSON bodies in UTF-8 up to a limit, and CORS for ALLOWED_ORIGINS (any origin
+ * when unset).
  */
 export function applyHttpConventions(
   app: INestApplication,
   config: SwitchboardConfig,
   options: HttpConventionOptions = {},
 ): void {
-  const express = app as NestExpressApplication;
-  express.disable('x-powered-by');
-  express.use(securityHeaders);
-  // Nest's type hides `verify` (it sets its own only for rawBody, which is off) but hands it to express.json.
-  express.useBodyParser('json', {
-    limit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
-    verify: refuseNonUtf8Body,
-  });
-  express.enableCors({
-    origin: config.allowedOrigins === null ? true : [...config.allowedOrigins],
-  });
+  const jsonBodyLimit = options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT;
+  if (app.getHttpAdapter().getType() === 'fastify') {
+    applyFastifyConventions(app as NestFastifyApplication, config, jsonBodyLimit);
+  } else {
+    applyExpressConventions(app as NestExpressApplication, config, jsonBodyLimit);
+  }
 }
 
 /** Every HTTP error in one shape, `{statusCode, code, message}` (HttpErrorFilter), for the whole application. */

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { RepeatedFailureLog } from '@switchboard/observability';
 
 const CODE_BY_STATUS: Partial<Record<number, string>> = {
@@ -35,7 +35,7 @@ export function apiError(status: HttpStatus, details: ApiErrorDetails): HttpExce
 /**
  * The error as an HttpException: as is, or, for one the body parser raises before Nest sees the
  * request (a body over the limit, say), its `http-errors` 4xx status and message; null for anything
- * else (a fault of ours).
+ * else (a fault of ours). Nest itself turns Fastify's body errors into HttpExceptions.
  */
 function asHttpException(exception: unknown): HttpException | null {
   if (exception instanceof HttpException) return exception;
@@ -49,6 +49,9 @@ function asHttpException(exception: unknown): HttpException | null {
     ? new HttpException(String(message), status)
     : null;
 }
+
+/** What a body over the limit is told, in Express' body parser's words whichever platform refused it. */
+const TOO_LARGE_MESSAGE = 'request entity too large';
 
 /** The body parser's complaint about a body that is not JSON (our own errors carry a `code`). */
 function isUnparsableBody(exception: HttpException): boolean {
@@ -64,30 +67,41 @@ export class HttpErrorFilter implements ExceptionFilter {
   // An outage fails every request: the log says so once per interval, not once per request.
   private readonly failures = new RepeatedFailureLog(new Logger(HttpErrorFilter.name));
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) {
-      response.end();
+    // Through the adapter, so the one filter answers on Express and on Fastify.
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    if (httpAdapter.isHeadersSent(response)) {
+      httpAdapter.end(response);
       return;
     }
     const error = asHttpException(exception);
     if (!error) {
       this.failures.record('internal_error', exception);
-      response
-        .status(500)
-        .json({ statusCode: 500, code: 'internal_error', message: 'internal server error' });
+      httpAdapter.reply(
+        response,
+        { statusCode: 500, code: 'internal_error', message: 'internal server error' },
+        500,
+      );
       return;
     }
     const status = error.getStatus();
     const body = error.getResponse();
     if (typeof body === 'object' && body !== null && 'code' in body) {
-      response.status(status).json({ statusCode: status, ...body });
+      httpAdapter.reply(response, { statusCode: status, ...body }, status);
       return;
     }
     const code = isUnparsableBody(error)
       ? 'invalid_json'
       : (CODE_BY_STATUS[status] ?? 'http_error');
-    const message = code === 'invalid_json' ? 'the request body is not valid JSON' : error.message;
-    response.status(status).json({ statusCode: status, code, message });
+    const message =
+      code === 'invalid_json'
+        ? 'the request body is not valid JSON'
+        : code === 'too_large'
+          ? TOO_LARGE_MESSAGE
+          : error.message;
+    httpAdapter.reply(response, { statusCode: status, code, message }, status);
   }
 }

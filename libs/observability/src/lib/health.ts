@@ -13,7 +13,6 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { RedisConnections } from '@switchboard/redis';
-import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 
 @Injectable()
@@ -55,6 +54,11 @@ export class DependencyHealth {
 }
 
 /** `/health/live`: the process answers. `/health/ready`: PostgreSQL and Redis answer too (503 if not). */
+/** What `ready` sets on its response, the same on Express and Fastify. */
+interface StatusSetter {
+  status(code: number): unknown;
+}
+
 @Controller('health')
 export class HealthController {
   constructor(
@@ -71,7 +75,7 @@ export class HealthController {
   /** A 503 keeps terminus' body, which names the dependency that is down, past the error filter. */
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  async ready(@Res({ passthrough: true }) response: Response) {
+  async ready(@Res({ passthrough: true }) response: StatusSetter) {
     try {
       return await this.health.check(this.dependencies.readinessChecks());
     } catch (error) {

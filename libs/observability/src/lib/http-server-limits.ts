@@ -1,5 +1,7 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { createServer, ServerOptions } from 'node:http';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
+import { createServer, RequestListener, ServerOptions } from 'node:http';
 
 /** Node's own limit for a whole request, body included: a slow upload of a large publish still fits. */
 const REQUEST_TIMEOUT_MS = 300_000;
@@ -32,4 +34,25 @@ export class LimitedExpressAdapter extends ExpressAdapter {
   override initHttpServer(): void {
     this.setHttpServer(createServer(this.serverOptions, this.getInstance()));
   }
+}
+
+/**
+ * Nest's Fastify adapter on an HTTP server created with our limits, routing as Express does: paths
+ * case-insensitive, a trailing slash ignored, and a path parameter of any length reaching the handler,
+ * whose check answers 400 naming it (Fastify's default would answer 404 past 100 characters).
+ * `frameworkErrors` answers what Fastify refuses before any hook or filter runs (a path it cannot decode).
+ */
+export function limitedFastifyAdapter(
+  serverOptions: ServerOptions,
+  frameworkErrors: FastifyServerOptions['frameworkErrors'],
+): FastifyAdapter {
+  return new FastifyAdapter({
+    serverFactory: (handler: RequestListener) => createServer(serverOptions, handler),
+    frameworkErrors,
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      maxParamLength: Number.MAX_SAFE_INTEGER,
+    },
+  });
 }

@@ -1,13 +1,19 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SwitchboardConfig } from '@switchboard/config';
-import { applyHttpConventions, HttpConventionOptions } from '@switchboard/http';
-import { httpServerLimits, LimitedExpressAdapter } from '@switchboard/observability';
+import { answerUnroutable, applyHttpConventions, HttpConventionOptions } from '@switchboard/http';
+import {
+  httpServerLimits,
+  LimitedExpressAdapter,
+  limitedFastifyAdapter,
+} from '@switchboard/observability';
 import { Logger } from 'nestjs-pino';
 
 export interface ServiceAppOptions extends HttpConventionOptions {
   /** Close on SIGTERM/SIGINT (sockets closed, streams ended, then exit). Off in tests that run many apps. */
   shutdownHooks?: boolean;
+  /** The HTTP platform under Nest: Express unless the service asks for Fastify. */
+  platform?: 'express' | 'fastify';
 }
 
 /**
@@ -22,9 +28,12 @@ export async function createServiceApp(
 ): Promise<INestApplication> {
   // Nest's own logger stays off until pino takes over: a failure while the module graph is built
   // (an unmigrated schema, an unreachable database) reaches the caller as one error, not a log dump.
+  const limits = httpServerLimits(config.requestHeadersTimeoutMs);
   const app = await NestFactory.create(
     rootModule,
-    new LimitedExpressAdapter(httpServerLimits(config.requestHeadersTimeoutMs)),
+    options.platform === 'fastify'
+      ? limitedFastifyAdapter(limits, answerUnroutable)
+      : new LimitedExpressAdapter(limits),
     { logger: false, abortOnError: false, bodyParser: false },
   );
   applyHttpConventions(app, config, options);

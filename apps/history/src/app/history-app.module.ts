@@ -53,7 +53,10 @@ export async function createHistoryApp(
   runtime: HistoryRuntime = {},
   appOptions: ServiceAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await createServiceApp(HistoryAppModule.forRoot(config, runtime), config, appOptions);
+  const app = await createServiceApp(HistoryAppModule.forRoot(config, runtime), config, {
+    ...appOptions,
+    platform: 'fastify',
+  });
   await serveApiDocs(app, {
     title: 'Switchboard history API',
     description:

@@ -52,7 +52,7 @@ import {
 import { apiError, openApiSchema, optionalIntegerParameter } from '@switchboard/http';
 import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-poll';
 import { RoomAccessService } from '@switchboard/room-access';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { roomParameter } from '../rooms/path-parameters';
 import { RoomAccessErrors } from '../rooms/room-access-errors.filter';
 import { RoomMessagePages } from './room-message-pages';
@@ -154,7 +154,7 @@ export class RoomMessagesController {
     @Query('limit') limit: unknown,
     @Query('wait') wait: unknown,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<MessagePageResponse<HistoryMessage, MessageChangeFrame>> {
     const validRoom = roomParameter(room);
     const query = {
@@ -173,7 +173,7 @@ export class RoomMessagesController {
         message: 'wait needs after (the last seq the client has) and no before',
       });
     }
-    return this.pages.page(user.id, validRoom, query, { ms: waitMs, response });
+    return this.pages.page(user.id, validRoom, query, { ms: waitMs, response: response.raw });
   }
 
   /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */
@@ -198,7 +198,7 @@ export class RoomMessagesController {
     @Param('room') room: string,
     @Body() body: unknown,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<ChatMessage> {
     const validRoom = roomParameter(room);
     const parsed = validateSendMessageBody(body);
@@ -223,7 +223,7 @@ export class RoomMessagesController {
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       if (error.retryAfterMs !== undefined)
-        response.setHeader('Retry-After', Math.ceil(error.retryAfterMs / 1000));
+        response.header('Retry-After', Math.ceil(error.retryAfterMs / 1000));
       throw toHttpError(error);
     }
   }
@@ -244,7 +244,7 @@ export class RoomMessagesController {
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<MessageEditedFrame> {
     const validRoom = roomParameter(room);
     const parsed = validateEditMessageBody(body);
@@ -269,7 +269,7 @@ export class RoomMessagesController {
     @Param('room') room: string,
     @Param('id') id: string,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<void> {
     const validRoom = roomParameter(room);
     const validId = messageIdParameter(id);
@@ -286,13 +286,13 @@ export class RoomMessagesController {
     }
   }
 
-  private async change<F>(response: Response, run: () => Promise<F>): Promise<F> {
+  private async change<F>(response: FastifyReply, run: () => Promise<F>): Promise<F> {
     try {
       return await run();
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       if (error.retryAfterMs !== undefined)
-        response.setHeader('Retry-After', Math.ceil(error.retryAfterMs / 1000));
+        response.header('Retry-After', Math.ceil(error.retryAfterMs / 1000));
       throw toHttpError(error);
     }
   }

@@ -17,7 +17,7 @@ import {
   httpErrorSchema,
 } from '@switchboard/protocol';
 import { RoomAccessService, UserDirectory } from '@switchboard/room-access';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { userIdParameter } from './path-parameters';
 import { RoomAccessErrors } from './room-access-errors.filter';
 
@@ -52,7 +52,7 @@ export class DirectRoomsController {
   async open(
     @Param('userId') userId: string,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<DirectRoomResponse> {
     const partner = userIdParameter(userId);
     // The partner may never connect to a gateway: the name they will see is stored here.

@@ -42,7 +42,7 @@ import {
   roomMembersResponseSchema,
 } from '@switchboard/protocol';
 import { RoomAdministration, RoomCaller } from '@switchboard/room-access';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { roomParameter, userIdParameter } from './path-parameters';
 import { RoomAccessErrors } from './room-access-errors.filter';
 import { Caller, RoomCallerGuard } from './room-caller.guard';
@@ -80,7 +80,7 @@ export class RoomsController {
   async putRoom(
     @Param('room') room: string,
     @Body(new ZodBodyPipe(putRoomBody)) body: PutRoomBody,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<RoomInfo> {
     const result = await this.admin.putRoom(roomParameter(room), body);
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
@@ -105,7 +105,7 @@ export class RoomsController {
     @Param('userId') userId: string,
     @Body(new ZodBodyPipe(putRoomMemberBody)) body: PutRoomMemberBody,
     @Caller() caller: RoomCaller,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<RoomMember> {
     const validRoom = roomParameter(room);
     const member = userIdParameter(userId);

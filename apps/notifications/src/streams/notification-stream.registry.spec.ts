@@ -34,6 +34,19 @@ function fakeResponse(): { response: ServerResponse; written: () => string } {
   return { response: response as unknown as ServerResponse, written: () => chunks.join('') };
 }
 
+/** A registry on `bus` and `store`, subscribed as at application start. */
+async function startedRegistry(
+  bus: InProcessMessageBus,
+  store: NotificationStore,
+  keepAliveMs = 60_000,
+  metrics = new NotificationMetrics(new MetricsRegistry()),
+): Promise<NotificationStreamRegistry> {
+  const config = { sse: { keepAliveMs, retryMs: 2000 } } as SwitchboardConfig;
+  const registry = new NotificationStreamRegistry(bus, store, config, metrics);
+  await registry.onApplicationBootstrap();
+  return registry;
+}
+
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 const ids = (text: string) => [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
 
@@ -50,14 +63,7 @@ describe('NotificationStreamRegistry resume seam', () => {
         return [notification(6), notification(7)];
       },
     } as unknown as NotificationStore;
-    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
-      bus,
-      store,
-      config,
-      new NotificationMetrics(new MetricsRegistry()),
-    );
-    await registry.onApplicationBootstrap();
+    const registry = await startedRegistry(bus, store);
     const { response, written } = fakeResponse();
 
     await registry.open({ id: USER, name: USER }, response, '5');
@@ -106,14 +112,7 @@ describe('NotificationStreamRegistry catch-up', () => {
   async function start() {
     const bus = new LossyBus();
     const store = new StoredNotifications();
-    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
-      bus,
-      store as unknown as NotificationStore,
-      config,
-      new NotificationMetrics(new MetricsRegistry()),
-    );
-    await registry.onApplicationBootstrap();
+    const registry = await startedRegistry(bus, store as unknown as NotificationStore);
     /** Stored, and announced unless `lost`. */
     const publish = async (id: number, { lost = false } = {}) => {
       store.stored.push(notification(id));
@@ -185,14 +184,7 @@ describe('NotificationStreamRegistry before the headers', () => {
     const store = {
       newestId: () => new Promise<string>((resolve) => (answer = resolve)),
     } as unknown as NotificationStore;
-    const config = { sse: { keepAliveMs: 5, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
-      bus,
-      store,
-      config,
-      new NotificationMetrics(new MetricsRegistry()),
-    );
-    await registry.onApplicationBootstrap();
+    const registry = await startedRegistry(bus, store, 5);
     const { response, written } = fakeResponse();
     // As Node's: a write before writeHead sends default headers, and writeHead after them throws.
     Object.assign(response, {
@@ -235,14 +227,7 @@ describe('NotificationStreamRegistry slow consumers', () => {
   async function start(store: Partial<NotificationStore> = { newestId: async () => '0' }) {
     const bus = new InProcessMessageBus();
     const metrics = new NotificationMetrics(new MetricsRegistry());
-    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
-      bus,
-      store as NotificationStore,
-      config,
-      metrics,
-    );
-    await registry.onApplicationBootstrap();
+    const registry = await startedRegistry(bus, store as NotificationStore, 60_000, metrics);
     const counted = async () => (await metrics.slowConsumersDropped.get()).values[0]?.value ?? 0;
     const open = async () => (await metrics.sseStreams.get()).values[0]?.value ?? 0;
     return { bus, registry, counted, open };
@@ -280,18 +265,14 @@ describe('NotificationStreamRegistry slow consumers', () => {
 describe('NotificationStreamRegistry live delivery', () => {
   it('frames each recipient of a publish with its id and own user, skipping what a resumed stream replayed', async () => {
     const bus = new InProcessMessageBus();
-    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
+    const registry = await startedRegistry(
       bus,
       // cy resumes from 11: only what comes after it is hers.
       {
         newestId: async (userId: string) => (userId === 'cy' ? '11' : '0'),
         listAfter: async () => [],
       } as unknown as NotificationStore,
-      config,
-      new NotificationMetrics(new MetricsRegistry()),
     );
-    await registry.onApplicationBootstrap();
     const users = ['ada', 'bob', 'cy'];
     const responses = users.map(() => fakeResponse());
     for (const [index, userId] of users.entries())
@@ -324,14 +305,9 @@ describe('NotificationStreamRegistry live delivery', () => {
 describe('NotificationStreamRegistry writes', () => {
   it('writes the notifications that arrive in one turn to a chunked stream in one socket write, each its own chunk', async () => {
     const bus = new InProcessMessageBus();
-    const config = { sse: { keepAliveMs: 60_000, retryMs: 2000 } } as SwitchboardConfig;
-    const registry = new NotificationStreamRegistry(
-      bus,
-      { newestId: async () => '0' } as unknown as NotificationStore,
-      config,
-      new NotificationMetrics(new MetricsRegistry()),
-    );
-    await registry.onApplicationBootstrap();
+    const registry = await startedRegistry(bus, {
+      newestId: async () => '0',
+    } as unknown as NotificationStore);
     const { response } = fakeResponse();
     const socketWrites: string[] = [];
     Object.assign(response, {

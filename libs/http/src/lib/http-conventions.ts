@@ -4,9 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchboardConfig } from '@switchboard/config';
+import bytes from 'bytes';
+import etag from 'etag';
+import fresh from 'fresh';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { apiError, HttpErrorFilter } from './http-error.filter';
 
@@ -87,38 +89,22 @@ function parseJsonBody(request: IncomingMessage, body: Buffer): unknown {
   }
 }
 
-/** `100kb`, `4mb`: body-parser's size syntax, in bytes (1 kb = 1024 bytes). */
+/** `100kb`, `4mb`: body-parser's size syntax, in bytes, parsed by `bytes` as body-parser does. */
 function bytesOf(limit: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
-  if (!match) throw new Error(`not a size: ${limit}`);
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[
-    (match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'
-  ];
-  return Math.floor(Number(match[1]) * unit);
-}
-
-/** Express' weak ETag of a body: its length in hex and the start of its SHA-1, base64. */
-function weakEtag(body: string | Buffer): string {
-  const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
-  return `W/"${Buffer.byteLength(body).toString(16)}-${hash}"`;
+  const size = bytes.parse(limit);
+  if (size === null) throw new Error(`not a size: ${limit}`);
+  return size;
 }
 
 /**
  * Whether a GET or HEAD may be answered 304, as Express' `req.fresh` decides for an answer with this
- * ETag and no Last-Modified: an If-None-Match naming it (weakly), no If-Modified-Since, no `no-cache`.
+ * ETag and no Last-Modified, with the `fresh` package Express uses.
  */
-function isFresh(request: IncomingMessage, status: number, etag: string): boolean {
-  const { method, headers } = request;
+function isFresh(request: IncomingMessage, status: number, entityTag: string): boolean {
+  const { method } = request;
   if (method !== 'GET' && method !== 'HEAD') return false;
   if ((status < 200 || status >= 300) && status !== 304) return false;
-  const noneMatch = headers['if-none-match'];
-  if (noneMatch === undefined || headers['if-modified-since'] !== undefined) return false;
-  if (/(?:^|,)\s*?no-cache\s*?(?:,|$)/.test(headers['cache-control'] ?? '')) return false;
-  if (noneMatch.trim() === '*') return true;
-  return noneMatch
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === etag || `W/${tag}` === etag || tag === `W/${etag}`);
+  return fresh(request.headers, { etag: entityTag });
 }
 
 function applyExpressConventions(
@@ -164,9 +150,11 @@ function applyFastifyConventions(
   // Express' ETag on every answer with a body, and 304 to a GET or HEAD that already has it.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    const etag = (reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
-    reply.header('etag', etag);
-    if (!isFresh(request.raw, reply.statusCode, etag)) {
+    // Express' weak ETag, made by the `etag` package as Express makes it.
+    const entityTag =
+      (reply.getHeader('etag') as string | undefined) ?? etag(payload, { weak: true });
+    reply.header('etag', entityTag);
+    if (!isFresh(request.raw, reply.statusCode, entityTag)) {
       return done(null, payload);
     }
     reply.code(HttpStatus.NOT_MODIFIED);

@@ -110,8 +110,14 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     expect(BigInt(next.recipients[0].id)).toBeGreaterThan(BigInt(stored.recipients[0].id));
   });
 
-  /** A bus that refuses publishes while `down`, and records the channels it took. */
-  function outageBus() {
+  /**
+   * A publisher on a bus that refuses publishes while `down` (it records the channels it took), whose
+   * first publish is refused; `then` runs with the bus back up.
+   */
+  async function afterOneFailedAnnouncement(
+    then: (publisher: NotificationPublisher, channels: string[], ada: string) => Promise<void>,
+  ): Promise<void> {
+    const ada = `user-${randomBytes(5).toString('hex')}`;
     const state = { down: true, channels: [] as string[] };
     const bus = {
       publish: async (channel: string) => {
@@ -119,37 +125,30 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
         state.channels.push(channel);
       },
     } as unknown as MessageBus;
-    return { state, bus };
+    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
+    try {
+      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
+      state.down = false;
+      await then(publisher, state.channels, ada);
+    } finally {
+      publisher.onApplicationShutdown();
+    }
   }
 
   it('after a failed announcement tells every instance (notifications-missed) before its next one', async () => {
-    const ada = `user-${randomBytes(5).toString('hex')}`;
-    const { state, bus } = outageBus();
-    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
-    try {
-      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
-      state.down = false;
+    await afterOneFailedAnnouncement(async (publisher, channels, ada) => {
       await publisher.publish([ada], { type: 't', title: 'next', body: '' });
       await publisher.publish([ada], { type: 't', title: 'after', body: '' });
-      expect(state.channels).toEqual(['notifications-missed', 'notifications', 'notifications']);
-    } finally {
-      publisher.onApplicationShutdown();
-    }
+      expect(channels).toEqual(['notifications-missed', 'notifications', 'notifications']);
+    });
   });
 
   it('after a failed announcement tells every instance once the bus takes it, without another publish', async () => {
-    const ada = `user-${randomBytes(5).toString('hex')}`;
-    const { state, bus } = outageBus();
-    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
-    try {
-      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
-      state.down = false;
-      await waitFor(() => state.channels.length > 0, 'the instances to be told');
+    await afterOneFailedAnnouncement(async (_publisher, channels) => {
+      await waitFor(() => channels.length > 0, 'the instances to be told');
       // Told once: the retries stop.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(state.channels).toEqual(['notifications-missed']);
-    } finally {
-      publisher.onApplicationShutdown();
-    }
+      expect(channels).toEqual(['notifications-missed']);
+    });
   });
 });

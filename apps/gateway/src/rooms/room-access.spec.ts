@@ -213,27 +213,31 @@ describe('room access on the gateway, two instances', () => {
 
   describe('direct rooms', () => {
     it('gives both users the same room, naming the other, and refuses everyone else', async () => {
-      const ann = await connect(0, 'ann', 'Ann');
-      const ben = await connect(1, 'ben', 'Ben');
+      // Ids of their own: other spec files connect an `ann` under other names at the same time.
+      const [annId, benId] = [uniqueRoom('ann'), uniqueRoom('ben')];
+      const ann = await connect(0, annId, 'Ann');
+      const ben = await connect(1, benId, 'Ben');
       await waitFor(async () => {
-        const { rows } = await cluster.db.query("SELECT 1 FROM users WHERE id IN ('ann', 'ben')");
+        const { rows } = await cluster.db.query('SELECT 1 FROM users WHERE id = ANY($1)', [
+          [annId, benId],
+        ]);
         return rows.length === 2;
       }, 'both names stored');
 
-      const annJoined = await ann.request({ type: 'join_direct', user: 'ben' }, 'joined');
-      expect(annJoined.room).toBe(directRoomOf('ann', 'ben').room);
+      const annJoined = await ann.request({ type: 'join_direct', user: benId }, 'joined');
+      expect(annJoined.room).toBe(directRoomOf(annId, benId).room);
       expect(annJoined.room).toMatch(/^dm:[A-Za-z0-9_-]{43}$/);
-      expect(annJoined.direct).toEqual({ user: { id: 'ben', name: 'Ben' } });
-      const benJoined = await ben.request({ type: 'join_direct', user: 'ann' }, 'joined');
+      expect(annJoined.direct).toEqual({ user: { id: benId, name: 'Ben' } });
+      const benJoined = await ben.request({ type: 'join_direct', user: annId }, 'joined');
       expect(benJoined.room).toBe(annJoined.room);
-      expect(benJoined.direct).toEqual({ user: { id: 'ann', name: 'Ann' } });
+      expect(benJoined.direct).toEqual({ user: { id: annId, name: 'Ann' } });
       const room = annJoined.room;
 
       await ann.request({ type: 'message', room, text: 'just us' }, 'ack');
       await expect(ben.next('message')).resolves.toMatchObject({ text: 'just us' });
       // A plain join of the room by one of the two names the other as well.
       await expect(ben.request({ type: 'join', room, since: 1 }, 'joined')).resolves.toMatchObject({
-        direct: { user: { id: 'ann' } },
+        direct: { user: { id: annId } },
       });
 
       const cat = await connect(1, 'cat');
@@ -243,7 +247,7 @@ describe('room access on the gateway, two instances', () => {
       await expect(
         cat.request({ type: 'message', room, text: 'hi' }, 'error'),
       ).resolves.toMatchObject({ code: 'forbidden' });
-      expect(await memberIds(room)).toEqual(['ann', 'ben']);
+      expect(await memberIds(room)).toEqual([annId, benId].sort());
     });
 
     it('refuses a direct room with yourself as invalid_message', async () => {

@@ -22,7 +22,7 @@ export type {
   NewMessage,
   PageQuery,
 } from './lib/message-store';
-export { NotificationStore } from './lib/notification-store';
+export { NotificationStore, RECIPIENT_LOCK_CLASS } from './lib/notification-store';
 export type { NewNotification } from './lib/notification-store';
 export { ReadStateStore } from './lib/read-state-store';
 export type { ReadPositionRecord } from './lib/read-state-store';

@@ -1,6 +1,8 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
-import { InProcessMessageBus } from '@switchboard/bus';
+import { InProcessMessageBus, MessageBus } from '@switchboard/bus';
 import { deriveConfig } from '@switchboard/config';
+import { NotificationPublisher } from '@switchboard/messaging';
+import { NotificationStore } from '@switchboard/persistence';
 import {
   freePort,
   listen,
@@ -219,12 +221,14 @@ describe('notification service and Redis', () => {
     }
 
     /**
-     * `before` is delivered, `cutOff` loses the bus, `during` is published while it is away, then
-     * `after`: the stream must hold the three once, in order, whatever catch-ups ran.
+     * `before` is delivered, `cutOff` loses the bus, `during` is published while it is away (by
+     * `publishDuring`, else through this instance's API), then `after`: the stream must hold the
+     * three once, in order, whatever catch-ups ran.
      */
     async function expectNothingLostAround(
       cutOff: () => Promise<void>,
       reconnect: () => Promise<void>,
+      publishDuring = (user: string) => notify(base, [user], 'during'),
     ): Promise<void> {
       const user = newUser();
       const stream = await openStream(base, user);
@@ -233,7 +237,7 @@ describe('notification service and Redis', () => {
       await stream.waitForEvents(1);
 
       await cutOff();
-      await notify(base, [user], 'during');
+      await publishDuring(user);
       await reconnect();
       await stream.waitForEvents(2);
       await notify(base, [user], 'after');
@@ -260,6 +264,20 @@ describe('notification service and Redis', () => {
           await admin.quit();
         },
         async () => undefined,
+      );
+    }, 30_000);
+
+    it('reach an open stream once, in order, when another instance cut off from Redis published them', async () => {
+      // That instance stored `during` and could not announce it: this one's sweep settles what it owes.
+      const cutOffInstance = new NotificationPublisher(app.get(NotificationStore), {
+        publish: () => Promise.reject(new Error('Redis unreachable')),
+      } as unknown as MessageBus);
+      await expectNothingLostAround(
+        async () => undefined,
+        async () => undefined,
+        async (user) => {
+          await cutOffInstance.publish([user], { type: 'test', title: 'during', body: 'during' });
+        },
       );
     }, 30_000);
   });

@@ -1,6 +1,11 @@
-import { MessageBus } from '@switchboard/bus';
-import { createDataSource, NotificationStore } from '@switchboard/persistence';
+import { MessageBus, RedisMessageBus } from '@switchboard/bus';
+import {
+  createDataSource,
+  NotificationStore,
+  RECIPIENT_LOCK_CLASS,
+} from '@switchboard/persistence';
 import { BusChannels } from '@switchboard/protocol';
+import { RedisConnections } from '@switchboard/redis';
 import { testConfig, waitFor } from '@switchboard/testing';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -8,19 +13,23 @@ import { NotificationPublisher } from './notification-publisher';
 
 type Announcement = BusChannels['notifications'];
 
-/** What one instance's bus was handed, in order, with a gate that can hold its next publish. */
+/**
+ * The announcements one instance's bus was handed, in order, with a gate that can hold its next
+ * publish. Catch-up signals are not recorded: another spec file's failed announcement in the same
+ * lock bucket may add one at any time.
+ */
 class RecordingBus {
   held: (() => void) | undefined;
   holdNext = false;
 
   constructor(private readonly announced: Announcement[]) {}
 
-  async publish(_channel: 'notifications', _key: string, payload: Announcement): Promise<void> {
+  async publish(channel: keyof BusChannels, _key: string, payload: Announcement): Promise<void> {
     if (this.holdNext) {
       this.holdNext = false;
       await new Promise<void>((release) => (this.held = release));
     }
-    this.announced.push(payload);
+    if (channel === 'notifications') this.announced.push(payload);
   }
 }
 
@@ -110,45 +119,127 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     expect(BigInt(next.recipients[0].id)).toBeGreaterThan(BigInt(stored.recipients[0].id));
   });
 
-  /**
-   * A publisher on a bus that refuses publishes while `down` (it records the channels it took), whose
-   * first publish is refused; `then` runs with the bus back up.
-   */
-  async function afterOneFailedAnnouncement(
-    then: (publisher: NotificationPublisher, channels: string[], ada: string) => Promise<void>,
-  ): Promise<void> {
-    const ada = `user-${randomBytes(5).toString('hex')}`;
-    const state = { down: true, channels: [] as string[] };
-    const bus = {
-      publish: async (channel: string) => {
-        if (state.down) throw new Error('bus down');
-        state.channels.push(channel);
-      },
-    } as unknown as MessageBus;
-    const publisher = new NotificationPublisher(new NotificationStore(first), bus);
-    try {
-      await publisher.publish([ada], { type: 't', title: 'unannounced', body: '' });
-      state.down = false;
-      await then(publisher, state.channels, ada);
-    } finally {
-      publisher.onApplicationShutdown();
-    }
-  }
+  describe('an announcement owed after the commit', () => {
+    const { redisUrl, redisKeyPrefix } = testConfig('notifications');
+    let connections: RedisConnections;
+    let bus: MessageBus;
+    /** What every instance hears, in order: `missed`, or the id of each announced notification. */
+    let heard: string[];
+    let stopHearing: (() => Promise<void>)[];
 
-  it('after a failed announcement tells every instance (notifications-missed) before its next one', async () => {
-    await afterOneFailedAnnouncement(async (publisher, channels, ada) => {
-      await publisher.publish([ada], { type: 't', title: 'next', body: '' });
-      await publisher.publish([ada], { type: 't', title: 'after', body: '' });
-      expect(channels).toEqual(['notifications-missed', 'notifications', 'notifications']);
+    beforeAll(async () => {
+      connections = new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix });
+      bus = new RedisMessageBus(connections);
     });
-  });
 
-  it('after a failed announcement tells every instance once the bus takes it, without another publish', async () => {
-    await afterOneFailedAnnouncement(async (_publisher, channels) => {
-      await waitFor(() => channels.length > 0, 'the instances to be told');
-      // Told once: the retries stop.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(channels).toEqual(['notifications-missed']);
+    beforeEach(async () => {
+      heard = [];
+      stopHearing = [
+        await bus.subscribe('notifications', '', ({ id }) => heard.push(id)),
+        await bus.subscribe('notifications-missed', '', () => heard.push('missed')),
+      ];
+    });
+
+    afterEach(() => Promise.all(stopHearing.map((stop) => stop())));
+    afterAll(() => connections.close());
+
+    const healthy = () => new NotificationPublisher(new NotificationStore(second), bus);
+    const refusing = () =>
+      new NotificationPublisher(new NotificationStore(first), {
+        publish: () => Promise.reject(new Error('bus down')),
+      } as unknown as MessageBus);
+
+    const isOwed = async (id: string) =>
+      (
+        await first.query<unknown[]>(
+          'SELECT 1 FROM notification_announcements_owed WHERE notification_id = $1',
+          [id],
+        )
+      ).length > 0;
+
+    /** Whether a catch-up signal went out, from any instance, before `id` was announced. */
+    const toldBefore = (id: string) => {
+      const announced = heard.indexOf(id);
+      return announced > 0 && heard.slice(0, announced).includes('missed');
+    };
+
+    /** A user whose last notification was refused by the bus, and that notification's id. */
+    async function afterARefusedAnnouncement(): Promise<{ ada: string; refused: string }> {
+      const ada = `user-${randomBytes(5).toString('hex')}`;
+      const stored = await refusing().publish([ada], { type: 't', title: 'refused', body: '' });
+      return { ada, refused: stored.recipients[0].id };
+    }
+
+    it('after a refused announcement, the next publish to the user tells every instance first', async () => {
+      const { ada, refused } = await afterARefusedAnnouncement();
+      const next = await healthy().publish([ada], { type: 't', title: 'next', body: '' });
+      const id = next.recipients[0].id;
+      await waitFor(() => heard.includes(id), 'the next notification announced');
+      expect(toldBefore(id)).toBe(true);
+      expect(heard).not.toContain(refused);
+      expect(await isOwed(refused)).toBe(false);
+      expect(await isOwed(id)).toBe(false);
+    });
+
+    it('after a publisher died between its commit and its announcement, the next publish tells every instance first', async () => {
+      const ada = `user-${randomBytes(5).toString('hex')}`;
+      const dying = new RecordingBus([]);
+      dying.holdNext = true;
+      const died = new NotificationPublisher(
+        new NotificationStore(first),
+        dying as unknown as MessageBus,
+      ).publish([ada], { type: 't', title: 'never announced', body: '' });
+      await waitFor(() => dying.held !== undefined, 'the first publish committed and announcing');
+      // Its PostgreSQL session ends as a killed process's would: its locks go, its row stays. The
+      // session is the one holding the bucket lock of ada's owed notification.
+      const [{ terminated }] = await second.query<{ terminated: number }[]>(
+        `SELECT count(pg_terminate_backend(l.pid))::int AS terminated
+         FROM notification_inbox i
+         JOIN notification_announcements_owed o ON o.notification_id = i.notification_id
+         JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.classid = $2
+           AND l.objid = o.buckets[1] AND l.objsubid = 2
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         WHERE i.user_id = $1`,
+        [ada, RECIPIENT_LOCK_CLASS],
+      );
+      expect(terminated).toBe(1);
+      const next = await healthy().publish([ada], { type: 't', title: 'next', body: '' });
+      const id = next.recipients[0].id;
+      await waitFor(() => heard.includes(id), 'the next notification announced');
+      expect(toldBefore(id)).toBe(true);
+      dying.held?.();
+      await died;
+    });
+
+    it('is settled by the sweep of any instance without another publish', async () => {
+      const { refused } = await afterARefusedAnnouncement();
+      const sweeper = healthy();
+      await waitFor(async () => {
+        await sweeper.settleOwed();
+        return !(await isOwed(refused));
+      }, 'the refused announcement settled');
+      await waitFor(() => heard.includes('missed'), 'every instance told');
+      expect(heard).not.toContain(refused);
+    });
+
+    it('is left to its publisher by a sweep while the publisher still holds its locks', async () => {
+      const ada = `user-${randomBytes(5).toString('hex')}`;
+      const slow = new RecordingBus([]);
+      slow.holdNext = true;
+      const publishing = new NotificationPublisher(
+        new NotificationStore(first),
+        slow as unknown as MessageBus,
+      ).publish([ada], { type: 't', title: 'slow', body: '' });
+      await waitFor(() => slow.held !== undefined, 'the publish committed and announcing');
+      const [{ id }] = await first.query<{ id: string }[]>(
+        `SELECT notification_id::text AS id FROM notification_inbox WHERE user_id = $1`,
+        [ada],
+      );
+      await healthy().settleOwed();
+      expect(await isOwed(id)).toBe(true);
+      slow.held?.();
+      await publishing;
+      expect(await isOwed(id)).toBe(false);
     });
   });
 });

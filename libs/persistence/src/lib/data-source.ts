@@ -7,6 +7,7 @@ import { MessageEdits1764500000000 } from './migrations/1764500000000-message-ed
 import { NotificationReadState1764600000000 } from './migrations/1764600000000-notification-read-state';
 import { DirectPartnerIndex1764700000000 } from './migrations/1764700000000-direct-partner-index';
 import { NotificationContentOnce1764810000000 } from './migrations/1764810000000-notification-content-once';
+import { OwedNotificationAnnouncements1764900000000 } from './migrations/1764900000000-owed-notification-announcements';
 
 export const MIGRATIONS = [
   InitialSchema1763800000000,
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   NotificationReadState1764600000000,
   DirectPartnerIndex1764700000000,
   NotificationContentOnce1764810000000,
+  OwedNotificationAnnouncements1764900000000,
 ];
 
 /** A TypeORM data source for Switchboard's schema. Never `synchronize`: the schema comes from migrations. */

@@ -13,7 +13,18 @@ export interface NewNotification {
 interface StoredContentRow {
   id: string;
   created_at: Date;
+  owed_before: boolean;
 }
+
+/**
+ * Announces a stored publish while its recipients' locks are held; resolves whether the announcement
+ * went out. `owedBefore`: an earlier notification to some of the same lock buckets was committed and
+ * never announced, so the streams must catch up from PostgreSQL before this one reaches them.
+ */
+export type AnnounceNotification = (
+  batch: NotificationBatch,
+  owedBefore: boolean,
+) => Promise<boolean>;
 
 /**
  * Concurrent publishes to a user take that user's bucket lock before their id, so a user's ids are
@@ -49,7 +60,9 @@ const LOCK_RECIPIENTS_SQL = `
   FROM unnest($1::int[]) bucket`;
 const UNLOCK_ALL_SQL = 'SELECT pg_advisory_unlock_all()';
 
-// The content once, and every recipient under its id, in one statement.
+// The content once, every recipient under its id, and the announcement it owes, in one statement.
+// The main query reads the snapshot from before the statement: `owed_before` sees other publishes'
+// rows only, and under these buckets' locks those publishers are gone or failed to announce.
 const STORE_SQL = `
   WITH content AS (
     INSERT INTO notification_contents (type, title, body, data)
@@ -57,8 +70,27 @@ const STORE_SQL = `
     RETURNING id, created_at),
   inbox AS (
     INSERT INTO notification_inbox (user_id, notification_id)
-    SELECT user_id, content.id FROM content, unnest($1::varchar[]) user_id)
-  SELECT id::text AS id, created_at FROM content`;
+    SELECT user_id, content.id FROM content, unnest($1::varchar[]) user_id),
+  owed AS (
+    INSERT INTO notification_announcements_owed (notification_id, buckets)
+    SELECT id, $6::int[] FROM content WHERE cardinality($6::int[]) > 0)
+  SELECT id::text AS id, created_at,
+    EXISTS (SELECT 1 FROM notification_announcements_owed WHERE buckets && $6::int[]) AS owed_before
+  FROM content`;
+// Ours and any earlier owed row of these buckets: the announcement just made came after the catch-up
+// signal that settled them.
+const SETTLE_OWED_SQL = 'DELETE FROM notification_announcements_owed WHERE buckets && $1::int[]';
+
+const OWED_SQL = `
+  SELECT notification_id::text AS id, buckets FROM notification_announcements_owed
+  ORDER BY notification_id LIMIT 100`;
+// Never waits: a bucket still locked belongs to a publisher that will settle its row itself.
+const TRY_LOCK_SQL = `
+  SELECT coalesce(array_agg(bucket) FILTER (
+    WHERE pg_try_advisory_lock(${RECIPIENT_LOCK_CLASS}, bucket)), '{}') AS taken
+  FROM unnest($1::int[]) bucket`;
+const UNLOCK_SQL = `
+  SELECT count(pg_advisory_unlock(${RECIPIENT_LOCK_CLASS}, bucket)) FROM unnest($1::int[]) bucket`;
 
 function toNotification(row: NotificationEntity): Notification {
   return {
@@ -109,12 +141,14 @@ export class NotificationStore {
    * recipient under its one id. Resolves after commit with the content and each recipient's id, in the
    * order of the sorted, deduplicated recipients. `announce` runs after the commit while the
    * recipients' locks are still held: a later publish to any of them waits for it, so what it
-   * announces (the live delivery) reaches every stream in each user's id order.
+   * announces (the live delivery) reaches every stream in each user's id order. Until it has
+   * announced, the notification is owed in PostgreSQL: a publisher that dies in between, or whose
+   * announcement fails, leaves the row for the next publish or `settleOwed` to act on.
    */
   async publish(
     userIds: readonly string[],
     content: NewNotification,
-    announce?: (batch: NotificationBatch) => Promise<void>,
+    announce?: AnnounceNotification,
   ): Promise<NotificationBatch> {
     const recipients = [...new Set(userIds)].sort();
     const buckets = lockBuckets(recipients);
@@ -130,6 +164,7 @@ export class NotificationStore {
         content.title,
         content.body,
         data,
+        buckets,
       ])) as StoredContentRow[];
       const batch: NotificationBatch = {
         content: {
@@ -141,11 +176,50 @@ export class NotificationStore {
         },
         recipients: recipients.map((userId) => ({ id: stored.id, userId })),
       };
-      if (announce) await announce(batch);
+      // Settled before the locks go, so the next holder does not take it for a dead publisher's. A
+      // failure leaves the row: a needless catch-up later, nothing lost.
+      if (announce && (await announce(batch, stored.owed_before)))
+        await runner.query(SETTLE_OWED_SQL, [buckets]).catch(() => undefined);
       return batch;
     } finally {
       // Every lock this connection holds, also after a lock statement that failed half way; a
       // connection that fails here is broken, and the pool destroys it and its locks with it.
+      await runner.query(UNLOCK_ALL_SQL).catch(() => undefined);
+      await runner.release();
+    }
+  }
+
+  /**
+   * Settles the announcements owed by publishers that no longer hold their buckets' locks (they died
+   * after their commit, or their bus refused): `tell` (every stream catches up from PostgreSQL) runs
+   * while this holds those locks, so no later notification of theirs is announced before it. Resolves
+   * with how many were settled; a row whose buckets are locked is left to its holder.
+   */
+  async settleOwed(tell: () => Promise<void>): Promise<number> {
+    const owed = await this.dataSource.query<{ id: string; buckets: number[] }[]>(OWED_SQL);
+    if (owed.length === 0) return 0;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const locked: string[] = [];
+      for (const { id, buckets } of owed) {
+        const [{ taken }] = (await runner.query(TRY_LOCK_SQL, [buckets])) as { taken: number[] }[];
+        if (taken.length === buckets.length) locked.push(id);
+        else await runner.query(UNLOCK_SQL, [taken]);
+      }
+      // A row settled by its publisher between the read and the locks is gone by now.
+      const settled = (await runner.query(
+        'SELECT notification_id FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
+        [locked],
+      )) as unknown[];
+      if (settled.length === 0) return 0;
+      await tell();
+      await runner.query(
+        'DELETE FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
+        [locked],
+      );
+      return settled.length;
+    } finally {
       await runner.query(UNLOCK_ALL_SQL).catch(() => undefined);
       await runner.release();
     }

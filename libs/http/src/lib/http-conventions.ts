@@ -10,7 +10,8 @@ import fresh from 'fresh';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
-import { apiError, HttpErrorFilter } from './http-error.filter';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { apiError, HttpErrorFilter, TOO_LARGE_MESSAGE } from './http-error.filter';
 
 /** What an HTTP API of one service accepts besides the conventions every service shares. */
 export interface HttpConventionOptions {
@@ -62,11 +63,42 @@ function charsetOf(contentType: string | undefined): string {
   return (match?.[1] ?? match?.[2] ?? 'utf-8').toLowerCase();
 }
 
+const DECOMPRESS_BY_ENCODING: Record<string, typeof gunzipSync | undefined> = {
+  gzip: gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as body-parser inflates it: gzip, deflate or br (any case), at most `limit` bytes once
+ * inflated (413 past it, so a small bomb stays small), 400 when it does not inflate, 415 for any other
+ * Content-Encoding than `identity`.
+ */
+function inflatedBody(request: IncomingMessage, body: Buffer, limit: number): Buffer {
+  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'identity') return body;
+  const decompress = DECOMPRESS_BY_ENCODING[encoding];
+  if (!decompress) {
+    throw apiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, {
+      code: 'unsupported_media_type',
+      message: `unsupported content encoding "${encoding}"`,
+    });
+  }
+  try {
+    return decompress(body, { maxOutputLength: limit });
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+      ? apiError(HttpStatus.PAYLOAD_TOO_LARGE, { code: 'too_large', message: TOO_LARGE_MESSAGE })
+      : apiError(HttpStatus.BAD_REQUEST, { code: 'bad_request', message: 'Bad Request' });
+  }
+}
+
 /**
  * A JSON body as Express' `json()` parses it, for Fastify: a charset other than UTF-* is 415, then
- * `refuseNonUtf8Body`, then an empty body is `{}`, and only an object or an array is JSON (strict).
+ * the body is inflated, then `refuseNonUtf8Body`, then an empty body is `{}`, and only an object or
+ * an array is JSON (strict).
  */
-function parseJsonBody(request: IncomingMessage, body: Buffer): unknown {
+function parseJsonBody(request: IncomingMessage, encoded: Buffer, limit: number): unknown {
   const charset = charsetOf(request.headers['content-type']);
   if (!charset.startsWith('utf-')) {
     throw apiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, {
@@ -74,6 +106,7 @@ function parseJsonBody(request: IncomingMessage, body: Buffer): unknown {
       message: `unsupported charset "${charset.toUpperCase()}"`,
     });
   }
+  const body = inflatedBody(request, encoded, limit);
   refuseNonUtf8Body(request, undefined, body, charset);
   if (body.length === 0) return {};
   const text = body.toString('utf8');
@@ -133,17 +166,14 @@ function applyFastifyConventions(
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify's own parsers (JSON, and text/plain as a string) give way to Express' rules below.
   fastify.removeAllContentTypeParsers();
-  app.useBodyParser(
-    'application/json',
-    { bodyLimit: bytesOf(jsonBodyLimit) },
-    (request, body, done) => {
-      try {
-        done(null, parseJsonBody(request.raw as IncomingMessage, body));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  const bodyLimit = bytesOf(jsonBodyLimit);
+  app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(request.raw as IncomingMessage, body, bodyLimit));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   fastify.addContentTypeParser('*', (_request, _payload, done) => {
     done(null, undefined);
   });

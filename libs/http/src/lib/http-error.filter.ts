@@ -51,7 +51,7 @@ function asHttpException(exception: unknown): HttpException | null {
 }
 
 /** What a body over the limit is told, in Express' body parser's words whichever platform refused it. */
-const TOO_LARGE_MESSAGE = 'request entity too large';
+export const TOO_LARGE_MESSAGE = 'request entity too large';
 
 /** The body parser's complaint about a body that is not JSON (our own errors carry a `code`). */
 function isUnparsableBody(exception: HttpException): boolean {

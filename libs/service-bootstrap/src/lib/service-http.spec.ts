@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import {
   Body,
   Controller,
@@ -338,10 +339,13 @@ describe.each(PLATFORMS)('on %s', (platform) => {
 
     afterAll(() => app.close());
 
-    async function post(body: string | Buffer, contentType?: string) {
+    async function post(body: string | Buffer, contentType?: string, contentEncoding?: string) {
       const response = await fetch(`${base}/probe`, {
         method: 'POST',
-        headers: contentType === undefined ? {} : { 'Content-Type': contentType },
+        headers: {
+          ...(contentType === undefined ? {} : { 'Content-Type': contentType }),
+          ...(contentEncoding === undefined ? {} : { 'Content-Encoding': contentEncoding }),
+        },
         body,
       });
       return { status: response.status, body: await response.json() };
@@ -394,6 +398,37 @@ describe.each(PLATFORMS)('on %s', (platform) => {
         status: 413,
         body: { statusCode: 413, code: 'too_large', message: 'request entity too large' },
       });
+    });
+
+    it('inflates a gzip, deflate or br JSON body, 413 past 100 kB inflated, 400 to one that does not inflate', async () => {
+      const json = '{"a":[1,"é"]}';
+      const parsed = { status: 201, body: { body: { a: [1, 'é'] } } };
+      expect(await post(gzipSync(json), 'application/json', 'gzip')).toEqual(parsed);
+      expect(await post(deflateSync(json), 'application/json', 'Deflate')).toEqual(parsed);
+      expect(await post(brotliCompressSync(json), 'application/json', 'br')).toEqual(parsed);
+      expect(await post(json, 'application/json', 'identity')).toEqual(parsed);
+      const bomb = gzipSync(`{"a":"${'x'.repeat(200_000)}"}`);
+      expect(bomb.length).toBeLessThan(1_000);
+      expect(await post(bomb, 'application/json', 'gzip')).toEqual({
+        status: 413,
+        body: { statusCode: 413, code: 'too_large', message: 'request entity too large' },
+      });
+      expect(await post('{"a":1}', 'application/json', 'gzip')).toEqual({
+        status: 400,
+        body: { statusCode: 400, code: 'bad_request', message: 'Bad Request' },
+      });
+    });
+
+    it('answers 415 to a JSON body in another content encoding, and reads no other body', async () => {
+      expect(await post('{"a":1}', 'application/json', 'zstd')).toEqual({
+        status: 415,
+        body: {
+          statusCode: 415,
+          code: 'unsupported_media_type',
+          message: 'unsupported content encoding "zstd"',
+        },
+      });
+      expect(await post('hello', 'text/plain', 'zstd')).toEqual({ status: 201, body: {} });
     });
 
     it('routes paths case-insensitively, with or without a trailing slash', async () => {

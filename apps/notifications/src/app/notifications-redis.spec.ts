@@ -56,6 +56,48 @@ async function openStream(base: string, userId: string): Promise<SseTestClient> 
   });
 }
 
+/** The titles of the stream's notifications, once its ids are checked to grow. */
+function titles(stream: SseTestClient): string[] {
+  const ids = stream.events.map(({ id }) => BigInt(id ?? 0));
+  expect(ids.every((id, n) => n === 0 || id > ids[n - 1])).toBe(true);
+  return stream.events.map(({ data }) => (JSON.parse(data) as { title: string }).title);
+}
+
+/**
+ * On the instance at `base`: `before` is delivered, `cutOff` loses the bus, `during` is published
+ * while it is away (by `publishDuring`, else through that instance's API), then `after`: the stream
+ * must hold the three once, in order, whatever catch-ups ran.
+ */
+async function expectNothingLostAround(
+  base: string,
+  streams: SseTestClient[],
+  {
+    cutOff,
+    reconnect,
+    publishDuring,
+  }: {
+    cutOff: () => Promise<void>;
+    reconnect: () => Promise<void>;
+    publishDuring?: (user: string) => Promise<void>;
+  },
+): Promise<void> {
+  const user = newUser();
+  const stream = await openStream(base, user);
+  streams.push(stream);
+  await notify(base, [user], 'before');
+  await stream.waitForEvents(1);
+
+  await cutOff();
+  await (publishDuring ?? ((user) => notify(base, [user], 'during')))(user);
+  await reconnect();
+  await stream.waitForEvents(2);
+  await notify(base, [user], 'after');
+  await stream.waitForEvents(3);
+  // Nothing comes twice, however many catch-ups ran.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(titles(stream)).toEqual(['before', 'during', 'after']);
+}
+
 describe('notification service and Redis', () => {
   // ioredis 5.8.2+ could send the bus SUBSCRIBE, issued at bootstrap, during its connect handshake
   // and leave the instance deaf to live notifications: every instance started at once must hear them.
@@ -213,72 +255,56 @@ describe('notification service and Redis', () => {
       await server.kill();
     });
 
-    /** The titles of the stream's notifications, once its ids are checked to grow. */
-    function titles(stream: SseTestClient): string[] {
-      const ids = stream.events.map(({ id }) => BigInt(id ?? 0));
-      expect(ids.every((id, n) => n === 0 || id > ids[n - 1])).toBe(true);
-      return stream.events.map(({ data }) => (JSON.parse(data) as { title: string }).title);
-    }
-
-    /**
-     * `before` is delivered, `cutOff` loses the bus, `during` is published while it is away (by
-     * `publishDuring`, else through this instance's API), then `after`: the stream must hold the
-     * three once, in order, whatever catch-ups ran.
-     */
-    async function expectNothingLostAround(
-      cutOff: () => Promise<void>,
-      reconnect: () => Promise<void>,
-      publishDuring = (user: string) => notify(base, [user], 'during'),
-    ): Promise<void> {
-      const user = newUser();
-      const stream = await openStream(base, user);
-      streams.push(stream);
-      await notify(base, [user], 'before');
-      await stream.waitForEvents(1);
-
-      await cutOff();
-      await publishDuring(user);
-      await reconnect();
-      await stream.waitForEvents(2);
-      await notify(base, [user], 'after');
-      await stream.waitForEvents(3);
-      // Nothing comes twice, however many catch-ups ran.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(titles(stream)).toEqual(['before', 'during', 'after']);
-    }
-
     it('reach an open stream once, in order, when Redis is back (the announcement itself failed)', async () => {
       // `during` is stored (202) though the bus cannot take its announcement.
-      await expectNothingLostAround(
-        () => server.kill(),
-        () => server.start(),
-      );
+      await expectNothingLostAround(base, streams, {
+        cutOff: () => server.kill(),
+        reconnect: () => server.start(),
+      });
     }, 30_000);
 
     it('reach an open stream once, in order, when only its subscriber connection was lost', async () => {
       // The publisher connection stays up: the announcement is made while the subscriber reconnects.
-      await expectNothingLostAround(
-        async () => {
+      await expectNothingLostAround(base, streams, {
+        cutOff: async () => {
           const admin = new Redis(server.url);
           await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
           await admin.quit();
         },
-        async () => undefined,
-      );
+        reconnect: async () => undefined,
+      });
     }, 30_000);
+  });
 
-    it('reach an open stream once, in order, when another instance cut off from Redis published them', async () => {
-      // That instance stored `during` and could not announce it: this one's sweep settles what it owes.
+  // On the Redis every instance of this test run shares: any instance's sweep may settle the owed
+  // announcement, and this one hears it on the same bus, as in a deployment.
+  describe('notifications published by an instance cut off from Redis', () => {
+    let app: INestApplication;
+    let base: string;
+    const streams: SseTestClient[] = [];
+
+    beforeAll(async () => {
+      app = await createNotificationsApp(testConfig('notifications'), {}, { shutdownHooks: false });
+      base = (await listen(app)).http;
+    });
+
+    afterAll(async () => {
+      for (const stream of streams.splice(0)) stream.close();
+      await app.close();
+    });
+
+    it('reach an open stream once, in order, without another publish', async () => {
+      // That instance stored `during` and could not announce it: a sweep settles what it owes.
       const cutOffInstance = new NotificationPublisher(app.get(NotificationStore), {
         publish: () => Promise.reject(new Error('Redis unreachable')),
       } as unknown as MessageBus);
-      await expectNothingLostAround(
-        async () => undefined,
-        async () => undefined,
-        async (user) => {
+      await expectNothingLostAround(base, streams, {
+        cutOff: async () => undefined,
+        reconnect: async () => undefined,
+        publishDuring: async (user) => {
           await cutOffInstance.publish([user], { type: 'test', title: 'during', body: 'during' });
         },
-      );
-    }, 30_000);
+      });
+    });
   });
 });

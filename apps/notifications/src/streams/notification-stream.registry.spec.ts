@@ -326,4 +326,44 @@ describe('NotificationStreamRegistry writes', () => {
     ]);
     await registry.beforeApplicationShutdown();
   });
+
+  it('writes a broadcast to thousands of streams over several turns, so replies are read in between', async () => {
+    const bus = new InProcessMessageBus();
+    const registry = await startedRegistry(bus, {
+      newestId: async () => '0',
+    } as unknown as NotificationStore);
+    const users = Array.from({ length: 2500 }, (_, index) => `user-${index}`);
+    const writes = new Map<string, string[]>();
+    for (const userId of users) {
+      const { response } = fakeResponse();
+      const socketWrites: string[] = [];
+      writes.set(userId, socketWrites);
+      Object.assign(response, {
+        chunkedEncoding: true,
+        socket: { write: (wire: string) => socketWrites.push(wire) > 0 },
+      });
+      await registry.open({ id: userId, name: userId }, response, undefined);
+    }
+    const written = () => [...writes.values()].filter((list) => list.length > 0).length;
+    const { content } = batch(1);
+
+    await bus.publish('notifications', '', { id: '1', content, userIds: users });
+    await settle();
+    const afterOneTurn = written();
+    expect(afterOneTurn).toBeGreaterThan(0);
+    expect(afterOneTurn).toBeLessThan(users.length);
+    // A publish arriving between two slices: a stream not written yet takes both in one write.
+    await bus.publish('notifications', '', { id: '2', content, userIds: users });
+    for (let turn = 0; turn < 10; turn++) await settle();
+
+    const ids = (list: string[]) =>
+      list.flatMap((wire) => [...wire.matchAll(/^id: (\d+)$/gm)].map((match) => match[1]));
+    const last = writes.get(users[users.length - 1]) as string[];
+    expect(last).toHaveLength(1);
+    expect(ids(last)).toEqual(['1', '2']);
+    const first = writes.get(users[0]) as string[];
+    expect(first).toHaveLength(2);
+    expect(ids(first)).toEqual(['1', '2']);
+    await registry.beforeApplicationShutdown();
+  });
 });

@@ -10,6 +10,7 @@ import { NotificationStore } from '@switchboard/persistence';
 import { NotificationBroadcast, NotificationReadMoved, UserRef } from '@switchboard/protocol';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { NotificationMetrics } from '../metrics/notification-metrics';
 import {
   formatSseComment,
@@ -18,11 +19,17 @@ import {
   notificationFrames,
   readStateFrame,
 } from './sse-framing';
-import { sseWireText, writeSseWire } from './sse-event-writer';
+import { chunkedSocket, sseChunk } from './sse-event-writer';
 
 /** A stream whose unsent data passes this is too slow to keep up; it is ended (the browser reconnects and resumes). */
 const SLOW_STREAM_BYTES = 1024 * 1024;
 const REPLAY_BATCH = 500;
+/**
+ * Streams written per turn of the event loop: a broadcast to 10,000 streams is written over several
+ * turns, so PostgreSQL and Redis replies (a publish holding its recipients' locks waits for them) are
+ * read in between rather than after all of it.
+ */
+const FLUSH_SLICE = 1000;
 const KEEP_ALIVE = formatSseComment('keep-alive');
 
 /**
@@ -39,15 +46,26 @@ interface OpenStream {
   stale: boolean;
   /** Notifications by id, and read frames (`id` null), in arrival order. */
   pending: { id: bigint | null; frame: string }[];
-  /** Live frames of this turn of the event loop not yet written, as wire text ('' when none). */
+  /**
+   * Set with the headers: the socket live frames are written to as chunks, or null (they go through
+   * `response.write`: HTTP/1.0, or a response ended at shutdown).
+   */
+  socket: Socket | null;
+  /** Live frames queued and not yet written, as wire text ('' when none). */
   unsent: string;
+  /**
+   * The last write was buffered past the socket's high-water mark: how far behind the stream is gets
+   * checked before anything more is queued (and only then, as it costs a call per delivery).
+   */
+  congested: boolean;
 }
 
 /**
  * The notification streams open on this instance. One bus subscription carries every stored
- * notification; each is framed once and written to every open stream of its user. Live frames are
- * written once per turn of the event loop: when publishes arrive faster than they are written, a
- * stream gets them in one socket write instead of one each, so a busy instance writes less per event.
+ * notification; each is framed once per user and written to every open stream of that user. Live
+ * frames are queued and written on the next turns of the event loop, one write per stream: when
+ * publishes arrive faster than they are written, a stream gets them in one socket write instead of one
+ * each, so a busy instance writes less per event.
  * When this instance may have missed notifications (its bus subscription was lost, or a publisher
  * could not announce one), every open stream catches up from PostgreSQL from the last id it was
  * given, with the same seam as a resume.
@@ -63,8 +81,12 @@ export class NotificationStreamRegistry
   private unsubscribeMissed: Unsubscribe | undefined;
   private stopCatchingUp: (() => void) | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
-  /** The streams whose `unsent` holds frames; written by `flush`, scheduled with the first of them. */
+  /**
+   * The streams whose `unsent` holds frames, in the order they were queued; `flushed` of them have
+   * been written. Written by `flushSlice`, scheduled with the first of them.
+   */
   private unflushed: OpenStream[] = [];
+  private flushed = 0;
 
   constructor(
     private readonly bus: MessageBus,
@@ -101,8 +123,12 @@ export class NotificationStreamRegistry
     );
     this.flush();
     // Ended streams let the HTTP server close; browsers reconnect (to another instance) and resume by id.
+    // Anything later (a catch-up still reading) goes through the response, which checks for the end.
     for (const streams of this.streamsByUser.values())
-      for (const stream of streams) stream.response.end();
+      for (const stream of streams) {
+        stream.socket = null;
+        stream.response.end();
+      }
   }
 
   /**
@@ -124,7 +150,9 @@ export class NotificationStreamRegistry
       lastId: 0n,
       stale: false,
       pending: [],
+      socket: null,
       unsent: '',
+      congested: false,
     };
     this.add(stream);
     response.on('close', () => this.remove(stream));
@@ -141,7 +169,8 @@ export class NotificationStreamRegistry
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    response.write(formatSseRetry(this.config.sse.retryMs));
+    stream.congested = !response.write(formatSseRetry(this.config.sse.retryMs));
+    stream.socket = chunkedSocket(response);
     // An id this user never had (another deployment, a restored database) would hide every new
     // notification below it: resume from the user's newest instead, so the stream always catches up.
     if (lastEventId === undefined || BigInt(lastEventId) > newest) stream.lastId = newest;
@@ -205,6 +234,7 @@ export class NotificationStreamRegistry
     }
   }
 
+  /** Each recipient's frame (and its chunk, for chunked streams) is made once for all their streams. */
   private deliver({ id: idText, content, userIds }: NotificationBroadcast): void {
     const started = performance.now();
     let delivered = 0;
@@ -212,13 +242,17 @@ export class NotificationStreamRegistry
     const id = BigInt(idText);
     for (const userId of userIds) {
       const streams = this.streamsByUser.get(userId);
-      if (!streams) continue;
+      if (streams === undefined) continue;
       const frame = frameFor(idText, userId);
+      let chunk = '';
       for (const stream of streams) {
         if (stream.phase === 'syncing') stream.pending.push({ id, frame });
-        else if (id > stream.lastId && this.write(stream, frame)) {
-          stream.lastId = id;
-          delivered++;
+        else if (id > stream.lastId) {
+          if (stream.socket !== null && chunk === '') chunk = sseChunk(frame);
+          if (this.queue(stream, stream.socket === null ? frame : chunk)) {
+            stream.lastId = id;
+            delivered++;
+          }
         }
       }
     }
@@ -238,40 +272,67 @@ export class NotificationStreamRegistry
       else stream.pending.push({ id: null, frame });
   }
 
+  /** `write` for a stream whose headers went out: the frame as it goes on the wire. */
+  private write(stream: OpenStream, frame: string): boolean {
+    return this.queue(stream, stream.socket === null ? frame : sseChunk(frame));
+  }
+
   /**
-   * Queues a frame for this turn's write (true when queued), or drops a stream that has fallen too far
+   * Queues wire text for the next write (true when queued), or drops a stream that has fallen too far
    * behind. A dropped stream leaves the registry at once and is written no more: its `close` comes
    * later, and until then every notification for it would count it again.
    */
-  private write(stream: OpenStream, frame: string): boolean {
+  private queue(stream: OpenStream, wire: string): boolean {
     const response = stream.response;
-    if (response.destroyed) return false;
-    if (response.writableLength > SLOW_STREAM_BYTES) {
-      this.remove(stream);
-      response.destroy();
-      this.metrics.slowConsumersDropped.inc();
-      return false;
+    if (stream.congested) {
+      if (response.destroyed) return false;
+      if (response.writableLength > SLOW_STREAM_BYTES) {
+        this.remove(stream);
+        response.destroy();
+        this.metrics.slowConsumersDropped.inc();
+        return false;
+      }
     }
     if (stream.unsent === '') {
-      if (this.unflushed.length === 0) setImmediate(() => this.flush());
+      if (this.unflushed.length === 0) setImmediate(this.flushSlice);
       this.unflushed.push(stream);
-    }
-    stream.unsent += sseWireText(response, frame);
+      stream.unsent = wire;
+    } else stream.unsent += wire;
     return true;
   }
 
-  /** Writes each stream's queued frames, in the order they were queued, in one write per stream. */
+  /**
+   * Writes the next `FLUSH_SLICE` queued streams, each stream's frames in one write in the order they
+   * were queued, and comes back next turn for the rest. A stream queued again meanwhile (it was
+   * written already) goes to the end; one not written yet takes its new frames in the same write.
+   */
+  private readonly flushSlice = (): void => {
+    const streams = this.unflushed;
+    const end = Math.min(streams.length, this.flushed + FLUSH_SLICE);
+    for (let i = this.flushed; i < end; i++) this.flushStream(streams[i]);
+    this.flushed = end;
+    if (end < streams.length) setImmediate(this.flushSlice);
+    else {
+      this.unflushed = [];
+      this.flushed = 0;
+    }
+  };
+
+  /** Everything queued, now. */
   private flush(): void {
     const streams = this.unflushed;
-    this.unflushed = [];
-    for (const stream of streams) this.flushStream(stream);
+    for (let i = this.flushed; i < streams.length; i++) this.flushStream(streams[i]);
+    this.flushed = streams.length;
   }
 
   private flushStream(stream: OpenStream): void {
-    const { response, unsent } = stream;
+    const { response, socket, unsent } = stream;
     if (unsent === '') return;
     stream.unsent = '';
-    if (!response.destroyed && !response.writableEnded) writeSseWire(response, unsent);
+    if (socket !== null) {
+      if (!socket.destroyed) stream.congested = !socket.write(unsent);
+    } else if (!response.destroyed && !response.writableEnded)
+      stream.congested = !response.write(unsent);
   }
 
   /** Not before a stream's own headers: a write would send default ones. */

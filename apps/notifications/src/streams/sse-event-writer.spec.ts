@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createServer, get, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, connect } from 'node:net';
-import { sseWireText, writeSseWire } from './sse-event-writer';
+import { chunkedSocket, sseChunk } from './sse-event-writer';
 
-describe('sseWireText and writeSseWire', () => {
+describe('chunkedSocket and sseChunk', () => {
   let server: Server;
   let port: number;
   const events = ['data: é👋 one\n\n', 'data: two\n\n', 'data: ∑ three\n\n', 'data: 𝓯our\n\n'];
@@ -12,10 +12,13 @@ describe('sseWireText and writeSseWire', () => {
   function streamEvents(response: ServerResponse): void {
     response.writeHead(200, { 'Content-Type': 'text/event-stream' });
     response.write('retry: 1000\n\n');
-    writeSseWire(response, sseWireText(response, events[0]));
+    const socket = chunkedSocket(response);
+    const write = (...texts: string[]) =>
+      socket ? socket.write(texts.map(sseChunk).join('')) : response.write(texts.join(''));
+    write(events[0]);
     response.write(events[1]);
-    // Two events' texts concatenated: one write.
-    writeSseWire(response, sseWireText(response, events[2]) + sseWireText(response, events[3]));
+    // Two events' chunks concatenated: one write.
+    write(events[2], events[3]);
     response.end();
   }
 

@@ -1,25 +1,22 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 const CRLF = '\r\n';
 
 /**
- * The bytes one event takes on a stream that has already written once (so its headers went out
- * ahead): on a chunked (HTTP/1.1) response its own chunk as `response.write` frames it (size in hex,
- * CRLF, data, CRLF), else the event itself. Texts of one response concatenate into one write.
+ * The socket an open response's events can be written to directly, each as its own chunk: a chunked
+ * (HTTP/1.1) response whose headers went out with its first write. Null otherwise (HTTP/1.0, no
+ * socket): events then go through `response.write` as they are. Node's own chunked path sends each
+ * chunk as four corked writes flushed on the next tick, which is most of a broadcast's cost per stream.
  */
-export function sseWireText(response: ServerResponse, event: string): string {
-  if (!response.socket || !response.chunkedEncoding) return event;
-  return Buffer.byteLength(event).toString(16) + CRLF + event + CRLF;
+export function chunkedSocket(response: ServerResponse): Socket | null {
+  return response.socket && response.chunkedEncoding ? response.socket : null;
 }
 
 /**
- * Writes texts made by `sseWireText` for an open response. On a chunked response it is one socket
- * write: Node's own path sends each chunk as four corked writes flushed on the next tick, which is
- * most of a broadcast's cost per stream. Anything else (HTTP/1.0, no socket) goes through
- * `response.write`.
+ * One event as `response.write` frames it on a chunked response (size in hex, CRLF, data, CRLF).
+ * Chunks of one response concatenate into one socket write.
  */
-export function writeSseWire(response: ServerResponse, wire: string): void {
-  const socket = response.socket;
-  if (socket && response.chunkedEncoding) socket.write(wire);
-  else response.write(wire);
+export function sseChunk(event: string): string {
+  return Buffer.byteLength(event).toString(16) + CRLF + event + CRLF;
 }

@@ -238,18 +238,22 @@ export class NotificationStreamRegistry
   private deliver({ id: idText, content, userIds }: NotificationBroadcast): void {
     const started = performance.now();
     let delivered = 0;
-    const frameFor = notificationFrames(content);
+    const framer = notificationFrames(content);
     const id = BigInt(idText);
     for (const userId of userIds) {
       const streams = this.streamsByUser.get(userId);
       if (streams === undefined) continue;
-      const frame = frameFor(idText, userId);
+      let frame = '';
       let chunk = '';
       for (const stream of streams) {
-        if (stream.phase === 'syncing') stream.pending.push({ id, frame });
+        if (stream.phase === 'syncing')
+          stream.pending.push({ id, frame: (frame ||= framer.frame(idText, userId)) });
         else if (id > stream.lastId) {
-          if (stream.socket !== null && chunk === '') chunk = sseChunk(frame);
-          if (this.queue(stream, stream.socket === null ? frame : chunk)) {
+          const wire =
+            stream.socket === null
+              ? (frame ||= framer.frame(idText, userId))
+              : (chunk ||= framer.chunk(idText, userId));
+          if (this.queue(stream, wire)) {
             stream.lastId = id;
             delivered++;
           }

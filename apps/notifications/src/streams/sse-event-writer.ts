@@ -18,5 +18,10 @@ export function chunkedSocket(response: ServerResponse): Socket | null {
  * Chunks of one response concatenate into one socket write.
  */
 export function sseChunk(event: string): string {
-  return Buffer.byteLength(event).toString(16) + CRLF + event + CRLF;
+  return sizedSseChunk(event, Buffer.byteLength(event));
+}
+
+/** `sseChunk` for an event whose size in UTF-8 bytes is known. */
+export function sizedSseChunk(event: string, bytes: number): string {
+  return bytes.toString(16) + CRLF + event + CRLF;
 }

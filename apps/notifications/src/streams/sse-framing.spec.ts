@@ -5,6 +5,7 @@ import {
   notificationFrame,
   notificationFrames,
 } from './sse-framing';
+import { sseChunk } from './sse-event-writer';
 
 describe('SSE framing', () => {
   const notification: Notification = {
@@ -24,7 +25,7 @@ describe('SSE framing', () => {
   });
 
   it('frames each recipient of a publish from the content serialized once', () => {
-    const frameFor = notificationFrames(notification);
+    const { frame: frameFor } = notificationFrames(notification);
     expect(frameFor('7', 'bob')).toBe(
       `id: 7\nevent: notification\ndata: ${JSON.stringify({ ...notification, id: '7', userId: 'bob' })}\n\n`,
     );
@@ -32,7 +33,7 @@ describe('SSE framing', () => {
   });
 
   it('frames recipients sharing an id, then one with another id, each with its own ids', () => {
-    const frameFor = notificationFrames(notification);
+    const { frame: frameFor } = notificationFrames(notification);
     const frames = [frameFor('9', 'ada'), frameFor('9', 'bob'), frameFor('10', 'cy')];
     expect(frames).toEqual(
       [
@@ -44,6 +45,16 @@ describe('SSE framing', () => {
           `id: ${id}\nevent: notification\ndata: ${JSON.stringify({ ...notification, id, userId })}\n\n`,
       ),
     );
+  });
+
+  it('chunks each recipient’s frame as sseChunk does, multi-byte users and content included', () => {
+    const framer = notificationFrames({ ...notification, title: 'Grüße ∑ 🎉' });
+    for (const [id, userId] of [
+      ['9', 'zoë "𝓏" 👋'],
+      ['9', 'ada'],
+      ['10', 'ü'],
+    ])
+      expect(framer.chunk(id, userId)).toBe(sseChunk(framer.frame(id, userId)));
   });
 
   it('frames comments and retry', () => {

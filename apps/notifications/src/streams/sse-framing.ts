@@ -3,12 +3,20 @@ import type {
   NotificationContent,
   NotificationReadState,
 } from '@switchboard/protocol';
+import { sizedSseChunk } from './sse-event-writer';
 
 /**
  * Server-sent events framing (WHATWG HTML, "Server-sent events"): UTF-8 lines, a blank line ends an
  * event, one `data:` line per line of the value (never a raw CR or LF inside a field).
  */
 const LINE_BREAK = /\r\n|\r|\n/;
+
+/** One publish framed for each of its recipients (see `notificationFrames`). */
+export interface NotificationFramer {
+  frame(id: string, userId: string): string;
+  /** The frame as `sseChunk` makes it, its size summed from the parts' (the shared text's measured once). */
+  chunk(id: string, userId: string): string;
+}
 
 /**
  * Frames one publish for each of its recipients (`event: notification`): the content is serialized
@@ -17,25 +25,33 @@ const LINE_BREAK = /\r\n|\r|\n/;
  * Ids are PostgreSQL bigints, digits only, so the `id:` field cannot break the frame. The recipients of
  * one publish share its id, so the text before the user id is built once per id, not per recipient.
  */
-export function notificationFrames(
-  content: NotificationContent,
-): (id: string, userId: string) => string {
+export function notificationFrames(content: NotificationContent): NotificationFramer {
   const { type, title, body, data, ts } = content;
   const shared = `,${JSON.stringify({ type, title, body, data, ts }).slice(1)}\n\n`;
+  const sharedBytes = Buffer.byteLength(shared);
   let headId = '';
   let head = '';
-  return (id, userId) => {
+  const headFor = (id: string) => {
     if (id !== headId) {
       headId = id;
+      // ASCII only: its length is its size.
       head = `id: ${id}\nevent: notification\ndata: {"id":"${id}","userId":`;
     }
-    return head + JSON.stringify(userId) + shared;
+    return head;
+  };
+  return {
+    frame: (id, userId) => headFor(id) + JSON.stringify(userId) + shared,
+    chunk: (id, userId) => {
+      const user = JSON.stringify(userId);
+      const frame = headFor(id) + user + shared;
+      return sizedSseChunk(frame, head.length + Buffer.byteLength(user) + sharedBytes);
+    },
   };
 }
 
 /** The frame of one stored notification (a replay). */
 export function notificationFrame(notification: Notification): string {
-  return notificationFrames(notification)(notification.id, notification.userId);
+  return notificationFrames(notification).frame(notification.id, notification.userId);
 }
 
 /**

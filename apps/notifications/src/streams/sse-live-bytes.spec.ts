@@ -22,7 +22,7 @@ const content: NotificationContent = {
 
 /** A stream's expected body: each event's text as `notificationFrames` makes it, framed by Node's rules. */
 function bodyAsBefore(userId: string, ids: string[], chunked: boolean): Buffer {
-  const frameFor = notificationFrames(content);
+  const { frame: frameFor } = notificationFrames(content);
   const events = [formatSseRetry(RETRY_MS), ...ids.map((id) => frameFor(id, userId))];
   const text = events
     .map((event) => (chunked ? `${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n` : event))

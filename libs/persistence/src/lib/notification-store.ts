@@ -70,7 +70,7 @@ const STORE_SQL = `
     RETURNING id, created_at),
   inbox AS (
     INSERT INTO notification_inbox (user_id, notification_id)
-    SELECT user_id, content.id FROM content, unnest($1::varchar[]) user_id),
+    SELECT user_id, content.id FROM content, json_array_elements_text($1::json) user_id),
   owed AS (
     INSERT INTO notification_announcements_owed (notification_id, buckets)
     SELECT id, $6::int[] FROM content WHERE cardinality($6::int[]) > 0)
@@ -159,7 +159,8 @@ export class NotificationStore {
       await runner.query(LOCK_RECIPIENTS_SQL, [buckets]);
       // One statement, so it commits on its own, atomically.
       const [stored] = (await runner.query(STORE_SQL, [
-        recipients,
+        // As JSON: node-postgres escapes an array element by element, ~4x the time for 10,000 users.
+        JSON.stringify(recipients),
         content.type,
         content.title,
         content.body,

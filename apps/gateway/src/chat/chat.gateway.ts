@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import {
   ChatError,
   ChatMessageService,
@@ -27,7 +27,7 @@ import {
 } from '@switchboard/room-access';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { ClientFrameHandler } from '../connections/chat-ws.adapter';
+import { ClientSocketHandler } from '../connections/chat-ws.adapter';
 import { ClientSession, errorFrame } from '../connections/client-session';
 import { HandshakeAuthenticator } from '../connections/handshake-authenticator';
 import { SessionRegistry } from '../connections/session-registry';
@@ -56,7 +56,7 @@ function refusalOf(error: unknown): ServerFrame | null {
 
 /** The chat protocol on `/ws`: one handler per client frame type, run in order per connection. */
 @WebSocketGateway({ path: '/ws' })
-export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, ClientFrameHandler {
+export class ChatGateway implements OnGatewayConnection, ClientSocketHandler {
   // A database outage fails every connection's name update: logged once per interval.
   private readonly nameFailures = new RepeatedFailureLog(new Logger(ChatGateway.name));
 
@@ -87,7 +87,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect, Cl
       .catch((error: unknown) => this.nameFailures.record('storing a user name failed', error));
   }
 
-  handleDisconnect(socket: WebSocket): void {
+  onClose(socket: WebSocket): void {
     const session = this.sessions.close(socket);
     if (!session) return;
     this.typing.closed(session);

@@ -3,11 +3,11 @@ import { ParsedClientFrame } from '@switchboard/protocol';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ChatWsAdapter, ClientFrameHandler } from './chat-ws.adapter';
+import { ChatWsAdapter, ClientSocketHandler } from './chat-ws.adapter';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { SessionRegistry } from './session-registry';
 
-function adapterWith(frames: ClientFrameHandler): ChatWsAdapter {
+function adapterWith(frames: ClientSocketHandler): ChatWsAdapter {
   return new ChatWsAdapter(
     {} as INestApplicationContext,
     {} as HandshakeAuthenticator,
@@ -20,7 +20,10 @@ function adapterWith(frames: ClientFrameHandler): ChatWsAdapter {
 describe('ChatWsAdapter frame dispatch', () => {
   it('hands every frame, parsed, to the frame handler in the message event itself, in order', () => {
     const received: [WebSocket, ParsedClientFrame][] = [];
-    const adapter = adapterWith({ onFrame: (socket, frame) => received.push([socket, frame]) });
+    const adapter = adapterWith({
+      onFrame: (socket, frame) => received.push([socket, frame]),
+      onClose: () => undefined,
+    });
     const client = new EventEmitter() as unknown as WebSocket;
     adapter.bindMessageHandlers(client);
 
@@ -43,6 +46,28 @@ describe('ChatWsAdapter frame dispatch', () => {
   });
 });
 
+describe('ChatWsAdapter close dispatch', () => {
+  it('hands each close to the handler through one listener that every socket shares', () => {
+    const closed: WebSocket[] = [];
+    const adapter = adapterWith({
+      onFrame: () => undefined,
+      onClose: (socket) => closed.push(socket),
+    });
+    const [first, second] = [new EventEmitter(), new EventEmitter()] as unknown as WebSocket[];
+    for (const client of [first, second]) {
+      adapter.bindMessageHandlers(client);
+      // Nest's disconnect hook: a closure per connection, which the adapter does not keep.
+      adapter.bindClientDisconnect(client, () => closed.push(client));
+    }
+
+    expect(first.listeners('close')).toHaveLength(1);
+    expect(first.listeners('close')[0]).toBe(second.listeners('close')[0]);
+    second.emit('close', 1000, Buffer.alloc(0));
+    first.emit('close', 1006, Buffer.alloc(0));
+    expect(closed).toEqual([second, first]);
+  });
+});
+
 describe('ChatWsAdapter server', () => {
   // Nest's platform-ws pins its own ws; package.json overrides it with the top-level one, whose
   // receiver frees each frame's mask (a ws 8.21 connection holds ~200 B more once it sent a frame).
@@ -52,7 +77,7 @@ describe('ChatWsAdapter server', () => {
       {} as HandshakeAuthenticator,
       {} as SessionRegistry,
       1000,
-      { onFrame: () => undefined },
+      { onFrame: () => undefined, onClose: () => undefined },
     );
     const server = adapter.create(0, { path: '/ws' });
     try {

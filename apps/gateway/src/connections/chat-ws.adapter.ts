@@ -7,10 +7,15 @@ import { RawData, WebSocket, WebSocketServer } from 'ws';
 import { HandshakeAuthenticator, HandshakeVerdict } from './handshake-authenticator';
 import { SessionRegistry } from './session-registry';
 
-/** Where every client frame goes, already parsed and validated (or its rejection): the chat gateway. */
-export interface ClientFrameHandler {
+/**
+ * Where every client frame goes, already parsed and validated (or its rejection), and every close of
+ * an accepted socket: the chat gateway.
+ */
+export interface ClientSocketHandler {
   /** Called in the socket's `message` event; never throws (a frame's failure is answered on the socket). */
   onFrame(socket: WebSocket, frame: ParsedClientFrame): void;
+  /** Called in the socket's `close` event, once, for every socket handed to the gateway. */
+  onClose(socket: WebSocket): void;
 }
 
 /** Close code sent to every client when the instance shuts down ("going away"). */
@@ -69,26 +74,30 @@ type Refusal = Extract<HandshakeVerdict, { ok: false }>;
  * upgrade, and a refused one is upgraded only to be closed at once with 4401 or 4403 (no frame of it
  * is handled: it never reaches the gateway); frames over 64 KiB close the socket with 1009; every text frame is parsed by the protocol
  * (bad JSON becomes an `invalid_json` rejection instead of being dropped) and handed to the one
- * `ClientFrameHandler`; on shutdown, new upgrades are refused, clients get 1001 and a grace
+ * `ClientSocketHandler` (closes too); on shutdown, new upgrades are refused, clients get 1001 and a grace
  * period to close, and whatever is still open is then terminated.
  */
 export class ChatWsAdapter extends WsAdapter {
   private shuttingDown = false;
   /** Upgrades completed only to tell the client why it is refused. */
   private readonly refusals = new WeakMap<IncomingMessage, Refusal>();
-  /** Shared by every socket (ws calls it with the socket as `this`), not a closure per connection. */
+  /** Shared by every socket (ws calls them with the socket as `this`), not closures per connection. */
   private readonly onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(
     app: INestApplicationContext,
     private readonly handshake: HandshakeAuthenticator,
     private readonly sessions: SessionRegistry,
     private readonly shutdownGraceMs: number,
-    frames: ClientFrameHandler,
+    gateway: ClientSocketHandler,
   ) {
     super(app);
     this.onMessage = function onMessage(data, isBinary) {
-      frames.onFrame(this, isBinary ? BINARY_FRAME : parseClientFrame(toText(data)));
+      gateway.onFrame(this, isBinary ? BINARY_FRAME : parseClientFrame(toText(data)));
+    };
+    this.onClose = function onClose() {
+      gateway.onClose(this);
     };
   }
 
@@ -148,10 +157,16 @@ export class ChatWsAdapter extends WsAdapter {
   /**
    * Frames go straight to the handler: Nest's message dispatch would wrap each one in its execution
    * context, several promises and an rxjs subscription, for guards, pipes and interceptors the
-   * gateway has none of. Nest still calls handleConnection and handleDisconnect.
+   * gateway has none of. Nest still calls handleConnection. Closes go to the handler too, through
+   * one shared listener: Nest's disconnect hook is a closure per connection (~120 B held while open).
    */
   override bindMessageHandlers(client: WebSocket): void {
     client.on('message', this.onMessage);
+    client.on('close', this.onClose);
+  }
+
+  override bindClientDisconnect(_client: WebSocket, _nestHook: () => void): void {
+    // Not kept: `bindMessageHandlers` already hands the socket's close to the gateway.
   }
 
   /**

@@ -2,7 +2,7 @@ import { ErrorCode, ServerFrame, UserRef } from '@switchboard/protocol';
 import { RepeatedFailureLog } from '@switchboard/observability';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { appended, removed } from './exact-arrays';
+import { CompactList, itemsOf, withItem, withoutItem } from './exact-arrays';
 
 /** A connection whose unsent data passes this is too slow to keep up with its rooms and is closed. */
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
@@ -24,8 +24,6 @@ let nextHeartbeatSlice = 0;
  */
 const SETTLED: Promise<void> = Promise.resolve();
 
-const NO_ROOMS: readonly string[] = [];
-
 /** The `error` frame of a refused client frame. */
 export function errorFrame(code: ErrorCode, message: string, retryAfterMs?: number): ServerFrame {
   return retryAfterMs === undefined
@@ -38,7 +36,7 @@ export class ClientSession {
   /** Which slice of the heartbeat interval pings this connection (HeartbeatService). */
   readonly heartbeatSlice = nextHeartbeatSlice++ % HEARTBEAT_SLICES;
   /** The rooms this connection is in, so that closing it costs its rooms, not every room here. */
-  private joined: readonly string[] = NO_ROOMS;
+  private joined: CompactList<string> = undefined;
   private droppedAsSlow = false;
   /**
    * The transport's byte count when the heartbeat last cleared `alive`: any byte read since (a pong,
@@ -80,19 +78,19 @@ export class ClientSession {
 
   /** The rooms this connection is in. */
   get rooms(): readonly string[] {
-    return this.joined;
+    return itemsOf(this.joined);
   }
 
   isIn(room: string): boolean {
-    return this.joined.includes(room);
+    return this.joined === room || itemsOf(this.joined).includes(room);
   }
 
   enteredRoom(room: string): void {
-    if (!this.joined.includes(room)) this.joined = appended(this.joined, room);
+    if (!this.isIn(room)) this.joined = withItem(this.joined, room);
   }
 
   leftRoom(room: string): void {
-    this.joined = removed(this.joined, room);
+    this.joined = withoutItem(this.joined, room);
   }
 
   /**

@@ -3,12 +3,7 @@ import { MessageBus } from '@switchboard/bus';
 import { PresenceStore } from '@switchboard/presence';
 import { UserRef } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
-
-/** A room's users on this instance: how many of each user's connections are in it. */
-interface RoomUsers {
-  byUser: Map<string, { user: UserRef; connections: number }>;
-  counted: Set<ClientSession>;
-}
+import { CompactList, itemsOf, withItem, withoutItem } from '../connections/exact-arrays';
 
 /**
  * Counts each user's connections per room on this instance, so the room across instances hears
@@ -16,7 +11,11 @@ interface RoomUsers {
  */
 @Injectable()
 export class RoomPresence {
-  private readonly rooms = new Map<string, RoomUsers>();
+  /**
+   * Each room's users on this instance, by user id, with their connections in it: a member costs its
+   * map entry (their one session, as a compact list) and nothing of its own.
+   */
+  private readonly rooms = new Map<string, Map<string, CompactList<ClientSession>>>();
 
   constructor(
     private readonly presence: PresenceStore,
@@ -30,15 +29,15 @@ export class RoomPresence {
   async enter(room: string, session: ClientSession): Promise<UserRef[]> {
     let users = this.rooms.get(room);
     if (!users) {
-      users = { byUser: new Map(), counted: new Set() };
+      users = new Map();
       this.rooms.set(room, users);
     }
-    if (users.counted.has(session)) return this.presence.members(room);
-    users.counted.add(session);
-    const entry = users.byUser.get(session.user.id) ?? { user: session.user, connections: 0 };
-    entry.connections++;
-    users.byUser.set(session.user.id, entry);
-    if (entry.connections > 1) return this.presence.members(room);
+    const held = users.get(session.user.id);
+    if (held !== undefined) {
+      if (!itemsOf(held).includes(session)) users.set(session.user.id, withItem(held, session));
+      return this.presence.members(room);
+    }
+    users.set(session.user.id, session);
     const { first, members } = await this.presence.enterAndList(room, session.user);
     if (first) {
       await this.bus.publish('room', room, { type: 'user_joined', room, user: session.user });
@@ -49,11 +48,16 @@ export class RoomPresence {
   /** Uncounts the session (if it was counted) and announces the user's last connection leaving. */
   async exit(room: string, session: ClientSession): Promise<void> {
     const users = this.rooms.get(room);
-    if (!users?.counted.delete(session)) return;
-    const entry = users.byUser.get(session.user.id);
-    if (!entry || --entry.connections > 0) return;
-    users.byUser.delete(session.user.id);
-    if (users.counted.size === 0) this.rooms.delete(room);
+    const held = users?.get(session.user.id);
+    if (!users || held === undefined) return;
+    const remaining = withoutItem(held, session);
+    if (remaining === held) return;
+    if (remaining !== undefined) {
+      users.set(session.user.id, remaining);
+      return;
+    }
+    users.delete(session.user.id);
+    if (users.size === 0) this.rooms.delete(room);
     if (await this.presence.exit(room, session.user.id)) {
       await this.bus.publish('room', room, { type: 'user_left', room, user: session.user });
     }
@@ -65,7 +69,8 @@ export class RoomPresence {
    */
   async reassert(): Promise<void> {
     for (const [room, users] of this.rooms) {
-      for (const { user } of [...users.byUser.values()]) {
+      for (const held of [...users.values()]) {
+        const [{ user }] = itemsOf(held);
         if (await this.presence.enter(room, user)) {
           await this.bus.publish('room', room, { type: 'user_joined', room, user });
         }

@@ -4,7 +4,7 @@ import { RoomStore } from '@switchboard/persistence';
 import { ONLINE, PresenceStore } from '@switchboard/presence';
 import { BusChannels, UserPresence, UserRef } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
-import { appended, removed } from '../connections/exact-arrays';
+import { CompactList, itemsOf, withItem, withoutItem } from '../connections/exact-arrays';
 
 /**
  * Who is online: a user is while any of their connections is open on any instance. This instance
@@ -17,7 +17,7 @@ import { appended, removed } from '../connections/exact-arrays';
 export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(UserStatus.name);
   /** Each connected user's connections here. */
-  private readonly connections = new Map<string, readonly ClientSession[]>();
+  private readonly connections = new Map<string, CompactList<ClientSession>>();
   private unsubscribe: Unsubscribe | undefined;
 
   constructor(
@@ -37,9 +37,9 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   /** A connection opened; its user's first here enters `ONLINE`, and the first anywhere is announced. */
   async connected(session: ClientSession): Promise<void> {
     const { user } = session;
-    const sessions = appended(this.connections.get(user.id) ?? [], session);
-    this.connections.set(user.id, sessions);
-    if (sessions.length === 1 && (await this.presence.enter(ONLINE, user))) {
+    const held = this.connections.get(user.id);
+    this.connections.set(user.id, withItem(held, session));
+    if (held === undefined && (await this.presence.enter(ONLINE, user))) {
       await this.announce(user, true, null);
     }
   }
@@ -47,10 +47,10 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
   /** A connection closed; its user's last one anywhere takes them offline. */
   async disconnected(session: ClientSession): Promise<void> {
     const { user } = session;
-    const sessions = this.connections.get(user.id) ?? [];
-    const remaining = removed(sessions, session);
-    if (remaining === sessions) return;
-    if (remaining.length > 0) {
+    const held = this.connections.get(user.id);
+    const remaining = withoutItem(held, session);
+    if (remaining === held) return;
+    if (remaining !== undefined) {
       this.connections.set(user.id, remaining);
       return;
     }
@@ -67,8 +67,8 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Enters this instance's users again after it was taken for dead, announcing them online again. */
   async reassert(): Promise<void> {
-    for (const sessions of [...this.connections.values()]) {
-      const [{ user }] = sessions;
+    for (const held of [...this.connections.values()]) {
+      const [{ user }] = itemsOf(held);
       if (await this.presence.enter(ONLINE, user)) await this.announce(user, true, null);
     }
   }
@@ -91,7 +91,7 @@ export class UserStatus implements OnApplicationBootstrap, OnModuleDestroy {
 
   private deliver({ to, frame }: BusChannels['user-status']): void {
     for (const userId of to) {
-      for (const session of this.connections.get(userId) ?? []) session.send(frame);
+      for (const session of itemsOf(this.connections.get(userId))) session.send(frame);
     }
   }
 

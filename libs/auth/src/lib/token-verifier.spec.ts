@@ -84,6 +84,16 @@ describe('TokenVerifier cache', () => {
     await expect(cached.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
+  it('verifies every token each time when it keeps none', async () => {
+    const jwt = new JwtService({ secret });
+    const uncached = new TokenVerifier(jwt, 0);
+    const token = uncached.sign('u4', 'Cy');
+    const verifyAsync = jest.spyOn(jwt, 'verifyAsync');
+    await expect(uncached.verify(token)).resolves.toEqual({ id: 'u4', name: 'Cy' });
+    await expect(uncached.verify(token)).resolves.toEqual({ id: 'u4', name: 'Cy' });
+    expect(verifyAsync).toHaveBeenCalledTimes(2);
+  });
+
   it('verifies a refused token again each time (a failure is not cached)', async () => {
     const jwt = new JwtService({ secret });
     const cached = new TokenVerifier(jwt);

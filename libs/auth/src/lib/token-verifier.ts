@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { UserRef, userId, userName } from '@switchboard/protocol';
 import { VerifiedTokenCache } from './verified-token-cache';
@@ -24,19 +23,24 @@ export const VERIFIED_TOKENS_KEPT = 10_000;
  * Verifies HS256 JWTs: `sub` is the user id, `name` the display name (the id when absent). Both are
  * 1–255 characters of valid Unicode without control characters (protocol's `userId`, `userName`):
  * a token with anything else is refused, since what it names could not be stored or shown as given.
- * A verified token is answered from a cache until its `exp`; a refused one is verified again each time.
+ * A verified token is answered from a cache of `tokensKept` until its `exp` (none: every token is
+ * verified each time); a refused one is verified again each time.
  */
-@Injectable()
 export class TokenVerifier {
-  private readonly verified = new VerifiedTokenCache(VERIFIED_TOKENS_KEPT);
+  private readonly verified: VerifiedTokenCache | null;
 
-  constructor(private readonly jwt: JwtService) {}
+  constructor(
+    private readonly jwt: JwtService,
+    tokensKept = VERIFIED_TOKENS_KEPT,
+  ) {
+    this.verified = tokensKept > 0 ? new VerifiedTokenCache(tokensKept) : null;
+  }
 
   async verify(token: string): Promise<AuthenticatedUser> {
-    const known = this.verified.get(token, Date.now());
+    const known = this.verified?.get(token, Date.now());
     if (known !== undefined) return known;
     const user = await this.verifySignatureAndClaims(token);
-    this.verified.set(token, user.user, user.exp);
+    this.verified?.set(token, user.user, user.exp);
     return user.user;
   }
 

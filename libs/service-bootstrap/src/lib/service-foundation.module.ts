@@ -12,6 +12,8 @@ export interface FoundationOptions {
   runMigrations?: boolean;
   /** Single-process mode without Redis: the bus every service of the process shares. */
   inProcessBus?: InProcessMessageBus;
+  /** Verified tokens the service answers from memory (AuthOptions.verifiedTokensKept). */
+  verifiedTokensKept?: number;
 }
 
 /**
@@ -38,7 +40,10 @@ export class ServiceFoundationModule {
         BusModule.forRoot(
           redisUrl ? { backend: 'redis' } : { backend: 'memory', shared: options.inProcessBus },
         ),
-        AuthModule.forRoot({ jwtSecret: config.jwtSecret }),
+        AuthModule.forRoot({
+          jwtSecret: config.jwtSecret,
+          verifiedTokensKept: options.verifiedTokensKept,
+        }),
       ],
     };
   }

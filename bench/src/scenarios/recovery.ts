@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_BACKOFF, reconnectDelay } from '@switchboard/client';
 import { Client } from 'pg';
 import { openMany, sleep } from '../harness/connections';
 import { BenchEnvironment } from '../harness/environment';
@@ -28,8 +29,6 @@ interface RecoveryShape {
   flowMs: number;
   /** How long messages flow again once every client is back (live delivery after the storm). */
   resumeMs: number;
-  /** Each reconnect attempt waits a uniform random delay in [0, backoffMs). */
-  backoffMs: number;
   /** The storm is given up after this long; clients still missing messages then are reported. */
   giveUpMs: number;
   /** How long PostgreSQL's statistics may take to settle (idle backends report within ~10 s). */
@@ -41,7 +40,6 @@ const FULL: RecoveryShape = {
   messagesPerSecond: 1000,
   flowMs: 15_000,
   resumeMs: 5000,
-  backoffMs: 2000,
   giveUpMs: 60_000,
   statsSettleMs: 12_000,
 };
@@ -50,7 +48,6 @@ const QUICK: RecoveryShape = {
   messagesPerSecond: 100,
   flowMs: 1500,
   resumeMs: 1000,
-  backoffMs: 500,
   giveUpMs: 20_000,
   statsSettleMs: 2000,
 };
@@ -80,6 +77,8 @@ class Member {
   /** Load generator microseconds when it held everything up to its room's end after the cut. */
   recoveredAt = 0;
   reconnectAttempts = 0;
+  /** The SDK's backoff step: attempts since the last restored connection. */
+  backoffStep = 0;
 
   constructor(
     readonly index: number,
@@ -90,10 +89,17 @@ class Member {
   ) {}
 }
 
+/** Why reconnect attempts failed before the upgrade's 101. */
+interface FailedAttempts {
+  refused: number;
+  timedOut: number;
+  other: number;
+}
+
 /**
  * The recovery storm's clients: each in one room of ten, spread over two gateways. Once `cut` is
- * set, every closed socket reconnects after a jittered delay and rejoins with `since` = the last seq
- * it saw; a client has recovered when it has rejoined and holds every seq from 1 to its room's last
+ * set, every closed socket reconnects as the SDK does (`reconnectDelay`: full jitter, 0.5 s doubling
+ * to 20 s, the step reset once the rejoin is answered) and rejoins with `since` = the last seq it saw; a client has recovered when it has rejoined and holds every seq from 1 to its room's last
  * seq committed before the cut (read from PostgreSQL once the gateways are back).
  */
 class RecoveryStorm {
@@ -110,7 +116,7 @@ class RecoveryStorm {
   /** Clients that had not received their room's last seq when the gateways died. */
   behindAtCut = 0;
   moreReplies = 0;
-  failedAttempts = 0;
+  readonly failedAttempts: FailedAttempts = { refused: 0, timedOut: 0, other: 0 };
   private reconnecting = false;
   private addressTurn = 0;
 
@@ -119,7 +125,6 @@ class RecoveryStorm {
     ports: number[],
     runId: string,
     tokenOf: (user: string) => string,
-    private readonly backoffMs: number,
   ) {
     const rooms = shape.connections / ROOM_SIZE;
     this.roomEnds = new Int32Array(rooms).fill(-1);
@@ -204,14 +209,19 @@ class RecoveryStorm {
   }
 
   private scheduleReconnect(member: Member): void {
-    setTimeout(() => {
-      if (!this.reconnecting) return;
-      member.reconnectAttempts++;
-      this.connect(member).catch(() => {
-        this.failedAttempts++;
-        this.scheduleReconnect(member);
-      });
-    }, Math.random() * this.backoffMs);
+    setTimeout(
+      () => {
+        if (!this.reconnecting) return;
+        member.reconnectAttempts++;
+        this.connect(member).catch((error: Error & { code?: string }) => {
+          if (error.code === 'ECONNREFUSED') this.failedAttempts.refused++;
+          else if (error.message.includes('timed out')) this.failedAttempts.timedOut++;
+          else this.failedAttempts.other++;
+          this.scheduleReconnect(member);
+        });
+      },
+      reconnectDelay(member.backoffStep++, DEFAULT_BACKOFF),
+    );
   }
 
   private frame(member: Member, payload: Buffer): void {
@@ -225,6 +235,7 @@ class RecoveryStorm {
       for (const message of joined.messages) this.take(member, message.seq);
       if (joined.more) this.moreReplies++;
       member.joined = true;
+      member.backoffStep = 0;
       member.firstJoin?.resolve();
       member.firstJoin = null;
       this.checkRecovered(member);
@@ -311,6 +322,23 @@ async function oldBackendsGone(env: BenchEnvironment, cut: Date): Promise<void> 
   }
 }
 
+/**
+ * The kernel's count of connections dropped because a listening socket's accept queue was full
+ * (TcpExt ListenOverflows, machine-wide): a dropped SYN is sent again by the client's kernel after
+ * 1 s, 3 s, 7 s…, a wait the client's own backoff does not see.
+ */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const names = lines.find((line) => line.startsWith('TcpExt:'))?.split(' ') ?? [];
+    const values = lines.filter((line) => line.startsWith('TcpExt:'))[1]?.split(' ') ?? [];
+    const at = names.indexOf('ListenOverflows');
+    return at < 0 ? NaN : Number(values[at]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** Waits for a SIGKILLed process to be gone, so that its port is free again. */
 async function gone(pid: number): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -383,13 +411,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
   let servers = target.servers;
   const progress = new Progress('switchboard recovery');
   const runId = Math.random().toString(36).slice(2, 8);
-  const storm = new RecoveryStorm(
-    shape,
-    target.ports,
-    runId,
-    (user) => env.tokenOf(user),
-    shape.backoffMs,
-  );
+  const storm = new RecoveryStorm(shape, target.ports, runId, (user) => env.tokenOf(user));
   const notes: string[] = [];
   const started: ServerProcess[] = [];
   try {
@@ -422,13 +444,17 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     const cut = new Date();
     const killed = servers.processes;
     for (const server of killed) process.kill(server.pid, 'SIGKILL');
+    const sinceCut = () => ((nowMicros() - storm.cutMicros) / 1000).toFixed(0);
     await Promise.all(killed.map((server) => gone(server.pid)));
+    const goneMs = sinceCut();
     // Nothing commits after this: the room ends are final, and the count is the recovery's own from here.
     await oldBackendsGone(env, cut);
     // Sums live processes only: started once the killed gateways' backends (and their CPU) are gone.
     const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
     const transactionsBefore = await transactions(env);
     storm.setRoomEnds(await roomEnds(env, storm.rooms()));
+    const spawnedMs = sinceCut();
+    const overflowsBefore = listenOverflows();
     const restarted = await Promise.all(
       target.ports.map((port) => restartGateway(env, port, started)),
     );
@@ -446,6 +472,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       },
     );
     const stormMs = (nowMicros() - storm.cutMicros) / 1000;
+    const overflows = listenOverflows() - overflowsBefore;
     const gatewayCpuPercent = (gateways.cpu() / gateways.wallSeconds()) * 100;
     const gatewayCpuMsPerClient = (gateways.cpu() * 1000) / Math.max(1, storm.recovered);
     const backingCpuPercent = (backing.cpu() / backing.wallSeconds()) * 100;
@@ -467,7 +494,8 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     notes.push(
       `a client has recovered when, after the cut, it has reconnected, received its \`joined\` reply and holds every seq from 1 to its room's last seq committed before the cut (read from PostgreSQL once the killed gateways' backends were gone); times are from the SIGKILL, the gateways' start-up included`,
       `${storm.behindAtCut} of ${all} clients had not received their room's last seq when the gateways died`,
-      `reconnects wait a uniform random 0–${shape.backoffMs / 1000} s after each close or failed attempt (${storm.failedAttempts} attempts failed while the gateways started); the rejoin carries \`since\` = the last seq the client saw`,
+      `reconnects wait as the SDK's do (\`reconnectDelay\`, full jitter: a uniform random delay up to ${DEFAULT_BACKOFF.initialDelayMs / 1000} s doubling per failed attempt to ${DEFAULT_BACKOFF.maxDelayMs / 1000} s, from the first after a rejoin is answered); attempts that failed before the upgrade: ${storm.failedAttempts.refused} refused, ${storm.failedAttempts.timedOut} timed out (10 s), ${storm.failedAttempts.other} otherwise; the rejoin carries \`since\` = the last seq the client saw`,
+      `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms (once the killed gateways' PostgreSQL backends were gone and the room ends read), ready (/health/ready 200) at ${restartMs.toFixed(0)} ms; ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
       `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,

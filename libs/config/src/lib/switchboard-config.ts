@@ -56,6 +56,14 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The longest delay `setTimeout` and `setInterval` honour; a longer one fires after 1 ms. */
+/**
+ * The listen backlog every service's HTTP server asks for: connections the kernel completes while
+ * the process is busy, before it accepts them. Node asks for 511; a restarted gateway's thousands of
+ * reconnecting clients overflow that within one busy turn, and each dropped SYN is sent again only
+ * after 1 s, 3 s, 7 s… The kernel caps it at `net.core.somaxconn` (4096 by default since Linux 5.4).
+ */
+export const LISTEN_BACKLOG = 65_535;
+
 const MAX_TIMER_MS = 2_147_483_647;
 /** Node's limit for a whole request, which the headers limit may not exceed. */
 const MAX_REQUEST_HEADERS_TIMEOUT_MS = 300_000;

@@ -121,7 +121,7 @@ class RecoveryStorm {
   private addressTurn = 0;
 
   constructor(
-    shape: RecoveryShape,
+    private readonly shape: RecoveryShape,
     ports: number[],
     runId: string,
     tokenOf: (user: string) => string,
@@ -144,15 +144,17 @@ class RecoveryStorm {
     return this.members.filter((_, i) => i % ROOM_SIZE === 0).map((member) => member.room);
   }
 
-  /** Opens the member's socket and sends its join (with `since` after the cut). */
+  /**
+   * Opens the member's socket and sends its join (with `since` after the cut). A reconnect waits for
+   * its upgrade as the SDK does, which sets no timeout of its own (the browser's TCP gives up after
+   * minutes): until the storm is given up.
+   */
   async connect(member: Member): Promise<void> {
     const localAddress = SOURCE_ADDRESSES[this.addressTurn++ % SOURCE_ADDRESSES.length];
-    const ws = await RawWebSocket.open({
-      host: '127.0.0.1',
-      port: member.port,
-      path: member.path,
-      localAddress,
-    });
+    const ws = await RawWebSocket.open(
+      { host: '127.0.0.1', port: member.port, path: member.path, localAddress },
+      this.reconnecting ? this.shape.giveUpMs : undefined,
+    );
     member.ws = ws;
     member.joined = false;
     ws.onMessage = (payload) => this.frame(member, payload);
@@ -494,7 +496,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     notes.push(
       `a client has recovered when, after the cut, it has reconnected, received its \`joined\` reply and holds every seq from 1 to its room's last seq committed before the cut (read from PostgreSQL once the killed gateways' backends were gone); times are from the SIGKILL, the gateways' start-up included`,
       `${storm.behindAtCut} of ${all} clients had not received their room's last seq when the gateways died`,
-      `reconnects wait as the SDK's do (\`reconnectDelay\`, full jitter: a uniform random delay up to ${DEFAULT_BACKOFF.initialDelayMs / 1000} s doubling per failed attempt to ${DEFAULT_BACKOFF.maxDelayMs / 1000} s, from the first after a rejoin is answered); attempts that failed before the upgrade: ${storm.failedAttempts.refused} refused, ${storm.failedAttempts.timedOut} timed out (10 s), ${storm.failedAttempts.other} otherwise; the rejoin carries \`since\` = the last seq the client saw`,
+      `reconnects wait as the SDK's do (\`reconnectDelay\`, full jitter: a uniform random delay up to ${DEFAULT_BACKOFF.initialDelayMs / 1000} s doubling per failed attempt to ${DEFAULT_BACKOFF.maxDelayMs / 1000} s, from the first after a rejoin is answered); attempts that failed before the upgrade: ${storm.failedAttempts.refused} refused, ${storm.failedAttempts.timedOut} timed out (a reconnect waits for its upgrade until the storm is given up, as the SDK sets no timeout), ${storm.failedAttempts.other} otherwise; the rejoin carries \`since\` = the last seq the client saw`,
       `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms (once the killed gateways' PostgreSQL backends were gone and the room ends read), ready (/health/ready 200) at ${restartMs.toFixed(0)} ms; ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,

@@ -18,7 +18,7 @@ export class RedisMessageBus extends MessageBus {
     super();
     this.keyPrefix = connections.keyPrefix;
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    const { publisher, subscriber } = connections.openPubSub('bus', { autoPipelining: true });
+    const { publisher, subscriber } = connections.openPubSub('bus', { batchWrites: true });
     this.publisher = publisher;
     this.subscriber = subscriber;
     this.subscriber.onMessage((channel, raw) => {

@@ -157,7 +157,7 @@ export class RedisPresenceStore extends PresenceStore {
   ) {
     super();
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    const redis = connections.open('presence', { autoPipelining: true });
+    const redis = connections.open('presence', { batchWrites: true });
     redis.defineCommand('presenceEnter', { numberOfKeys: 3, lua: ENTER });
     redis.defineCommand('presenceEnterAndList', { numberOfKeys: 3, lua: ENTER_AND_LIST });
     redis.defineCommand('presenceExit', { numberOfKeys: 3, lua: EXIT });

@@ -41,7 +41,7 @@ export class RedisRateLimiter extends RateLimiter {
   ) {
     super();
     // Commands issued in one event-loop turn go out in one write: fewer syscalls per message.
-    const redis = connections.open('rate-limit', { autoPipelining: true });
+    const redis = connections.open('rate-limit', { batchWrites: true });
     redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
     this.redis = redis as Redis & TokenBucketCommands;
     this.keyPrefix = connections.keyPrefix;

@@ -81,7 +81,7 @@ describe('RedisConnections', () => {
 
     it('logs each connection lost once and recovered once, reports it in ping, and resubscribes', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
-      const commands = connections.open('commands', { autoPipelining: true });
+      const commands = connections.open('commands', { batchWrites: true });
       const { publisher, subscriber } = connections.openPubSub('bus');
       const received: string[] = [];
       subscriber.onMessage((channel, message) => received.push(`${channel} ${message}`));

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import Redis, { RedisOptions } from 'ioredis';
 import { ConnectionChange, ConnectionHealth } from './connection-health';
 import { RedisSubscriber } from './redis-subscriber';
+import { TurnBatchingRedis } from './turn-batching-redis';
 
 export interface RedisConnectionOptions {
   /** `redis://` or `rediss://` (REDIS_URL). */
@@ -61,35 +62,36 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
-  /** A connection for commands; with `autoPipelining`, the commands of one event-loop turn go out in one write. */
-  open(name: string, { autoPipelining = false }: { autoPipelining?: boolean } = {}): Redis {
+  /** A connection for commands; with `batchWrites`, the commands of one event-loop turn go out in one write. */
+  open(name: string, { batchWrites = false }: { batchWrites?: boolean } = {}): Redis {
+    const options = {
+      // A command sent while Redis is away fails within three reconnect attempts, not when it returns.
+      maxRetriesPerRequest: 2,
+      retryStrategy: reconnectDelayMs,
+      connectTimeout: this.connectTimeoutMs,
+      connectionName: `${this.keyPrefix}${name}`,
+      // Disconnects are for connections that are down or do not answer: their sockets are not waited for.
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+    } satisfies RedisOptions;
     return this.watch(
       name,
-      new Redis(this.options.url, {
-        // A command sent while Redis is away fails within three reconnect attempts, not when it returns.
-        maxRetriesPerRequest: 2,
-        retryStrategy: reconnectDelayMs,
-        connectTimeout: this.connectTimeoutMs,
-        connectionName: `${this.keyPrefix}${name}`,
-        enableAutoPipelining: autoPipelining,
-        // Disconnects are for connections that are down or do not answer: their sockets are not waited for.
-        disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-      } satisfies RedisOptions),
+      batchWrites
+        ? new TurnBatchingRedis(this.options.url, options)
+        : new Redis(this.options.url, options),
     );
   }
 
   /** A publishing connection and a `duplicate()` of it for subscribing (a subscribed connection runs nothing else). */
   openPubSub(
     name: string,
-    { autoPipelining = false }: { autoPipelining?: boolean } = {},
+    { batchWrites = false }: { batchWrites?: boolean } = {},
   ): { publisher: Redis; subscriber: RedisSubscriber } {
-    const publisher = this.open(`${name}-publisher`, { autoPipelining });
+    const publisher = this.open(`${name}-publisher`, { batchWrites });
     const subscriberName = `${name}-subscriber`;
     const subscriber = this.watch(
       subscriberName,
       publisher.duplicate({
         connectionName: `${this.keyPrefix}${subscriberName}`,
-        enableAutoPipelining: false,
       }),
     );
     return {

@@ -21,6 +21,7 @@ export type {
   MessagePage,
   NewMessage,
   PageQuery,
+  ReaderPage,
 } from './lib/message-store';
 export { NotificationStore, RECIPIENT_LOCK_CLASS } from './lib/notification-store';
 export type { NewNotification } from './lib/notification-store';

@@ -51,11 +51,14 @@ export class RoomMessagePages {
     query: PageQuery,
     wait?: { ms: number; response: ServerResponse },
   ): Promise<MessagePage> {
-    // The access check and the page read run side by side, so a read costs no extra round trip of
-    // latency; a refused read returns nothing of the page. A held request checks again with each
-    // read, so a member removed while waiting is not answered with what was sent after.
-    const checkedRead = async () =>
-      (await Promise.all([this.access.authorize(userId, room), this.store.page(room, query)]))[1];
+    // The reader's standing comes with the page, from one statement; a refused read returns nothing
+    // of the page. A held request checks again with each read, so a member removed while waiting is
+    // not answered with what was sent after.
+    const checkedRead = async () => {
+      const { standing, page } = await this.store.readerPage(room, userId, query);
+      this.access.authorizeStanding(userId, room, standing);
+      return page;
+    };
     const after = query.after;
     if (wait === undefined || after === undefined) return checkedRead();
     return this.waiters.hold({

@@ -7,6 +7,7 @@ import {
   MessageEditedFrame,
 } from '@switchboard/protocol';
 import { DataSource } from 'typeorm';
+import { RoomStanding, StandingColumns, standingOfColumns, standingSql } from './room-store';
 
 export interface NewMessage {
   room: string;
@@ -28,6 +29,12 @@ export interface MessagePage {
   hasMore: boolean;
   /** Only for pages with `after`: the edits and deletes in the page's seq range, ascending. */
   events?: MessageChangeFrame[];
+}
+
+/** A page with its reader's standing in the room, read in one statement (`MessageStore.readerPage`). */
+export interface ReaderPage {
+  standing: RoomStanding;
+  page: MessagePage;
 }
 
 /** Who changes a message, and whether they may delete other users' messages (a room admin). */
@@ -131,6 +138,32 @@ const PAGE_FORWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
 // Backward pages list messages only (in their current state): the events they hold are already applied.
 const PAGE_BACKWARD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
   WHERE room = $1 AND seq < $2 AND kind = 'message' ORDER BY seq DESC LIMIT $3`;
+
+/** A page's statement: its SQL, its values, and whether it lists the rows by descending seq. */
+interface PageStatement {
+  sql: string;
+  values: unknown[];
+  descending: boolean;
+}
+
+function pageStatement(room: string, { before, after, limit }: PageQuery): PageStatement {
+  if (after !== undefined) {
+    const values = [room, after, before ?? Number.MAX_SAFE_INTEGER, limit];
+    return { sql: PAGE_FORWARD_SQL, values, descending: false };
+  }
+  const values = [room, before ?? Number.MAX_SAFE_INTEGER, limit];
+  return { sql: PAGE_BACKWARD_SQL, values, descending: true };
+}
+
+// A reader's page: the page's rows and, as a row of its own (the FULL JOIN ON false keeps both sides
+// apart), the reader's standing in the room, so the access check costs no statement of its own. The
+// standing row, the one without a seq, comes first.
+function readerPageSql({ sql, values, descending }: PageStatement): string {
+  return `SELECT page.*, standing.* FROM (${sql}) AS page
+    FULL JOIN (${standingSql(`$${values.length + 1}`)}) AS standing ON false
+    ORDER BY page.seq ${descending ? 'DESC' : 'ASC'} NULLS FIRST`;
+}
+
 const BY_CLIENT_MSG_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
   WHERE room = $1 AND user_id = $2 AND client_msg_id = $3`;
 
@@ -332,15 +365,35 @@ export class MessageStore {
    * no gaps, `hasMore` is derived from the seqs returned, so the query reads only the rows it returns.
    */
   async page(room: string, query: PageQuery): Promise<MessagePage> {
-    const { before, after, limit } = query;
+    const statement = pageStatement(room, query);
+    const rows = await this.dataSource.query<MessageRow[]>(statement.sql, statement.values);
+    return this.pageOf(room, query, rows, statement.descending);
+  }
+
+  /**
+   * `page`, and the reader's standing in the room (what `RoomStore.standing` reads) from the same
+   * statement: a read that is checked costs one round trip and one statement.
+   */
+  async readerPage(room: string, userId: string, query: PageQuery): Promise<ReaderPage> {
+    const statement = pageStatement(room, query);
+    const [standing, ...rows] = await this.dataSource.query<(MessageRow & StandingColumns)[]>(
+      readerPageSql(statement),
+      [...statement.values, userId],
+    );
+    return {
+      standing: standingOfColumns(room, standing),
+      page: await this.pageOf(room, query, rows, statement.descending),
+    };
+  }
+
+  private async pageOf(
+    room: string,
+    { before, after }: PageQuery,
+    rows: MessageRow[],
+    descending: boolean,
+  ): Promise<MessagePage> {
+    if (descending) rows.reverse();
     if (after !== undefined) {
-      const upper = before ?? Number.MAX_SAFE_INTEGER;
-      const rows = await this.dataSource.query<MessageRow[]>(PAGE_FORWARD_SQL, [
-        room,
-        after,
-        upper,
-        limit,
-      ]);
       const last = rows.at(-1);
       const hasMore =
         last !== undefined &&
@@ -349,12 +402,6 @@ export class MessageStore {
           : Number(last.seq) < (await this.lastSeq(room)));
       return { ...splitRows(rows), hasMore };
     }
-    const rows = await this.dataSource.query<MessageRow[]>(PAGE_BACKWARD_SQL, [
-      room,
-      before ?? Number.MAX_SAFE_INTEGER,
-      limit,
-    ]);
-    rows.reverse();
     return {
       messages: rows.map(toHistoryMessage),
       // Seq 1 is always a message (a change follows its target), so a first row past it has older messages.

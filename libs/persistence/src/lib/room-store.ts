@@ -90,6 +90,55 @@ function toStanding(row: StandingRow): RoomStanding {
   };
 }
 
+/**
+ * The standing of the room `$1` for the user named by `userParameter` (`$2`), named apart from a
+ * message's columns so it can sit beside a page (`MessageStore.readerPage`). One row whether or not the
+ * room or the membership exists: the LEFT JOINs on the two primary keys keep it.
+ */
+export function standingSql(userParameter: string): string {
+  return `SELECT r.access, r.title, r.direct_user_a, r.direct_user_b,
+      r.created_at AS room_created_at, m.user_id AS member_id, m.role, m.last_read_seq
+    FROM (SELECT 1) AS pair LEFT JOIN rooms r ON r.room = $1
+    LEFT JOIN room_members m ON m.room = $1 AND m.user_id = ${userParameter}`;
+}
+
+/** The columns of `standingSql` as pg returns them. */
+export interface StandingColumns {
+  access: RoomAccess | null;
+  title: string | null;
+  direct_user_a: string | null;
+  direct_user_b: string | null;
+  room_created_at: Date | null;
+  member_id: string | null;
+  role: RoomRole | null;
+  last_read_seq: string | null;
+}
+
+/** The standing of `room` read by `standingSql`. */
+export function standingOfColumns(room: string, row: StandingColumns): RoomStanding {
+  return {
+    room:
+      row.access === null
+        ? null
+        : toRoom({
+            room,
+            access: row.access,
+            title: row.title,
+            direct_user_a: row.direct_user_a,
+            direct_user_b: row.direct_user_b,
+            created_at: row.room_created_at as Date,
+          }),
+    member:
+      row.member_id === null
+        ? null
+        : toMember({
+            user_id: row.member_id,
+            role: row.role as RoomRole,
+            last_read_seq: row.last_read_seq as string,
+          }),
+  };
+}
+
 /** A (room, user) pair waiting for the next read. */
 interface PairAsk<S> {
   room: string;

@@ -65,7 +65,11 @@ export class RoomAccessService {
 
   /** For a read or a send over HTTP: refuses with `forbidden`, records nothing. */
   async authorize(userId: string, room: string): Promise<void> {
-    const standing = await this.rooms.standing(room, userId);
+    this.authorizeStanding(userId, room, await this.rooms.standing(room, userId));
+  }
+
+  /** `authorize` with a standing read beside what it guards (`MessageStore.readerPage`). */
+  authorizeStanding(userId: string, room: string, standing: RoomStanding): void {
     if (!this.policy.use(room, userId, standing).allowed) throw roomForbidden(room);
   }
 

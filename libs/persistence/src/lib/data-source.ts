@@ -1,4 +1,6 @@
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ENTITIES } from './entities';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { RoomAccess1764300000000 } from './migrations/1764300000000-room-access';
@@ -34,6 +36,11 @@ export function createDataSource(databaseUrl: string, poolSize = 20): DataSource
     logging: false,
     extra: { max: poolSize },
   });
+}
+
+/** pg's pool under an initialized data source, for the reads that skip TypeORM's query wrapper. */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as PostgresDriver).master as Pool;
 }
 
 /** Applies pending migrations; returns the names of those applied. */

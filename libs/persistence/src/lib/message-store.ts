@@ -6,7 +6,9 @@ import {
   MessageDeletedFrame,
   MessageEditedFrame,
 } from '@switchboard/protocol';
+import type { CustomTypesConfig } from 'pg';
 import { DataSource } from 'typeorm';
+import { poolOf } from './data-source';
 import { RoomStanding, StandingColumns, standingOfColumns, standingSql } from './room-store';
 
 export interface NewMessage {
@@ -112,7 +114,7 @@ function isRepeatedClientMsgId(error: unknown): boolean {
   return code === UNIQUE_VIOLATION && constraint === CLIENT_MSG_ID_KEY;
 }
 
-/** A `messages` row as pg returns it (bigint as a string). */
+/** A `messages` row as the reads select it (`MESSAGE_COLUMNS`), every value PostgreSQL's text. */
 interface MessageRow {
   id: string;
   room: string;
@@ -121,15 +123,23 @@ interface MessageRow {
   user_name: string;
   text: string;
   client_msg_id: string | null;
-  created_at: Date;
+  created_ms: string;
   kind: 'message' | 'edit' | 'delete';
   target_id: string | null;
-  edited_at: Date | null;
-  deleted_at: Date | null;
+  edited_ms: string | null;
+  deleted_at: string | null;
 }
 
-const MESSAGE_COLUMNS =
-  'id, room, seq, user_id, user_name, text, client_msg_id, created_at, kind, target_id, edited_at, deleted_at';
+// Times come as milliseconds since the epoch, truncated as pg's date parsing truncates microseconds,
+// so a read parses no dates (on the history API's hot path that parsing cost more than the query).
+const MESSAGE_COLUMNS = `id, room, seq, user_id, user_name, text, client_msg_id,
+  floor(extract(epoch FROM created_at) * 1000)::bigint AS created_ms, kind, target_id,
+  floor(extract(epoch FROM edited_at) * 1000)::bigint AS edited_ms, deleted_at`;
+
+/** pg's type parsing turned off: every value stays PostgreSQL's text, converted where it is used. */
+const TEXT_VALUES: CustomTypesConfig = {
+  getTypeParser: (() => (value: string) => value) as CustomTypesConfig['getTypeParser'],
+};
 
 // Pages are plain SQL on the (room, seq) index: history reads are the hot path of joins and of the
 // history API, and the ORM's query building and entity mapping cost more than the query itself.
@@ -187,20 +197,20 @@ function toChatMessage(row: MessageRow): ChatMessage {
     seq: Number(row.seq),
     user: { id: row.user_id, name: row.user_name },
     text: row.text,
-    ts: row.created_at.getTime(),
+    ts: Number(row.created_ms),
     clientMsgId: row.client_msg_id,
-    ...(row.edited_at ? { editedAt: row.edited_at.getTime() } : {}),
+    ...(row.edited_ms !== null ? { editedAt: Number(row.edited_ms) } : {}),
   };
 }
 
 function toHistoryMessage(row: MessageRow): HistoryMessage {
-  if (!row.deleted_at) return toChatMessage(row);
+  if (row.deleted_at === null) return toChatMessage(row);
   return {
     id: String(row.id),
     room: row.room,
     seq: Number(row.seq),
     user: { id: row.user_id, name: row.user_name },
-    ts: row.created_at.getTime(),
+    ts: Number(row.created_ms),
     clientMsgId: row.client_msg_id,
     deleted: true,
   };
@@ -209,7 +219,7 @@ function toHistoryMessage(row: MessageRow): HistoryMessage {
 function toChangeEvent(row: MessageRow): MessageChangeFrame {
   const common = { room: row.room, id: String(row.target_id), seq: Number(row.seq) };
   return row.kind === 'edit'
-    ? { type: 'message_edited', ...common, text: row.text, editedAt: row.created_at.getTime() }
+    ? { type: 'message_edited', ...common, text: row.text, editedAt: Number(row.created_ms) }
     : { type: 'message_deleted', ...common };
 }
 
@@ -306,7 +316,7 @@ export class MessageStore {
       ]);
     } catch (error) {
       if (!isRepeatedClientMsgId(error)) throw error;
-      const [original] = await this.dataSource.query<MessageRow[]>(BY_CLIENT_MSG_ID_SQL, [
+      const [original] = await this.messageRows<MessageRow>(BY_CLIENT_MSG_ID_SQL, [
         input.room,
         input.userId,
         input.clientMsgId,
@@ -366,7 +376,7 @@ export class MessageStore {
    */
   async page(room: string, query: PageQuery): Promise<MessagePage> {
     const statement = pageStatement(room, query);
-    const rows = await this.dataSource.query<MessageRow[]>(statement.sql, statement.values);
+    const rows = await this.messageRows<MessageRow>(statement.sql, statement.values);
     return this.pageOf(room, query, rows, statement.descending);
   }
 
@@ -376,7 +386,7 @@ export class MessageStore {
    */
   async readerPage(room: string, userId: string, query: PageQuery): Promise<ReaderPage> {
     const statement = pageStatement(room, query);
-    const [standing, ...rows] = await this.dataSource.query<(MessageRow & StandingColumns)[]>(
+    const [standing, ...rows] = await this.messageRows<MessageRow & StandingColumns>(
       readerPageSql(statement),
       [...statement.values, userId],
     );
@@ -384,6 +394,16 @@ export class MessageStore {
       standing: standingOfColumns(room, standing),
       page: await this.pageOf(room, query, rows, statement.descending),
     };
+  }
+
+  /**
+   * Message rows (with `TEXT_VALUES`) straight from pg's pool under TypeORM: these reads are every
+   * join's and history request's, and TypeORM's query wrapper (a query runner per call, its events)
+   * cost them more than the pool. Errors are pg's own, not wrapped in QueryFailedError.
+   */
+  private async messageRows<R>(sql: string, values: unknown[]): Promise<R[]> {
+    const result = await poolOf(this.dataSource).query({ text: sql, values, types: TEXT_VALUES });
+    return result.rows as R[];
   }
 
   private async pageOf(

@@ -66,6 +66,32 @@ describe('MessageStore.readerPage (PostgreSQL)', () => {
     await expectSameAsApart(room, 'bob', query);
   });
 
+  it('gives times to the millisecond as pg’s Date parsing gives them, microseconds truncated', async () => {
+    const room = uniqueRoom();
+    const times = [
+      '2026-11-27 04:12:50.123456+00',
+      '2026-11-27 04:12:50.999999+00',
+      '2026-11-27 04:12:51.0005+00',
+      '2026-11-27 04:12:52+00',
+      '1969-12-31 23:59:59.9995+00',
+    ];
+    await dataSource.query(
+      `INSERT INTO messages (room, seq, user_id, user_name, text, created_at, edited_at)
+       SELECT $1, n, 'ada', 'Ada', 'hi', t, t FROM unnest($2::timestamptz[]) WITH ORDINALITY AS x(t, n)`,
+      [room, times],
+    );
+    const parsed = await dataSource.query<{ created_at: Date }[]>(
+      'SELECT created_at FROM messages WHERE room = $1 ORDER BY seq',
+      [room],
+    );
+    const expected = parsed.map((row) => row.created_at.getTime());
+    const { page } = await store.readerPage(room, 'ada', { limit: 50 });
+    expect(page.messages.map((message) => message.ts)).toEqual(expected);
+    expect(page.messages.map((message) => 'editedAt' in message && message.editedAt)).toEqual(
+      expected,
+    );
+  });
+
   it('reads the standing of a private room’s admin and of a non-member', async () => {
     const room = uniqueRoom();
     await roomWithChanges(room);

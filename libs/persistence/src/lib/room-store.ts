@@ -97,18 +97,19 @@ function toStanding(row: StandingRow): RoomStanding {
  */
 export function standingSql(userParameter: string): string {
   return `SELECT r.access, r.title, r.direct_user_a, r.direct_user_b,
-      r.created_at AS room_created_at, m.user_id AS member_id, m.role, m.last_read_seq
+      floor(extract(epoch FROM r.created_at) * 1000)::bigint AS room_created_ms,
+      m.user_id AS member_id, m.role, m.last_read_seq
     FROM (SELECT 1) AS pair LEFT JOIN rooms r ON r.room = $1
     LEFT JOIN room_members m ON m.room = $1 AND m.user_id = ${userParameter}`;
 }
 
-/** The columns of `standingSql` as pg returns them. */
+/** The columns of `standingSql`, every value PostgreSQL's text (`MessageStore`'s reads). */
 export interface StandingColumns {
   access: RoomAccess | null;
   title: string | null;
   direct_user_a: string | null;
   direct_user_b: string | null;
-  room_created_at: Date | null;
+  room_created_ms: string | null;
   member_id: string | null;
   role: RoomRole | null;
   last_read_seq: string | null;
@@ -126,7 +127,7 @@ export function standingOfColumns(room: string, row: StandingColumns): RoomStand
             title: row.title,
             direct_user_a: row.direct_user_a,
             direct_user_b: row.direct_user_b,
-            created_at: row.room_created_at as Date,
+            created_at: new Date(Number(row.room_created_ms)),
           }),
     member:
       row.member_id === null

@@ -136,9 +136,11 @@ const MESSAGE_COLUMNS = `id, room, seq, user_id, user_name, text, client_msg_id,
   floor(extract(epoch FROM created_at) * 1000)::bigint AS created_ms, kind, target_id,
   floor(extract(epoch FROM edited_at) * 1000)::bigint AS edited_ms, deleted_at`;
 
+const asText = (value: string) => value;
+
 /** pg's type parsing turned off: every value stays PostgreSQL's text, converted where it is used. */
 const TEXT_VALUES: CustomTypesConfig = {
-  getTypeParser: (() => (value: string) => value) as CustomTypesConfig['getTypeParser'],
+  getTypeParser: (() => asText) as CustomTypesConfig['getTypeParser'],
 };
 
 // Pages are plain SQL on the (room, seq) index: history reads are the hot path of joins and of the

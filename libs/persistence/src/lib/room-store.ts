@@ -259,8 +259,9 @@ export class RoomStore {
   }
 
   /**
-   * The room's row and the user's membership, in one round trip: what every HTTP read and send
-   * checks. Standings asked while one is read are read together after it (`BatchedPairReads`).
+   * The room's row and the user's membership, in one round trip: what every HTTP send checks (a
+   * read gets it with its page, `MessageStore.readerPage`). Standings asked while one is read are
+   * read together after it (`BatchedPairReads`).
    */
   standing(room: string, userId: string): Promise<RoomStanding> {
     return this.standingReads.read(room, userId);

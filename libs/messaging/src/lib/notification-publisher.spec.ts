@@ -170,6 +170,23 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
       return { ada, refused: stored.recipients[0].id };
     }
 
+    /** A user's publish on an instance whose bus holds it: committed, its announcement not yet made. */
+    async function heldMidAnnouncement(): Promise<{
+      ada: string;
+      bus: RecordingBus;
+      publishing: Promise<unknown>;
+    }> {
+      const ada = `user-${randomBytes(5).toString('hex')}`;
+      const bus = new RecordingBus([]);
+      bus.holdNext = true;
+      const publishing = new NotificationPublisher(
+        new NotificationStore(first),
+        bus as unknown as MessageBus,
+      ).publish([ada], { type: 't', title: 'held', body: '' });
+      await waitFor(() => bus.held !== undefined, 'the publish committed and announcing');
+      return { ada, bus, publishing };
+    }
+
     it('after a refused announcement, the next publish to the user tells every instance first', async () => {
       const { ada, refused } = await afterARefusedAnnouncement();
       const next = await healthy().publish([ada], { type: 't', title: 'next', body: '' });
@@ -182,14 +199,7 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     });
 
     it('after a publisher died between its commit and its announcement, the next publish tells every instance first', async () => {
-      const ada = `user-${randomBytes(5).toString('hex')}`;
-      const dying = new RecordingBus([]);
-      dying.holdNext = true;
-      const died = new NotificationPublisher(
-        new NotificationStore(first),
-        dying as unknown as MessageBus,
-      ).publish([ada], { type: 't', title: 'never announced', body: '' });
-      await waitFor(() => dying.held !== undefined, 'the first publish committed and announcing');
+      const { ada, bus: dying, publishing: died } = await heldMidAnnouncement();
       // Its PostgreSQL session ends as a killed process's would: its locks go, its row stays. The
       // session is the one holding the bucket lock of ada's owed notification.
       const [{ terminated }] = await second.query<{ terminated: number }[]>(
@@ -223,14 +233,7 @@ describe('NotificationPublisher on PostgreSQL: live order', () => {
     });
 
     it('is left to its publisher by a sweep while the publisher still holds its locks', async () => {
-      const ada = `user-${randomBytes(5).toString('hex')}`;
-      const slow = new RecordingBus([]);
-      slow.holdNext = true;
-      const publishing = new NotificationPublisher(
-        new NotificationStore(first),
-        slow as unknown as MessageBus,
-      ).publish([ada], { type: 't', title: 'slow', body: '' });
-      await waitFor(() => slow.held !== undefined, 'the publish committed and announcing');
+      const { ada, bus: slow, publishing } = await heldMidAnnouncement();
       const [{ id }] = await first.query<{ id: string }[]>(
         `SELECT notification_id::text AS id FROM notification_inbox WHERE user_id = $1`,
         [ada],

@@ -55,7 +55,6 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The longest delay `setTimeout` and `setInterval` honour; a longer one fires after 1 ms. */
 /**
  * The listen backlog every service's HTTP server asks for: connections the kernel completes while
  * the process is busy, before it accepts them. Node asks for 511; a restarted gateway's thousands of
@@ -64,6 +63,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export const LISTEN_BACKLOG = 65_535;
 
+/** The longest delay `setTimeout` and `setInterval` honour; a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 /** Node's limit for a whole request, which the headers limit may not exceed. */
 const MAX_REQUEST_HEADERS_TIMEOUT_MS = 300_000;

@@ -216,6 +216,16 @@ export class RoomMembershipService {
     return local ? [...new Set([...local.sessions.keys()].map((session) => session.user.id))] : [];
   }
 
+  /**
+   * Reads where each local room's sequence stands and tells its sequencer: a message committed but
+   * not delivered here within the gap-fill delay is read from PostgreSQL (`RoomPositionCheck`).
+   */
+  async checkPositions(): Promise<void> {
+    if (this.rooms.size === 0) return;
+    const lastSeqs = await this.store.lastSeqs([...this.rooms.keys()]);
+    for (const [room, lastSeq] of lastSeqs) this.rooms.get(room)?.sequencer.expectUpTo(lastSeq);
+  }
+
   /** Leaves every room of a closed session. */
   async leaveAll(session: ClientSession): Promise<void> {
     await Promise.all(session.rooms.map((room) => this.leave(session, room)));

@@ -106,4 +106,61 @@ describe('RoomSequencer', () => {
     await jest.advanceTimersByTimeAsync(100);
     expect(delivered).toEqual(['message 1', 'message_edited 2', 'message 3', 'message_deleted 4']);
   });
+
+  describe('told where the room stands (expectUpTo)', () => {
+    it('reads the committed messages whose broadcasts never came, once the gap-fill delay passed', async () => {
+      const { seq, send, delivered, reads } = sequencer([message(1), message(2), message(3)]);
+      seq.start(0);
+      send(1);
+      seq.expectUpTo(3);
+      await jest.advanceTimersByTimeAsync(99);
+      expect(reads).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reads).toEqual([[1, 4]]);
+      expect(delivered).toEqual([1, 2, 3]);
+      send(3, 4);
+      expect(delivered).toEqual([1, 2, 3, 4]);
+    });
+
+    it('reads nothing when the broadcasts arrive within the delay', async () => {
+      const { seq, send, delivered, reads } = sequencer([message(1), message(2)]);
+      seq.start(0);
+      seq.expectUpTo(2);
+      send(1, 2);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reads).toEqual([]);
+      expect(delivered).toEqual([1, 2]);
+    });
+
+    it('ignores a position it already delivered or was told, and one told before it started waits for the start', async () => {
+      const { seq, send, delivered, reads } = sequencer([message(4), message(5)]);
+      seq.expectUpTo(5);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reads).toEqual([]);
+      seq.start(3);
+      send(4);
+      seq.expectUpTo(4);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(reads).toEqual([[4, 6]]);
+      expect(delivered).toEqual([4, 5]);
+      seq.expectUpTo(5);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reads).toEqual([[4, 6]]);
+    });
+
+    it('stops asking for seqs the store does not have, until told again', async () => {
+      const { seq, delivered, reads } = sequencer([]);
+      seq.start(0);
+      seq.expectUpTo(2);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reads).toEqual([[0, 3]]);
+      expect(delivered).toEqual([]);
+      seq.expectUpTo(3);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reads).toEqual([
+        [0, 3],
+        [0, 4],
+      ]);
+    });
+  });
 });

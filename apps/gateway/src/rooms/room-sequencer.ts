@@ -30,12 +30,15 @@ export function isSequenced(frame: RoomEventFrame): frame is SequencedFrame {
  * connections or instances publish after their own commits, so broadcasts can arrive out of order;
  * an early one is held until the gap fills, and a gap still open after `GAP_FILL_DELAY_MS` is read
  * from PostgreSQL (a seq is committed before the next one can be, so the missing rows are there).
+ * A broadcast that never arrives and has no later one to reveal it is found by `expectUpTo`.
  * Clients can then treat the last `seq` they received as the point to resume from.
  */
 export class RoomSequencer {
   /** The next seq to deliver; unknown until `start`, and until then everything is held. */
   private next: number | undefined;
   private readonly held = new Map<number, SequencedDelivery>();
+  /** The highest seq known to be committed (`expectUpTo`): every seq up to it is owed to this instance. */
+  private committed = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -63,6 +66,17 @@ export class RoomSequencer {
     this.armGapFill();
   }
 
+  /**
+   * Says every seq up to `lastCommittedSeq` is committed: those not delivered live within the gap-fill
+   * delay are read from PostgreSQL. How a broadcast the bus lost (Redis restarted, a publish failed)
+   * still reaches this instance's members when no later message follows it.
+   */
+  expectUpTo(lastCommittedSeq: number): void {
+    if (lastCommittedSeq <= this.committed) return;
+    this.committed = lastCommittedSeq;
+    if (this.owed()) this.armGapFill();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -78,12 +92,17 @@ export class RoomSequencer {
       this.deliver(delivery);
       this.next++;
     }
-    if (this.held.size === 0) {
+    if (this.held.size === 0 && !this.owed()) {
       clearTimeout(this.timer);
       this.timer = undefined;
     } else {
       this.armGapFill();
     }
+  }
+
+  /** True when a seq known committed has not been delivered and no held message waits beyond it. */
+  private owed(): boolean {
+    return this.next !== undefined && this.next <= this.committed;
   }
 
   private armGapFill(): void {
@@ -93,17 +112,22 @@ export class RoomSequencer {
 
   private async fillGap(): Promise<void> {
     this.timer = undefined;
-    if (this.next === undefined || this.held.size === 0 || this.stopped) return;
-    const firstHeld = Math.min(...this.held.keys());
+    if (this.next === undefined || this.stopped) return;
+    // Up to the first held message, or (none held) past the last seq known committed.
+    const before = this.held.size > 0 ? Math.min(...this.held.keys()) : this.committed + 1;
+    if (before <= this.next) return;
     try {
-      for (const frame of await this.readMissing(this.next - 1, firstHeld)) {
+      const frames = await this.readMissing(this.next - 1, before);
+      for (const frame of frames) {
         if (this.stopped || frame.seq !== this.next) continue;
         this.deliver({ frame, raw: JSON.stringify(frame) });
         this.next++;
       }
+      // Nothing stored where a seq was said committed (a restored database): not asked for again.
+      if (frames.length === 0) this.committed = Math.min(this.committed, this.next - 1);
     } catch (error) {
       logger.warn(
-        `could not read messages ${this.next}..${firstHeld - 1}: ${(error as Error).message}`,
+        `could not read messages ${this.next}..${before - 1}: ${(error as Error).message}`,
       );
     }
     this.drain();

@@ -4,6 +4,7 @@ import { PresenceKeeper } from './presence-keeper.service';
 import { RoomFanout } from './room-fanout';
 import { RoomGatekeeper } from './room-gatekeeper.service';
 import { RoomMembershipService } from './room-membership.service';
+import { RoomPositionCheck } from './room-position-check.service';
 import { RoomPresence } from './room-presence';
 import { RoomTyping } from './room-typing';
 import { UserStatus } from './user-status';
@@ -16,6 +17,7 @@ import { UserStatus } from './user-status';
     RoomPresence,
     RoomGatekeeper,
     PresenceKeeper,
+    RoomPositionCheck,
     RoomTyping,
     UserStatus,
   ],

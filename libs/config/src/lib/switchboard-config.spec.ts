@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.rateLimit).toEqual({ perSecond: 10, burst: 20 });
     expect(config.heartbeatIntervalMs).toBe(30_000);
     expect(config.typingTimeoutMs).toBe(5_000);
+    expect(config.roomPositionCheckMs).toBe(5_000);
     expect(config.longPollMaxWaiters).toBe(10_000);
     expect(config.allowedOrigins).toBeNull();
     expect(config.redisKeyPrefix).toBe('sb:');
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
     ['PRESENCE_HEARTBEAT_MS', '0', `PRESENCE_HEARTBEAT_MS ${milliseconds} (got "0")`],
     ['TYPING_TIMEOUT_MS', '0', `TYPING_TIMEOUT_MS ${milliseconds} (got "0")`],
     ['TYPING_TIMEOUT_MS', '5s', `TYPING_TIMEOUT_MS ${milliseconds} (got "5s")`],
+    ['ROOM_POSITION_CHECK_MS', '0', `ROOM_POSITION_CHECK_MS ${milliseconds} (got "0")`],
     [
       'LONG_POLL_MAX_WAITERS',
       '0',

@@ -25,6 +25,8 @@ export class SwitchboardConfig {
   readonly presenceHeartbeatMs!: number;
   /** How long a user stays typing after their last `typing` frame. */
   readonly typingTimeoutMs!: number;
+  /** How often a gateway checks that it delivered every committed message of its rooms (`RoomPositionCheck`). */
+  readonly roomPositionCheckMs!: number;
   /** How many long-poll requests one instance holds at once; beyond it, 503 with Retry-After. */
   readonly longPollMaxWaiters!: number;
   readonly sse!: { readonly keepAliveMs: number; readonly retryMs: number };
@@ -98,6 +100,7 @@ const envSchema = z.object({
   HEARTBEAT_INTERVAL_MS: wholeNumber(1, MAX_TIMER_MS).default(30_000),
   PRESENCE_HEARTBEAT_MS: wholeNumber(1, MAX_TIMER_MS).default(10_000),
   TYPING_TIMEOUT_MS: wholeNumber(1, MAX_TIMER_MS).default(5_000),
+  ROOM_POSITION_CHECK_MS: wholeNumber(1, MAX_TIMER_MS).default(5_000),
   LONG_POLL_MAX_WAITERS: wholeNumber(1, 1_000_000).default(10_000),
   SSE_KEEPALIVE_MS: wholeNumber(1, MAX_TIMER_MS).default(15_000),
   SSE_RETRY_MS: wholeNumber(1, MAX_TIMER_MS).default(3_000),
@@ -128,6 +131,7 @@ const EXPECTED: Record<VariableName, string> = {
   HEARTBEAT_INTERVAL_MS: MILLISECONDS,
   PRESENCE_HEARTBEAT_MS: MILLISECONDS,
   TYPING_TIMEOUT_MS: MILLISECONDS,
+  ROOM_POSITION_CHECK_MS: MILLISECONDS,
   LONG_POLL_MAX_WAITERS: 'must be a whole number from 1 to 1000000',
   SSE_KEEPALIVE_MS: MILLISECONDS,
   SSE_RETRY_MS: MILLISECONDS,
@@ -223,6 +227,7 @@ export function loadConfig(env: Env, service: ServiceName): SwitchboardConfig {
     heartbeatIntervalMs: values.HEARTBEAT_INTERVAL_MS,
     presenceHeartbeatMs: values.PRESENCE_HEARTBEAT_MS,
     typingTimeoutMs: values.TYPING_TIMEOUT_MS,
+    roomPositionCheckMs: values.ROOM_POSITION_CHECK_MS,
     longPollMaxWaiters: values.LONG_POLL_MAX_WAITERS,
     sse: { keepAliveMs: values.SSE_KEEPALIVE_MS, retryMs: values.SSE_RETRY_MS },
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,

@@ -513,4 +513,13 @@ export class MessageStore {
     );
     return rows.length ? Number(rows[0].last_seq) : 0;
   }
+
+  /** `lastSeq` of each room, in one statement; a room without messages is absent (its last seq is 0). */
+  async lastSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<{ room: string; last_seq: string }[]>(
+      'SELECT room, last_seq FROM room_sequences WHERE room = ANY($1::text[])',
+      [rooms],
+    );
+    return new Map(rows.map((row) => [row.room, Number(row.last_seq)]));
+  }
 }

@@ -123,4 +123,30 @@ describe('MessageBus.subscribe when listening fails', () => {
     await waitFor(() => second.length > 0, 'the frame for the remaining handler');
     expect(first).toEqual([]);
   });
+
+  it('fails a handler added while the failing listen was under way, instead of leaving it deaf', async () => {
+    let failListen: (error: Error) => void = () => undefined;
+    class SlowBus extends InProcessMessageBus {
+      listens = 0;
+      protected override listen(): Promise<void> {
+        this.listens++;
+        if (this.listens > 1) return Promise.resolve();
+        return new Promise((_, reject) => (failListen = reject));
+      }
+    }
+    const bus = new SlowBus();
+    const room = uniqueRoom();
+    const received: unknown[] = [];
+    const first = bus.subscribe('room', room, () => undefined);
+    const second = bus.subscribe('room', room, (frame) => received.push(frame));
+    failListen(new Error('Redis is down'));
+    await expect(first).rejects.toThrow('Redis is down');
+    await expect(second).rejects.toThrow('Redis is down');
+
+    await bus.subscribe('room', room, (frame) => received.push(frame));
+    expect(bus.listens).toBe(2);
+    await bus.publish('room', room, joined(room, 'x'));
+    await waitFor(() => received.length > 0, 'the frame for the new handler');
+    expect(received).toHaveLength(1);
+  });
 });

@@ -12,6 +12,8 @@ export type Unsubscribe = () => Promise<void>;
  */
 export abstract class MessageBus {
   protected readonly registry = new HandlerRegistry();
+  /** Each topic's listen, settled or under way, while the topic has handlers. */
+  private readonly listening = new Map<string, Promise<void>>();
 
   abstract publish<K extends BusChannel>(
     channel: K,
@@ -27,6 +29,11 @@ export abstract class MessageBus {
    */
   abstract onResubscribed(listener: () => void): () => void;
 
+  /**
+   * Resolves once the topic is listened to. A handler added while the topic's first listen is still
+   * under way waits for that listen and fails with it: resolving at once would leave it registered
+   * on a topic nobody listens to if that listen failed (Redis down), deaf until it unsubscribed.
+   */
   async subscribe<K extends BusChannel>(
     channel: K,
     key: string,
@@ -34,17 +41,25 @@ export abstract class MessageBus {
   ): Promise<Unsubscribe> {
     const topic = topicOf(channel, key);
     const untyped = handler as AnyHandler;
+    let listening: Promise<void>;
     if (this.registry.add(topic, untyped)) {
-      try {
-        await this.listen(topic);
-      } catch (error) {
-        // Forgotten, so the next subscriber to the topic tries to listen again instead of staying deaf.
-        this.registry.remove(topic, untyped);
-        throw error;
-      }
+      listening = this.listen(topic);
+      this.listening.set(topic, listening);
+    } else {
+      listening = this.listening.get(topic) ?? Promise.resolve();
+    }
+    try {
+      await listening;
+    } catch (error) {
+      // Forgotten, so the next subscriber to the topic tries to listen again instead of staying deaf.
+      this.registry.remove(topic, untyped);
+      if (this.listening.get(topic) === listening) this.listening.delete(topic);
+      throw error;
     }
     return async () => {
-      if (this.registry.remove(topic, untyped)) await this.unlisten(topic);
+      if (!this.registry.remove(topic, untyped)) return;
+      this.listening.delete(topic);
+      await this.unlisten(topic);
     };
   }
 }

@@ -2,6 +2,7 @@ import { Logger, LoggerService } from '@nestjs/common';
 import { freePort, OwnRedisServer, waitFor } from '@switchboard/testing';
 import { once } from 'node:events';
 import { createServer, Server, Socket } from 'node:net';
+import type Redis from 'ioredis';
 import { RedisConnections } from './redis-connections';
 
 /** Every line logged through Nest's Logger, with its arguments (a stack would be one of them). */
@@ -151,6 +152,33 @@ describe('RedisConnections', () => {
       expect(resubscribed).toBe(1);
       await connections.close();
     });
+
+    it('subscribes issued while Redis is away wait for it together, and all hold once it is back', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const received = new Set<string>();
+      subscriber.onMessage((channel) => received.add(channel));
+      await connections.whenReady();
+      await subscriber.subscribe('t:before');
+
+      await server.kill();
+      await waitFor(() => logs.matching('warn', /bus-subscriber lost/).length > 0, 'the loss');
+      // Rooms joined during the outage: more than Node's 10 listeners per event if each waited alone.
+      const channels = Array.from({ length: 25 }, (_, n) => `t:room-${n}`);
+      const subscribed = Promise.all(channels.map((channel) => subscriber.subscribe(channel)));
+      // One wait, not one per subscribe: Node warns (on stderr, outside the logs) past 10 listeners.
+      const connection = (subscriber as unknown as { connection: Redis }).connection;
+      expect(connection.listenerCount('ready')).toBeLessThan(5);
+      expect(connection.listenerCount('end')).toBeLessThan(5);
+      await server.start();
+      await subscribed;
+
+      await waitFor(async () => {
+        await Promise.all(channels.map((channel) => publisher.publish(channel, 'x')));
+        return channels.every((channel) => received.has(channel));
+      }, 'every channel subscribed during the outage to receive');
+      await connections.close();
+    }, 30_000);
 
     it('closes without waiting on a Redis that is gone', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });

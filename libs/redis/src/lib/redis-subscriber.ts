@@ -12,6 +12,8 @@ export class RedisSubscriber {
   private readonly resubscribedListeners = new Set<() => void>();
   /** The connection closed while subscribed: its next `ready` must be confirmed and announced. */
   private lost = false;
+  /** The wait for `ready` that subscribes issued while the connection is not ready share. */
+  private readyWait: Promise<void> | undefined;
 
   constructor(
     private readonly connection: Redis,
@@ -67,16 +69,22 @@ export class RedisSubscriber {
     for (const listener of this.resubscribedListeners) listener();
   }
 
+  /**
+   * Resolves when the connection is ready. Every subscribe issued meanwhile shares one wait (one pair
+   * of listeners, whatever the number of rooms joined during an outage), which fails after the
+   * connect timeout or when the connection is closed for good.
+   */
   private ready(): Promise<void> {
     const { connection } = this;
     if (connection.status === 'ready') return Promise.resolve();
     if (connection.status === 'end')
       return Promise.reject(new Error(`Redis connection ${this.name} is closed`));
-    return new Promise((resolve, reject) => {
+    this.readyWait ??= new Promise<void>((resolve, reject) => {
       const settle = (error?: Error) => {
         clearTimeout(timer);
         connection.off('ready', onReady);
         connection.off('end', onEnd);
+        this.readyWait = undefined;
         if (error) reject(error);
         else resolve();
       };
@@ -94,5 +102,6 @@ export class RedisSubscriber {
       connection.on('ready', onReady);
       connection.on('end', onEnd);
     });
+    return this.readyWait;
   }
 }

@@ -180,6 +180,43 @@ describe('RedisConnections', () => {
       await connections.close();
     }, 30_000);
 
+    it('holds every channel through Redis dying again as the subscriber reconnects, issuing every SUBSCRIBE itself', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const received = new Set<string>();
+      subscriber.onMessage((channel) => received.add(channel));
+      await connections.whenReady();
+      const channels = Array.from({ length: 10 }, (_, n) => `t:channel-${n}`);
+      for (const channel of channels) await subscriber.subscribe(channel);
+      const connection = (subscriber as unknown as { connection: Redis }).connection;
+      // ioredis's own resubscription (its ready handler, in event_handler.js) attaches no failure
+      // handler: one failing was an unhandled rejection, which ends a Node 20 process.
+      const subscribe = connection.subscribe.bind(connection);
+      let issuedByIoredis = 0;
+      connection.subscribe = ((...args: Parameters<typeof subscribe>) => {
+        if (new Error().stack?.includes('event_handler')) issuedByIoredis++;
+        return subscribe(...args);
+      }) as typeof connection.subscribe;
+
+      await server.kill();
+      // Back, and gone again the moment the subscriber is ready: a resubscription fails in flight,
+      // and Redis stays away longer than the three reconnect attempts a command waits for.
+      const killedOnReady = new Promise<void>((done) =>
+        connection.once('ready', () => void server.kill().then(done)),
+      );
+      await server.start();
+      await killedOnReady;
+      await new Promise((done) => setTimeout(done, 1_500));
+      await server.start();
+
+      await waitFor(async () => {
+        await Promise.all(channels.map((channel) => publisher.publish(channel, 'x')));
+        return channels.every((channel) => received.has(channel));
+      }, 'every channel to receive after the second outage');
+      expect(issuedByIoredis).toBe(0);
+      await connections.close();
+    }, 30_000);
+
     it('closes without waiting on a Redis that is gone', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
       const commands = connections.open('commands');

@@ -92,6 +92,9 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
       subscriberName,
       publisher.duplicate({
         connectionName: `${this.keyPrefix}${subscriberName}`,
+        // RedisSubscriber subscribes again itself: ioredis's own SUBSCRIBE has no failure handler, and
+        // one failing (Redis gone again as the connection came back) was an unhandled rejection.
+        autoResubscribe: false,
       }),
     );
     return {

@@ -3,14 +3,15 @@ import type Redis from 'ioredis';
 /**
  * A connection in subscriber mode, made by `RedisConnections.openPubSub`. SUBSCRIBE is sent only once
  * the connection is ready: ioredis 5.8.2 to 5.x sent one issued during the connect handshake ahead of
- * its INFO ready check, which then failed and left the connection deaf. After a reconnect ioredis
- * subscribes again to every channel by itself (`autoResubscribe`); this tells `onResubscribed`
- * listeners once Redis has confirmed it, since whatever was published in between never arrives.
+ * its INFO ready check, which then failed and left the connection deaf. After a reconnect this
+ * subscribes again to every channel Redis had confirmed (ioredis's `autoResubscribe` is off: its
+ * SUBSCRIBE had no failure handler), and tells `onResubscribed` listeners once Redis has confirmed
+ * it, since whatever was published in between never arrives.
  */
 export class RedisSubscriber {
   private readonly channels = new Set<string>();
   private readonly resubscribedListeners = new Set<() => void>();
-  /** The connection closed while subscribed: its next `ready` must be confirmed and announced. */
+  /** The connection closed while subscribed: on its next `ready` every channel is subscribed again and announced. */
   private lost = false;
   /** The wait for `ready` that subscribes issued while the connection is not ready share. */
   private readyWait: Promise<void> | undefined;
@@ -24,7 +25,7 @@ export class RedisSubscriber {
       if (this.channels.size > 0) this.lost = true;
     });
     connection.on('ready', () => {
-      if (this.lost) void this.confirmResubscribed();
+      if (this.lost) void this.resubscribe();
     });
   }
 
@@ -54,11 +55,10 @@ export class RedisSubscriber {
   }
 
   /**
-   * ioredis wrote its own SUBSCRIBE before emitting `ready`; Redis answers in order, so once this one
-   * is confirmed every channel is subscribed again. A connection lost again meanwhile confirms on its
-   * next `ready`.
+   * Subscribes again to every confirmed channel. A connection lost again meanwhile fails this one
+   * and does it on its next `ready`.
    */
-  private async confirmResubscribed(): Promise<void> {
+  private async resubscribe(): Promise<void> {
     if (this.channels.size === 0) return;
     try {
       await this.connection.subscribe(...this.channels);

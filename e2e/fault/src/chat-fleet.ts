@@ -30,6 +30,8 @@ export class WireTap {
   readonly transmissions = new Map<string, number>();
   /** clientMsgId → the error codes answered to its transmissions. */
   readonly refusals = new Map<string, string[]>();
+  /** room → the seqs of the messages that reached the socket (live or in join replies), whatever the SDK did with them. */
+  readonly seqsReceived = new Map<string, Set<number>>();
 
   watch(socket: WebSocket): void {
     let open = false;
@@ -53,6 +55,12 @@ export class WireTap {
     socket.on('message', (data) => {
       // The gateway sends text frames, which ws hands over as one Buffer.
       const frame = JSON.parse((data as Buffer).toString('utf8')) as ServerFrame;
+      if (frame.type === 'message') this.received(frame.room, [frame.seq]);
+      if (frame.type === 'joined')
+        this.received(
+          frame.room,
+          frame.messages.map((message) => message.seq),
+        );
       switch (frame.type) {
         case 'joined':
         case 'left':
@@ -70,6 +78,12 @@ export class WireTap {
           return;
       }
     });
+  }
+
+  private received(room: string, seqs: number[]): void {
+    let seen = this.seqsReceived.get(room);
+    if (!seen) this.seqsReceived.set(room, (seen = new Set()));
+    for (const seq of seqs) seen.add(seq);
   }
 }
 

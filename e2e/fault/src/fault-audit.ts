@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ChatFleet, SendRecord } from './chat-fleet';
+import { ChatFleet, FleetClient, SendRecord } from './chat-fleet';
 
 /** A row of the messages table. */
 export interface StoredMessage {
@@ -73,6 +73,8 @@ export interface FaultFigures {
   recoveryMs: number | null;
   /** Lines the gateways printed (LOG_LEVEL=warn) while the fault ran. */
   gatewayLogLines: number;
+  /** Broadcasts the gateways read from PostgreSQL (late or lost on the bus) while the fault ran. */
+  readFromStore: number;
 }
 
 const COLUMNS: [keyof FaultFigures, string][] = [
@@ -95,6 +97,7 @@ const COLUMNS: [keyof FaultFigures, string][] = [
   ['reconnects', 'reconnects'],
   ['recoveryMs', 'recovery ms'],
   ['gatewayLogLines', 'log lines'],
+  ['readFromStore', 'read from PG'],
 ];
 
 /** A plain-text table of the figures, one row per fault. */
@@ -151,7 +154,7 @@ export function auditFault(
   fault: string,
   fleet: ChatFleet,
   rows: StoredMessage[],
-  run: { recoveryMs: number | null; gatewayLogLines: number },
+  run: Pick<FaultFigures, 'recoveryMs' | 'gatewayLogLines' | 'readFromStore'>,
 ): { figures: FaultFigures; problems: string[] } {
   const problems: string[] = [];
   const sendsByText = new Map(fleet.sends.map((send) => [send.text, send]));
@@ -255,6 +258,12 @@ export function auditFault(
     }
   }
 
+  /** Whether the gateway sent what the application missed: tells an SDK loss from a server one. */
+  const notOnTheWire = (client: FleetClient, room: string, seqs: number[]): string => {
+    const seen = client.wire.seqsReceived.get(room);
+    const absent = seqs.filter((seq) => !seen?.has(seq));
+    return absent.length ? `not on the wire: ${ranges(absent)}` : 'all reached the socket';
+  };
   let undelivered = 0;
   let deliveredTwice = 0;
   let outOfOrder = 0;
@@ -280,7 +289,9 @@ export function auditFault(
         problems.push(
           `${client.describe()} room ${room} (last seq ${roomRows.at(-1)?.seq ?? 0}, ${client.wire.opened - 1} reconnects): ` +
             [
-              missing.length ? `never delivered ${ranges(missing)}` : '',
+              missing.length
+                ? `never delivered ${ranges(missing)} (${notOnTheWire(client, room, missing)})`
+                : '',
               twice.length ? `delivered twice ${ranges(twice)}` : '',
               disorder
                 ? `out of order at ${seqs.slice(reordered - 1, reordered + 2).join(' → ')}`

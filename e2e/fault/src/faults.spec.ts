@@ -1,4 +1,5 @@
 import { TEST_JWT_SECRET } from '@switchboard/testing';
+import Redis from 'ioredis';
 import { PrivateInfra, startPrivateInfra } from '../../support/private-infra';
 import { ServiceProcess, startService } from '../../support/service-process';
 import { ChatFleet, FleetShape } from './chat-fleet';
@@ -22,6 +23,8 @@ const STEADY_DEADLINE_MS = 15_000;
 const SETTLE_DEADLINE_MS = 20_000;
 const EXIT_DEADLINE_MS = 10_000;
 const PRINTED_PROBLEMS = 25;
+const PRINTED_LOG_LINES = 40;
+const REDIS_KEY_PREFIX = 'fault:';
 
 const CLOSE_GOING_AWAY = 1001;
 
@@ -94,6 +97,44 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
     return problems;
   }
 
+  /**
+   * The fleet's rooms that Redis does not have subscribed once per gateway (each room has members on
+   * both), for a failure's report: it tells a lost subscription from a broadcast lost otherwise.
+   */
+  async function roomsNotHeardTwice(fleet: ChatFleet): Promise<string[]> {
+    const redis = new Redis(infra!.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const counts = (await redis.pubsub(
+        'NUMSUB',
+        ...fleet.rooms.map((room) => `${REDIS_KEY_PREFIX}room:${room}`),
+      )) as (string | number)[];
+      const unheard: string[] = [];
+      for (let i = 0; i < counts.length; i += 2)
+        if (Number(counts[i + 1]) !== 2) unheard.push(`${counts[i]} (${counts[i + 1]})`);
+      return unheard;
+    } catch (error) {
+      return [`could not ask Redis: ${(error as Error).message}`];
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Each running gateway's switchboard_broadcasts_read_from_store_total, by pid (NaN if unreadable). */
+  async function readFromStoreByPid(): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const gateway of gateways) {
+      const metrics = await fetch(`${gateway.httpUrl}/metrics`).then(
+        (response) => response.text(),
+        () => '',
+      );
+      const line = /^switchboard_broadcasts_read_from_store_total (\d+)/m.exec(metrics);
+      counts.set(gateway.pid, line ? Number(line[1]) : NaN);
+    }
+    return counts;
+  }
+
   function logLines(): string[] {
     return gatewayProcesses.flatMap((gateway) =>
       gateway
@@ -109,7 +150,7 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
     gatewayEnv = {
       DATABASE_URL: infra.postgres.url,
       REDIS_URL: infra.redis.url,
-      REDIS_KEY_PREFIX: 'fault:',
+      REDIS_KEY_PREFIX,
       JWT_SECRET: TEST_JWT_SECRET,
       // Far above the fleet's rate, retries included: refusals here come from faults only.
       RATE_LIMIT_PER_SECOND: '200',
@@ -159,6 +200,7 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
           `only ${fleet.acked()} sends acknowledged before the fault:\n${logLines().join('\n')}`,
         );
 
+      const readBefore = await readFromStoreByPid();
       const faultAt = Date.now();
       const problems = await inject(fleet);
       const restoredAt = Date.now();
@@ -203,9 +245,13 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
 
       const rows = await storedMessages(databaseUrl, fleet.rooms);
       const faultLogs = logLines().slice(logsBefore);
+      let readFromStore = 0;
+      for (const [pid, count] of await readFromStoreByPid())
+        readFromStore += count - (readBefore.get(pid) ?? 0);
       const audit = auditFault(fault, fleet, rows, {
         recoveryMs,
         gatewayLogLines: faultLogs.length,
+        readFromStore,
       });
       problems.push(...audit.problems);
       figures.push(audit.figures);
@@ -219,9 +265,13 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
               '',
             )}${problems.length > PRINTED_PROBLEMS ? `  … and ${problems.length - PRINTED_PROBLEMS} more\n` : ''}`,
         );
+        const unheard = await roomsNotHeardTwice(fleet);
         print(
-          `gateway log lines during the fault (first 10 of ${faultLogs.length}):\n${faultLogs
-            .slice(0, 10)
+          `rooms Redis does not have subscribed by both gateways: ${unheard.join(', ') || 'none'}\n`,
+        );
+        print(
+          `gateway log lines during the fault (first ${PRINTED_LOG_LINES} of ${faultLogs.length}):\n${faultLogs
+            .slice(0, PRINTED_LOG_LINES)
             .map((line) => `  ${line.slice(0, 300)}\n`)
             .join('')}`,
         );

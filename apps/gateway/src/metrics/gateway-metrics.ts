@@ -10,6 +10,8 @@ export class GatewayMetrics {
   readonly deliveries: Counter;
   readonly broadcastDuration: Histogram;
   readonly slowConsumersDropped: Counter;
+  /** Broadcasts the bus delivered late or never, read from PostgreSQL by a room's sequencer. */
+  readonly broadcastsReadFromStore: Counter;
   /** The fan-out since the last live stats snapshot (the admin dashboard's figures). */
   readonly liveWindow = new BroadcastWindow();
 
@@ -33,6 +35,11 @@ export class GatewayMetrics {
     this.slowConsumersDropped = new Counter({
       name: 'switchboard_slow_consumers_dropped_total',
       help: 'WebSocket connections closed because more than 1 MB waited to be sent',
+      registers: [registry],
+    });
+    this.broadcastsReadFromStore = new Counter({
+      name: 'switchboard_broadcasts_read_from_store_total',
+      help: 'Messages, edits and deletes read from PostgreSQL for local members because their broadcast came late or never (a seq gap, or the room position check)',
       registers: [registry],
     });
   }

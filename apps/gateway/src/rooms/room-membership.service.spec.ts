@@ -101,6 +101,7 @@ function service(
     new RoomFanout(metrics),
     new RoomPresence(new InMemoryPresenceStore(), bus),
     unreadNothing,
+    metrics,
   );
 }
 

@@ -14,6 +14,7 @@ import {
   UserRef,
 } from '@switchboard/protocol';
 import { ClientSession } from '../connections/client-session';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { Membership, RoomFanout } from './room-fanout';
 import { RoomPresence } from './room-presence';
 import { isSequenced, RoomSequencer } from './room-sequencer';
@@ -40,6 +41,12 @@ function sequencedFrames(page: MessagePage): SequencedFrame[] {
   return [...messages, ...(page.events ?? [])].sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * The most a sequencer reads at once: a room far behind (its broadcasts lost for long) catches up in
+ * reads of this size, one per gap-fill delay, instead of one unbounded read.
+ */
+const MISSING_READ_LIMIT = 1_000;
+
 /** The resume of a client that holds every seq up to the room's end: the empty range, not read. */
 const NOTHING_MISSED: MessagePage = { messages: [], hasMore: false };
 
@@ -65,6 +72,7 @@ export class RoomMembershipService {
     private readonly fanout: RoomFanout,
     private readonly presence: RoomPresence,
     private readonly readState: ReadStateStore,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   isMember(session: ClientSession, room: string): boolean {
@@ -237,8 +245,12 @@ export class RoomMembershipService {
         local.delivered = frame.seq;
         this.broadcast(room, frame, raw);
       },
-      (after, before) =>
-        this.store.page(room, { after, before, limit: before - after - 1 }).then(sequencedFrames),
+      async (after, before) => {
+        const limit = Math.min(before - after - 1, MISSING_READ_LIMIT);
+        const page = await this.store.page(room, { after, before, limit });
+        this.metrics.broadcastsReadFromStore.inc(page.messages.length + (page.events?.length ?? 0));
+        return sequencedFrames(page);
+      },
     );
     const local: LocalRoom = {
       sessions: new Map(),

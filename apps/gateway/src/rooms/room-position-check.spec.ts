@@ -3,6 +3,7 @@ import { MessageStore } from '@switchboard/persistence';
 import { listen, signTestToken, testConfig, uniqueRoom, WsTestClient } from '@switchboard/testing';
 import Redis from 'ioredis';
 import { createGatewayApp } from '../app/gateway-app.module';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RoomPositionCheck } from './room-position-check.service';
 
 // A message committed whose broadcast never reached this instance (Redis restarted between the commit
@@ -49,12 +50,16 @@ describe('room position check (PostgreSQL, Redis)', () => {
     const ann = await WsTestClient.connect(url, { token: signTestToken(uniqueRoom('ann')) });
     await ann.request({ type: 'join', room }, 'joined');
     const lost = await commitUnannounced(room, 'lost on the bus');
+    const readFromStore = app.get(GatewayMetrics).broadcastsReadFromStore;
+    const readBefore = (await readFromStore.get()).values[0]?.value ?? 0;
 
     await app.get(RoomPositionCheck).check();
     await expect(ann.next('message')).resolves.toMatchObject({
       seq: lost,
       text: 'lost on the bus',
     });
+    // Counted, for operators: broadcasts the bus lost show in /metrics.
+    expect((await readFromStore.get()).values[0]?.value).toBe(readBefore + 1);
 
     // The next message is live as usual, after it.
     await ann.request({ type: 'message', room, text: 'live', clientMsgId: 'c1' }, 'ack');

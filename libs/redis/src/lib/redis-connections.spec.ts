@@ -217,6 +217,27 @@ describe('RedisConnections', () => {
       await connections.close();
     }, 30_000);
 
+    it('sends every connection still waiting out a reconnect delay to try again once one is back', async () => {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const subscriberConnection = (subscriber as unknown as { connection: Redis }).connection;
+      await connections.whenReady();
+      await subscriber.subscribe('t:news');
+      // The subscriber a long backoff step behind its publisher (a subscriber left waiting misses
+      // what is published meanwhile).
+      subscriberConnection.options.retryStrategy = () => 60_000;
+
+      await server.kill();
+      await waitFor(() => subscriberConnection.status === 'reconnecting', 'the subscriber to wait');
+      const statusesWhenBack: string[] = [];
+      publisher.once('ready', () => statusesWhenBack.push(subscriberConnection.status));
+      await server.start();
+      await waitFor(() => statusesWhenBack.length > 0, 'the publisher to be back');
+      expect(statusesWhenBack).toEqual(['connecting']);
+      await waitFor(() => subscriberConnection.status === 'ready', 'the subscriber to be back');
+      await connections.close();
+    }, 30_000);
+
     it('closes without waiting on a Redis that is gone', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
       const commands = connections.open('commands');

@@ -167,9 +167,25 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     const health = new ConnectionHealth();
     connection.on('error', (error: Error) => health.failed(error.message));
     connection.on('close', () => this.report(name, health.closed(Date.now(), !this.started)));
-    connection.on('ready', () => this.report(name, health.ready(Date.now())));
+    connection.on('ready', () => {
+      const change = health.ready(Date.now());
+      this.report(name, change);
+      if (change?.kind === 'recovered') this.wakeReconnecting();
+    });
     this.watched.push({ name, connection, health });
     return connection;
+  }
+
+  /**
+   * Redis is back: the connections still waiting out a reconnect delay (up to 2 s) try now. A
+   * subscriber a backoff step behind its publisher misses what is published in between, which each
+   * room then reads from PostgreSQL. The delay's own attempt later finds the connection up and stops.
+   */
+  private wakeReconnecting(): void {
+    if (this.closing) return;
+    for (const { connection } of this.watched) {
+      if (connection.status === 'reconnecting') connection.connect().catch(() => undefined);
+    }
   }
 
   private readyOrFailed({ connection, health }: WatchedConnection): Promise<void> {

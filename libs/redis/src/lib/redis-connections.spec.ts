@@ -80,6 +80,23 @@ describe('RedisConnections', () => {
       await server.kill();
     });
 
+    /** A bus pair on the server whose subscriber records the channels it hears, and that connection. */
+    async function busPair() {
+      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
+      const { publisher, subscriber } = connections.openPubSub('bus');
+      const received = new Set<string>();
+      subscriber.onMessage((channel) => received.add(channel));
+      await connections.whenReady();
+      const connection = (subscriber as unknown as { connection: Redis }).connection;
+      /** Publishes on every channel until each was heard. */
+      const hearsAll = (channels: string[], what: string) =>
+        waitFor(async () => {
+          await Promise.all(channels.map((channel) => publisher.publish(channel, 'x')));
+          return channels.every((channel) => received.has(channel));
+        }, what);
+      return { connections, publisher, subscriber, connection, hearsAll };
+    }
+
     it('logs each connection lost once and recovered once, reports it in ping, and resubscribes', async () => {
       const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
       const commands = connections.open('commands', { batchWrites: true });
@@ -154,11 +171,7 @@ describe('RedisConnections', () => {
     });
 
     it('subscribes issued while Redis is away wait for it together, and all hold once it is back', async () => {
-      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
-      const { publisher, subscriber } = connections.openPubSub('bus');
-      const received = new Set<string>();
-      subscriber.onMessage((channel) => received.add(channel));
-      await connections.whenReady();
+      const { connections, subscriber, connection, hearsAll } = await busPair();
       await subscriber.subscribe('t:before');
 
       await server.kill();
@@ -167,28 +180,19 @@ describe('RedisConnections', () => {
       const channels = Array.from({ length: 25 }, (_, n) => `t:room-${n}`);
       const subscribed = Promise.all(channels.map((channel) => subscriber.subscribe(channel)));
       // One wait, not one per subscribe: Node warns (on stderr, outside the logs) past 10 listeners.
-      const connection = (subscriber as unknown as { connection: Redis }).connection;
       expect(connection.listenerCount('ready')).toBeLessThan(5);
       expect(connection.listenerCount('end')).toBeLessThan(5);
       await server.start();
       await subscribed;
 
-      await waitFor(async () => {
-        await Promise.all(channels.map((channel) => publisher.publish(channel, 'x')));
-        return channels.every((channel) => received.has(channel));
-      }, 'every channel subscribed during the outage to receive');
+      await hearsAll(channels, 'every channel subscribed during the outage to receive');
       await connections.close();
     }, 30_000);
 
     it('holds every channel through Redis dying again as the subscriber reconnects, issuing every SUBSCRIBE itself', async () => {
-      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
-      const { publisher, subscriber } = connections.openPubSub('bus');
-      const received = new Set<string>();
-      subscriber.onMessage((channel) => received.add(channel));
-      await connections.whenReady();
+      const { connections, subscriber, connection, hearsAll } = await busPair();
       const channels = Array.from({ length: 10 }, (_, n) => `t:channel-${n}`);
       for (const channel of channels) await subscriber.subscribe(channel);
-      const connection = (subscriber as unknown as { connection: Redis }).connection;
       // ioredis's own resubscription (its ready handler, in event_handler.js) attaches no failure
       // handler: one failing was an unhandled rejection, which ends a Node 20 process.
       const subscribe = connection.subscribe.bind(connection);
@@ -209,32 +213,26 @@ describe('RedisConnections', () => {
       await new Promise((done) => setTimeout(done, 1_500));
       await server.start();
 
-      await waitFor(async () => {
-        await Promise.all(channels.map((channel) => publisher.publish(channel, 'x')));
-        return channels.every((channel) => received.has(channel));
-      }, 'every channel to receive after the second outage');
+      await hearsAll(channels, 'every channel to receive after the second outage');
       expect(issuedByIoredis).toBe(0);
       await connections.close();
     }, 30_000);
 
     it('sends every connection still waiting out a reconnect delay to try again once one is back', async () => {
-      const connections = new RedisConnections({ url: server.url, keyPrefix: 't:' });
-      const { publisher, subscriber } = connections.openPubSub('bus');
-      const subscriberConnection = (subscriber as unknown as { connection: Redis }).connection;
-      await connections.whenReady();
+      const { connections, publisher, subscriber, connection } = await busPair();
       await subscriber.subscribe('t:news');
       // The subscriber a long backoff step behind its publisher (a subscriber left waiting misses
       // what is published meanwhile).
-      subscriberConnection.options.retryStrategy = () => 60_000;
+      connection.options.retryStrategy = () => 60_000;
 
       await server.kill();
-      await waitFor(() => subscriberConnection.status === 'reconnecting', 'the subscriber to wait');
+      await waitFor(() => connection.status === 'reconnecting', 'the subscriber to wait');
       const statusesWhenBack: string[] = [];
-      publisher.once('ready', () => statusesWhenBack.push(subscriberConnection.status));
+      publisher.once('ready', () => statusesWhenBack.push(connection.status));
       await server.start();
       await waitFor(() => statusesWhenBack.length > 0, 'the publisher to be back');
       expect(statusesWhenBack).toEqual(['connecting']);
-      await waitFor(() => subscriberConnection.status === 'ready', 'the subscriber to be back');
+      await waitFor(() => connection.status === 'ready', 'the subscriber to be back');
       await connections.close();
     }, 30_000);
 

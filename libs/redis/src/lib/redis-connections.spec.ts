@@ -232,6 +232,8 @@ describe('RedisConnections', () => {
       await server.start();
       await waitFor(() => statusesWhenBack.length > 0, 'the publisher to be back');
       expect(statusesWhenBack).toEqual(['connecting']);
+      // Its own delayed attempt is gone: it would reconnect the connection after the close below.
+      expect((connection as unknown as { reconnectTimeout: unknown }).reconnectTimeout).toBeNull();
       await waitFor(() => connection.status === 'ready', 'the subscriber to be back');
       await connections.close();
     }, 30_000);

@@ -34,6 +34,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** ioredis's pending reconnect attempt, which its typings keep private. */
+interface PendingReconnect {
+  reconnectTimeout: NodeJS.Timeout | null;
+}
+
 interface WatchedConnection {
   name: string;
   connection: Redis;
@@ -179,12 +184,18 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   /**
    * Redis is back: the connections still waiting out a reconnect delay (up to 2 s) try now. A
    * subscriber a backoff step behind its publisher misses what is published in between, which each
-   * room then reads from PostgreSQL. The delay's own attempt later finds the connection up and stops.
+   * room then reads from PostgreSQL. The delay's own attempt is cancelled: ioredis keeps it in
+   * `reconnectTimeout` (private in its typings), and left to fire it would reconnect a connection
+   * closed by then.
    */
   private wakeReconnecting(): void {
     if (this.closing) return;
     for (const { connection } of this.watched) {
-      if (connection.status === 'reconnecting') connection.connect().catch(() => undefined);
+      if (connection.status !== 'reconnecting') continue;
+      const waiting = connection as unknown as PendingReconnect;
+      clearTimeout(waiting.reconnectTimeout ?? undefined);
+      waiting.reconnectTimeout = null;
+      connection.connect().catch(() => undefined);
     }
   }
 

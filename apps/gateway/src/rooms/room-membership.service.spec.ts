@@ -216,6 +216,7 @@ describe('RoomMembershipService join seam', () => {
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(presence as unknown as PresenceStore, bus),
       unreadNothing,
+      new GatewayMetrics(new MetricsRegistry()),
     );
     const ada = fakeSession('ada');
     await rooms.join(ada.session, ROOM, undefined);
@@ -242,6 +243,7 @@ describe('RoomMembershipService join seam', () => {
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(presence, bus),
       unreadNothing,
+      new GatewayMetrics(new MetricsRegistry()),
     );
     const first = fakeSession('ada');
     const second = fakeSession('ada');
@@ -280,6 +282,7 @@ describe('RoomMembershipService join seam', () => {
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(presence, bus),
       unreadNothing,
+      new GatewayMetrics(new MetricsRegistry()),
     );
     const joiner = fakeSession('bob');
     const other = fakeSession('carol');
@@ -337,6 +340,7 @@ describe('RoomMembershipService join seam', () => {
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(new InMemoryPresenceStore(), bus),
       unreadNothing,
+      new GatewayMetrics(new MetricsRegistry()),
     );
     await rooms.join(fakeSession('ada').session, ROOM, undefined);
     for (const seq of [3, 4]) await bus.publish('room', ROOM, { type: 'message', ...message(seq) });
@@ -372,6 +376,7 @@ describe('RoomMembershipService join seam', () => {
       new RoomFanout(new GatewayMetrics(new MetricsRegistry())),
       new RoomPresence(new InMemoryPresenceStore(), bus),
       { position: async () => (positionReads++, { lastReadSeq: 1, unread: 1 }) } as never,
+      new GatewayMetrics(new MetricsRegistry()),
     );
     const checked = fakeSession('ada');
     await rooms.join(checked.session, ROOM, undefined, { position: { lastReadSeq: 7, unread: 2 } });

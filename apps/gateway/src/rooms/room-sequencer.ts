@@ -100,7 +100,7 @@ export class RoomSequencer {
     }
   }
 
-  /** True when a seq known committed has not been delivered and no held message waits beyond it. */
+  /** True when a seq known committed has not been delivered yet. */
   private owed(): boolean {
     return this.next !== undefined && this.next <= this.committed;
   }

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { InProcessMessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { MetricsRegistry } from '@switchboard/observability';
 import { EventEmitter } from 'node:events';
@@ -60,20 +61,34 @@ async function heldGauge(metrics: MetricsRegistry): Promise<number> {
   return metric?.values[0]?.value ?? NaN;
 }
 
+/** A bus whose subscription can be made to come back after a loss, as Redis's does. */
+class ResubscribingBus extends InProcessMessageBus {
+  private readonly listeners = new Set<() => void>();
+  override onResubscribed(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  resubscribed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
 /** Lets pending promise callbacks run (the waiter is registered after `watch` resolves). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('LongPollWaiters', () => {
   let metrics: MetricsRegistry;
   let source: FakeSource;
+  let bus: ResubscribingBus;
 
   beforeEach(() => {
     metrics = new MetricsRegistry();
     source = new FakeSource();
+    bus = new ResubscribingBus();
   });
 
   it('answers at once with what there is, holding nothing', async () => {
-    const waiters = new LongPollWaiters(config(10), metrics);
+    const waiters = new LongPollWaiters(config(10), metrics, bus);
     source.items = [1, 2];
     await expect(waiters.hold(source.poll(new FakeResponse()))).resolves.toEqual([1, 2]);
     expect(source.reads).toBe(1);
@@ -82,7 +97,7 @@ describe('LongPollWaiters', () => {
   });
 
   it('reads nothing while waiting and once per event, and answers with the first read that has something', async () => {
-    const waiters = new LongPollWaiters(config(10), metrics);
+    const waiters = new LongPollWaiters(config(10), metrics, bus);
     const answer = waiters.hold(source.poll(new FakeResponse(), 60_000, 5));
     await settle();
     expect(source.reads).toBe(1);
@@ -99,14 +114,14 @@ describe('LongPollWaiters', () => {
   });
 
   it('answers with the empty read when the wait ends with nothing', async () => {
-    const waiters = new LongPollWaiters(config(10), metrics);
+    const waiters = new LongPollWaiters(config(10), metrics, bus);
     await expect(waiters.hold(source.poll(new FakeResponse(), 20))).resolves.toEqual([]);
     expect(source.reads).toBe(1);
     expect(source.watching).toBe(0);
   });
 
   it('refuses a request beyond the bound with 503, Retry-After and retryAfterMs', async () => {
-    const waiters = new LongPollWaiters(config(1), metrics);
+    const waiters = new LongPollWaiters(config(1), metrics, bus);
     const held = waiters.hold(source.poll(new FakeResponse()));
     const refused = new FakeResponse();
     const error = await waiters.hold(source.poll(refused)).then(
@@ -127,7 +142,7 @@ describe('LongPollWaiters', () => {
   });
 
   it('frees the waiter of a client that goes away', async () => {
-    const waiters = new LongPollWaiters(config(1), metrics);
+    const waiters = new LongPollWaiters(config(1), metrics, bus);
     const response = new FakeResponse();
     const answer = waiters.hold(source.poll(response));
     await settle();
@@ -140,7 +155,7 @@ describe('LongPollWaiters', () => {
   });
 
   it('answers every held request at shutdown, and holds none after', async () => {
-    const waiters = new LongPollWaiters(config(10), metrics);
+    const waiters = new LongPollWaiters(config(10), metrics, bus);
     const responses = [new FakeResponse(), new FakeResponse()];
     const answers = responses.map((response) => waiters.hold(source.poll(response)));
     await settle();
@@ -157,8 +172,22 @@ describe('LongPollWaiters', () => {
     expect(source.watching).toBe(0);
   });
 
+  it('reads every held request again when the bus subscription is back: what was published meanwhile woke nobody', async () => {
+    const waiters = new LongPollWaiters(config(10), metrics, bus);
+    waiters.onApplicationBootstrap();
+    const answer = waiters.hold(source.poll(new FakeResponse()));
+    await settle();
+    expect(source.reads).toBe(1);
+    // Stored while the bus was away: no event reaches the watcher.
+    source.items.push(1);
+    bus.resubscribed();
+    await expect(answer).resolves.toEqual([1]);
+    expect(source.reads).toBe(2);
+    waiters.beforeApplicationShutdown();
+  });
+
   it('does not hold a request whose watch fails', async () => {
-    const waiters = new LongPollWaiters(config(1), metrics);
+    const waiters = new LongPollWaiters(config(1), metrics, bus);
     const poll = source.poll(new FakeResponse());
     await expect(
       waiters.hold({ ...poll, watch: () => Promise.reject(new Error('bus down')) }),

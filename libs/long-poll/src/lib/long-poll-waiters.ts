@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, HttpStatus, Injectable } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  HttpStatus,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { apiError } from '@switchboard/http';
 import { MetricsRegistry } from '@switchboard/observability';
@@ -64,17 +70,21 @@ class Waiter {
 
 /**
  * The long-poll requests this instance holds: at most LONG_POLL_MAX_WAITERS (beyond it, 503 with
- * Retry-After), counted in a gauge, and all answered at once when the instance shuts down.
+ * Retry-After), counted in a gauge, and all answered at once when the instance shuts down. Every
+ * held request reads again when the bus subscription is back after a loss: what was published
+ * meanwhile woke nobody, and would otherwise wait for the request's `wait` to run out.
  */
 @Injectable()
-export class LongPollWaiters implements BeforeApplicationShutdown {
+export class LongPollWaiters implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly held = new Set<Waiter>();
   private closing = false;
   private readonly gauge: Gauge;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly config: SwitchboardConfig,
     { registry }: MetricsRegistry,
+    private readonly bus: MessageBus,
   ) {
     this.gauge = new Gauge({
       name: 'switchboard_long_polls_held',
@@ -124,8 +134,15 @@ export class LongPollWaiters implements BeforeApplicationShutdown {
     }
   }
 
+  onApplicationBootstrap(): void {
+    this.stopListening = this.bus.onResubscribed(() => {
+      for (const waiter of this.held) waiter.wake();
+    });
+  }
+
   /** Before the HTTP server closes: every held request is answered, so the server can close at once. */
   beforeApplicationShutdown(): void {
+    this.stopListening?.();
     this.closing = true;
     for (const waiter of this.held) waiter.release();
   }

@@ -73,8 +73,10 @@ export interface FaultFigures {
   recoveryMs: number | null;
   /** Lines the gateways printed (LOG_LEVEL=warn) while the fault ran. */
   gatewayLogLines: number;
-  /** Broadcasts the gateways read from PostgreSQL (late or lost on the bus) while the fault ran. */
-  readFromStore: number;
+  /** Broadcasts the gateways read from PostgreSQL after a later one arrived, while the fault ran. */
+  readAfterGap: number;
+  /** Broadcasts no later one revealed, found by the gateways' room position check. */
+  readByPositionCheck: number;
 }
 
 const COLUMNS: [keyof FaultFigures, string][] = [
@@ -97,7 +99,8 @@ const COLUMNS: [keyof FaultFigures, string][] = [
   ['reconnects', 'reconnects'],
   ['recoveryMs', 'recovery ms'],
   ['gatewayLogLines', 'log lines'],
-  ['readFromStore', 'read from PG'],
+  ['readAfterGap', 'read: gap'],
+  ['readByPositionCheck', 'read: position'],
 ];
 
 /** A plain-text table of the figures, one row per fault. */
@@ -154,7 +157,10 @@ export function auditFault(
   fault: string,
   fleet: ChatFleet,
   rows: StoredMessage[],
-  run: Pick<FaultFigures, 'recoveryMs' | 'gatewayLogLines' | 'readFromStore'>,
+  run: Pick<
+    FaultFigures,
+    'recoveryMs' | 'gatewayLogLines' | 'readAfterGap' | 'readByPositionCheck'
+  >,
 ): { figures: FaultFigures; problems: string[] } {
   const problems: string[] = [];
   const sendsByText = new Map(fleet.sends.map((send) => [send.text, send]));

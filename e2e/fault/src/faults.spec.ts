@@ -3,6 +3,9 @@ import Redis from 'ioredis';
 import { PrivateInfra, startPrivateInfra } from '../../support/private-infra';
 import { ServiceProcess, startService } from '../../support/service-process';
 import { ChatFleet, FleetShape } from './chat-fleet';
+
+/** Why a gateway read a broadcast from PostgreSQL (the `reason` label of its counter). */
+type MissingReadReason = 'gap' | 'position';
 import { auditFault, FaultFigures, figuresTable, lastSeqs, storedMessages } from './fault-audit';
 
 /**
@@ -121,16 +124,26 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
     }
   }
 
-  /** Each running gateway's switchboard_broadcasts_read_from_store_total, by pid (NaN if unreadable). */
-  async function readFromStoreByPid(): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
+  /**
+   * Each running gateway's switchboard_broadcasts_read_from_store_total by reason, by pid (NaN if
+   * its /metrics cannot be read).
+   */
+  async function readFromStoreByPid(): Promise<Map<number, Record<MissingReadReason, number>>> {
+    const counts = new Map<number, Record<MissingReadReason, number>>();
     for (const gateway of gateways) {
       const metrics = await fetch(`${gateway.httpUrl}/metrics`).then(
         (response) => response.text(),
-        () => '',
+        () => undefined,
       );
-      const line = /^switchboard_broadcasts_read_from_store_total (\d+)/m.exec(metrics);
-      counts.set(gateway.pid, line ? Number(line[1]) : NaN);
+      const count = (reason: MissingReadReason) => {
+        if (metrics === undefined) return NaN;
+        const line = new RegExp(
+          `^switchboard_broadcasts_read_from_store_total\\{reason="${reason}"\\} (\\d+)`,
+          'm',
+        ).exec(metrics);
+        return line ? Number(line[1]) : 0;
+      };
+      counts.set(gateway.pid, { gap: count('gap'), position: count('position') });
     }
     return counts;
   }
@@ -245,13 +258,17 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
 
       const rows = await storedMessages(databaseUrl, fleet.rooms);
       const faultLogs = logLines().slice(logsBefore);
-      let readFromStore = 0;
-      for (const [pid, count] of await readFromStoreByPid())
-        readFromStore += count - (readBefore.get(pid) ?? 0);
+      let readAfterGap = 0;
+      let readByPositionCheck = 0;
+      for (const [pid, { gap, position }] of await readFromStoreByPid()) {
+        readAfterGap += gap - (readBefore.get(pid)?.gap ?? 0);
+        readByPositionCheck += position - (readBefore.get(pid)?.position ?? 0);
+      }
       const audit = auditFault(fault, fleet, rows, {
         recoveryMs,
         gatewayLogLines: faultLogs.length,
-        readFromStore,
+        readAfterGap,
+        readByPositionCheck,
       });
       problems.push(...audit.problems);
       figures.push(audit.figures);

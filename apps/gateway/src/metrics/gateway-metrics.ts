@@ -11,7 +11,7 @@ export class GatewayMetrics {
   readonly broadcastDuration: Histogram;
   readonly slowConsumersDropped: Counter;
   /** Broadcasts the bus delivered late or never, read from PostgreSQL by a room's sequencer. */
-  readonly broadcastsReadFromStore: Counter;
+  readonly broadcastsReadFromStore: Counter<'reason'>;
   /** The fan-out since the last live stats snapshot (the admin dashboard's figures). */
   readonly liveWindow = new BroadcastWindow();
 
@@ -39,7 +39,8 @@ export class GatewayMetrics {
     });
     this.broadcastsReadFromStore = new Counter({
       name: 'switchboard_broadcasts_read_from_store_total',
-      help: 'Messages, edits and deletes read from PostgreSQL for local members because their broadcast came late or never (a seq gap, or the room position check)',
+      help: 'Messages, edits and deletes read from PostgreSQL for local members because their broadcast came late or never: after a later one (reason gap), or found by the room position check (reason position)',
+      labelNames: ['reason'],
       registers: [registry],
     });
   }

@@ -245,10 +245,13 @@ export class RoomMembershipService {
         local.delivered = frame.seq;
         this.broadcast(room, frame, raw);
       },
-      async (after, before) => {
+      async (after, before, reason) => {
         const limit = Math.min(before - after - 1, MISSING_READ_LIMIT);
         const page = await this.store.page(room, { after, before, limit });
-        this.metrics.broadcastsReadFromStore.inc(page.messages.length + (page.events?.length ?? 0));
+        this.metrics.broadcastsReadFromStore.inc(
+          { reason },
+          page.messages.length + (page.events?.length ?? 0),
+        );
         return sequencedFrames(page);
       },
     );

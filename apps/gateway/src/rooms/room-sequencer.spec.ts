@@ -1,5 +1,5 @@
 import { ChatMessage, MessageDeliveryFrame, SequencedFrame } from '@switchboard/protocol';
-import { RoomSequencer, SequencedDelivery } from './room-sequencer';
+import { MissingReadReason, RoomSequencer, SequencedDelivery } from './room-sequencer';
 
 function message(seq: number): ChatMessage {
   return {
@@ -17,8 +17,10 @@ const frame = (seq: number): MessageDeliveryFrame => ({ type: 'message', ...mess
 function sequencer(stored: ChatMessage[] = []) {
   const delivered: number[] = [];
   const reads: [number, number][] = [];
-  const read = async (after: number, before: number) => {
+  const reasons: MissingReadReason[] = [];
+  const read = async (after: number, before: number, reason: MissingReadReason) => {
     reads.push([after, before]);
+    reasons.push(reason);
     return stored
       .filter((m) => m.seq > after && m.seq < before)
       .map((m): MessageDeliveryFrame => ({ type: 'message', ...m }));
@@ -26,7 +28,7 @@ function sequencer(stored: ChatMessage[] = []) {
   const seq = new RoomSequencer((d: SequencedDelivery) => delivered.push(d.frame.seq), read, 100);
   const send = (...seqs: number[]) =>
     seqs.forEach((s) => seq.accept(frame(s), JSON.stringify(frame(s))));
-  return { seq, send, delivered, reads };
+  return { seq, send, delivered, reads, reasons };
 }
 
 describe('RoomSequencer', () => {
@@ -52,11 +54,12 @@ describe('RoomSequencer', () => {
   });
 
   it('reads a gap that does not fill from the store, then goes on in order', async () => {
-    const { seq, send, delivered, reads } = sequencer([message(1), message(2)]);
+    const { seq, send, delivered, reads, reasons } = sequencer([message(1), message(2)]);
     seq.start(0);
     send(3, 4);
     await jest.advanceTimersByTimeAsync(100);
     expect(reads).toEqual([[0, 3]]);
+    expect(reasons).toEqual(['gap']);
     expect(delivered).toEqual([1, 2, 3, 4]);
     send(2, 5);
     expect(delivered).toEqual([1, 2, 3, 4, 5]);
@@ -109,7 +112,11 @@ describe('RoomSequencer', () => {
 
   describe('told where the room stands (expectUpTo)', () => {
     it('reads the committed messages whose broadcasts never came, once the gap-fill delay passed', async () => {
-      const { seq, send, delivered, reads } = sequencer([message(1), message(2), message(3)]);
+      const { seq, send, delivered, reads, reasons } = sequencer([
+        message(1),
+        message(2),
+        message(3),
+      ]);
       seq.start(0);
       send(1);
       seq.expectUpTo(3);
@@ -117,6 +124,7 @@ describe('RoomSequencer', () => {
       expect(reads).toEqual([]);
       await jest.advanceTimersByTimeAsync(1);
       expect(reads).toEqual([[1, 4]]);
+      expect(reasons).toEqual(['position']);
       expect(delivered).toEqual([1, 2, 3]);
       send(3, 4);
       expect(delivered).toEqual([1, 2, 3, 4]);

@@ -9,8 +9,18 @@ export interface SequencedDelivery {
   raw: string;
 }
 
+/**
+ * Why a sequencer reads from PostgreSQL: a later broadcast arrived first (`gap`), or the room's
+ * position check said seqs were committed that no broadcast brought (`position`).
+ */
+export type MissingReadReason = 'gap' | 'position';
+
 /** Reads the committed messages, edits and deletes with `after < seq < before`, ascending. */
-export type MissingMessagesReader = (after: number, before: number) => Promise<SequencedFrame[]>;
+export type MissingMessagesReader = (
+  after: number,
+  before: number,
+  reason: MissingReadReason,
+) => Promise<SequencedFrame[]>;
 
 const logger = new Logger('RoomSequencer');
 
@@ -114,10 +124,11 @@ export class RoomSequencer {
     this.timer = undefined;
     if (this.next === undefined || this.stopped) return;
     // Up to the first held message, or (none held) past the last seq known committed.
-    const before = this.held.size > 0 ? Math.min(...this.held.keys()) : this.committed + 1;
+    const gap = this.held.size > 0;
+    const before = gap ? Math.min(...this.held.keys()) : this.committed + 1;
     if (before <= this.next) return;
     try {
-      const frames = await this.readMissing(this.next - 1, before);
+      const frames = await this.readMissing(this.next - 1, before, gap ? 'gap' : 'position');
       for (const frame of frames) {
         if (this.stopped || frame.seq !== this.next) continue;
         this.deliver({ frame, raw: JSON.stringify(frame) });

@@ -273,6 +273,13 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
       problems.push(...audit.problems);
       figures.push(audit.figures);
       print(`\n${fault}\n${figuresTable([audit.figures])}`);
+      // Broadcasts no later message revealed: worth knowing whether the bus had gone deaf for a room.
+      if (problems.length || readByPositionCheck > 0) {
+        const unheard = await roomsNotHeardTwice(fleet);
+        print(
+          `rooms Redis does not have subscribed by both gateways: ${unheard.join(', ') || 'none'}\n`,
+        );
+      }
       if (problems.length) {
         print(
           `${problems.length} problems:\n${problems
@@ -281,10 +288,6 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
             .join(
               '',
             )}${problems.length > PRINTED_PROBLEMS ? `  … and ${problems.length - PRINTED_PROBLEMS} more\n` : ''}`,
-        );
-        const unheard = await roomsNotHeardTwice(fleet);
-        print(
-          `rooms Redis does not have subscribed by both gateways: ${unheard.join(', ') || 'none'}\n`,
         );
         print(
           `gateway log lines during the fault (first ${PRINTED_LOG_LINES} of ${faultLogs.length}):\n${faultLogs

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { InProcessMessageBus } from '@switchboard/bus';
+import type { MessageBus } from '@switchboard/bus';
 import { SwitchboardConfig } from '@switchboard/config';
 import { MetricsRegistry } from '@switchboard/observability';
 import { EventEmitter } from 'node:events';
@@ -61,16 +61,19 @@ async function heldGauge(metrics: MetricsRegistry): Promise<number> {
   return metric?.values[0]?.value ?? NaN;
 }
 
-/** A bus whose subscription can be made to come back after a loss, as Redis's does. */
-class ResubscribingBus extends InProcessMessageBus {
-  private readonly listeners = new Set<() => void>();
-  override onResubscribed(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  resubscribed(): void {
-    for (const listener of this.listeners) listener();
-  }
+/**
+ * A bus whose subscription can be made to come back after a loss, as Redis's does: only
+ * `onResubscribed` is used by the waiters.
+ */
+function resubscribingBus(): { bus: MessageBus; resubscribed: () => void } {
+  const listeners = new Set<() => void>();
+  const bus = {
+    onResubscribed: (listener: () => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  } as unknown as MessageBus;
+  return { bus, resubscribed: () => listeners.forEach((listener) => listener()) };
 }
 
 /** Lets pending promise callbacks run (the waiter is registered after `watch` resolves). */
@@ -79,12 +82,13 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('LongPollWaiters', () => {
   let metrics: MetricsRegistry;
   let source: FakeSource;
-  let bus: ResubscribingBus;
+  let bus: MessageBus;
+  let resubscribed: () => void;
 
   beforeEach(() => {
     metrics = new MetricsRegistry();
     source = new FakeSource();
-    bus = new ResubscribingBus();
+    ({ bus, resubscribed } = resubscribingBus());
   });
 
   it('answers at once with what there is, holding nothing', async () => {
@@ -180,7 +184,7 @@ describe('LongPollWaiters', () => {
     expect(source.reads).toBe(1);
     // Stored while the bus was away: no event reaches the watcher.
     source.items.push(1);
-    bus.resubscribed();
+    resubscribed();
     await expect(answer).resolves.toEqual([1]);
     expect(source.reads).toBe(2);
     waiters.beforeApplicationShutdown();

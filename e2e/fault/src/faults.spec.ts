@@ -3,10 +3,10 @@ import Redis from 'ioredis';
 import { PrivateInfra, startPrivateInfra } from '../../support/private-infra';
 import { ServiceProcess, startService } from '../../support/service-process';
 import { ChatFleet, FleetShape } from './chat-fleet';
+import { auditFault, FaultFigures, figuresTable, lastSeqs, storedMessages } from './fault-audit';
 
 /** Why a gateway read a broadcast from PostgreSQL (the `reason` label of its counter). */
 type MissingReadReason = 'gap' | 'position';
-import { auditFault, FaultFigures, figuresTable, lastSeqs, storedMessages } from './fault-audit';
 
 /**
  * Fault injection (issue 7): SDK clients on two gateway processes, sharing a PostgreSQL and a Redis
@@ -135,15 +135,12 @@ describe('fault injection: SDK clients on two gateways, a private PostgreSQL and
         (response) => response.text(),
         () => undefined,
       );
-      const count = (reason: MissingReadReason) => {
-        if (metrics === undefined) return NaN;
-        const line = new RegExp(
-          `^switchboard_broadcasts_read_from_store_total\\{reason="${reason}"\\} (\\d+)`,
-          'm',
-        ).exec(metrics);
-        return line ? Number(line[1]) : 0;
-      };
-      counts.set(gateway.pid, { gap: count('gap'), position: count('position') });
+      const read = { gap: 0, position: 0 };
+      for (const [, reason, count] of (metrics ?? '').matchAll(
+        /^switchboard_broadcasts_read_from_store_total\{reason="(gap|position)"\} (\d+)/gm,
+      ))
+        read[reason as MissingReadReason] = Number(count);
+      counts.set(gateway.pid, metrics === undefined ? { gap: NaN, position: NaN } : read);
     }
     return counts;
   }

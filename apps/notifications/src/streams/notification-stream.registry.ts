@@ -27,9 +27,10 @@ const REPLAY_BATCH = 500;
 /**
  * Streams written per turn of the event loop: a broadcast to 10,000 streams is written over several
  * turns, so PostgreSQL and Redis replies (a publish holding its recipients' locks waits for them) are
- * read in between rather than after all of it.
+ * read in between rather than after all of it. A slice is a few milliseconds: each statement of a
+ * publish under its locks waits up to one slice for its reply to be read.
  */
-const FLUSH_SLICE = 1000;
+const FLUSH_SLICE = 250;
 const KEEP_ALIVE = formatSseComment('keep-alive');
 
 /**

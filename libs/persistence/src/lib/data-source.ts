@@ -38,7 +38,7 @@ export function createDataSource(databaseUrl: string, poolSize = 20): DataSource
   });
 }
 
-/** pg's pool under an initialized data source, for the reads that skip TypeORM's query wrapper. */
+/** pg's pool under an initialized data source, for the hot statements that skip TypeORM's query wrapper. */
 export function poolOf(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
 }

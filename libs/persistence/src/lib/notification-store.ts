@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Notification, NotificationBatch, NotificationReadState } from '@switchboard/protocol';
 import { DataSource, MoreThan, Repository } from 'typeorm';
-import { poolOf } from './data-source';
+import { clientRows, onPooledClient, poolRows } from './data-source';
 import { NotificationEntity } from './entities';
 
 export interface NewNotification {
@@ -163,26 +163,21 @@ export class NotificationStore {
     const recipients = [...new Set(userIds)].sort();
     const buckets = lockBuckets(recipients);
     const data = content.data === undefined ? null : JSON.stringify(content.data);
-    const client = await poolOf(this.dataSource).connect();
-    let broken: Error | undefined;
-    // A checked-out client has no listener of the pool's: its connection dying between statements
-    // (while the announcement is made) is recorded here instead of thrown unhandled.
-    const onError = (error: Error): void => void (broken ??= error);
-    client.on('error', onError);
-    try {
-      await client.query(LOCK_RECIPIENTS_SQL, [buckets]);
+    return onPooledClient(this.dataSource, async (client, fail) => {
+      await clientRows(client, { text: LOCK_RECIPIENTS_SQL, values: [buckets] });
       // One statement, so it commits on its own, atomically.
-      const {
-        rows: [stored],
-      } = await client.query<StoredContentRow>(STORE_SQL, [
-        // As JSON: node-postgres escapes an array element by element, ~4x the time for 10,000 users.
-        JSON.stringify(recipients),
-        content.type,
-        content.title,
-        content.body,
-        data,
-        buckets,
-      ]);
+      const [stored] = await clientRows<StoredContentRow>(client, {
+        text: STORE_SQL,
+        values: [
+          // As JSON: node-postgres escapes an array element by element, ~4x the time for 10,000 users.
+          JSON.stringify(recipients),
+          content.type,
+          content.title,
+          content.body,
+          data,
+          buckets,
+        ],
+      });
       const batch: NotificationBatch = {
         content: {
           type: content.type,
@@ -194,20 +189,13 @@ export class NotificationStore {
         recipients: recipients.map((userId) => ({ id: stored.id, userId })),
       };
       const announced = announce !== undefined && (await announce(batch, stored.owed_before));
-      // Stored is delivered: from here on a failure is the connection's, not the caller's.
-      await client
-        .query(announced ? settleOwedAndUnlockSql(buckets) : UNLOCK_ALL_SQL)
-        .catch((error: Error) => (broken = error));
+      // Stored is delivered: from here on a failure is the connection's, not the caller's, and the
+      // pool destroys the connection with its session locks.
+      await clientRows(client, {
+        text: announced ? settleOwedAndUnlockSql(buckets) : UNLOCK_ALL_SQL,
+      }).catch(fail);
       return batch;
-    } catch (error) {
-      broken = error as Error;
-      throw error;
-    } finally {
-      // A connection that failed anywhere (a lock statement half way, an unlock, a transaction left
-      // open) is destroyed by the pool, and its session locks with it.
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
   /**
@@ -217,38 +205,41 @@ export class NotificationStore {
    * with how many were settled; a row whose buckets are locked is left to its holder.
    */
   async settleOwed(tell: () => Promise<void>): Promise<number> {
-    const owed = await this.dataSource.query<{ id: string; buckets: number[] }[]>(OWED_SQL);
+    const owed = await poolRows<{ id: string; buckets: number[] }>(this.dataSource, OWED_SQL);
     if (owed.length === 0) return 0;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const locked: string[] = [];
-      for (const { id, buckets } of owed) {
-        const [{ taken }] = (await runner.query(TRY_LOCK_SQL, [buckets])) as { taken: number[] }[];
-        if (taken.length === buckets.length) locked.push(id);
-        else await runner.query(UNLOCK_SQL, [taken]);
+    return onPooledClient(this.dataSource, async (client) => {
+      try {
+        const locked: string[] = [];
+        for (const { id, buckets } of owed) {
+          const [{ taken }] = await clientRows<{ taken: number[] }>(client, {
+            text: TRY_LOCK_SQL,
+            values: [buckets],
+          });
+          if (taken.length === buckets.length) locked.push(id);
+          else await clientRows(client, { text: UNLOCK_SQL, values: [taken] });
+        }
+        // A row settled by its publisher between the read and the locks is gone by now.
+        const settled = await clientRows(client, {
+          text: 'SELECT notification_id FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
+          values: [locked],
+        });
+        if (settled.length === 0) return 0;
+        await tell();
+        await clientRows(client, {
+          text: 'DELETE FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
+          values: [locked],
+        });
+        return settled.length;
+      } finally {
+        await clientRows(client, { text: UNLOCK_ALL_SQL });
       }
-      // A row settled by its publisher between the read and the locks is gone by now.
-      const settled = (await runner.query(
-        'SELECT notification_id FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
-        [locked],
-      )) as unknown[];
-      if (settled.length === 0) return 0;
-      await tell();
-      await runner.query(
-        'DELETE FROM notification_announcements_owed WHERE notification_id = ANY($1::bigint[])',
-        [locked],
-      );
-      return settled.length;
-    } finally {
-      await runner.query(UNLOCK_ALL_SQL).catch(() => undefined);
-      await runner.release();
-    }
+    });
   }
 
   /** The id of the user's newest notification, '0' when there is none. */
   async newestId(userId: string): Promise<string> {
-    const rows = await this.dataSource.query<{ id: string | null }[]>(
+    const rows = await poolRows<{ id: string | null }>(
+      this.dataSource,
       'SELECT max(notification_id)::text AS id FROM notification_inbox WHERE user_id = $1',
       [userId],
     );
@@ -257,7 +248,8 @@ export class NotificationStore {
 
   /** How far the user has read, and how many of their notifications come after it. */
   async readState(userId: string): Promise<NotificationReadState> {
-    const [row] = await this.dataSource.query<{ last_read_id: string; unread: string }[]>(
+    const [row] = await poolRows<{ last_read_id: string; unread: string }>(
+      this.dataSource,
       READ_STATE_SQL,
       [userId],
     );
@@ -272,7 +264,7 @@ export class NotificationStore {
     userId: string,
     lastReadId: string,
   ): Promise<NotificationReadState & { moved: boolean }> {
-    const rows = await this.dataSource.query<unknown[]>(ADVANCE_READ_SQL, [userId, lastReadId]);
+    const rows = await poolRows(this.dataSource, ADVANCE_READ_SQL, [userId, lastReadId]);
     return { ...(await this.readState(userId)), moved: rows.length > 0 };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatMessage, InboxRoom, RoomAccess } from '@switchboard/protocol';
 import { DataSource } from 'typeorm';
+import { poolRows } from './data-source';
 
 /** A member's read position in a room and what others sent after it. */
 export interface ReadPositionRecord {
@@ -105,7 +106,7 @@ export class ReadStateStore {
     userId: string,
     seq: number,
   ): Promise<{ lastReadSeq: number; moved: boolean } | null> {
-    const [rows] = await this.dataSource.query<[{ last_read_seq: string }[], number]>(ADVANCE_SQL, [
+    const rows = await poolRows<{ last_read_seq: string }>(this.dataSource, ADVANCE_SQL, [
       room,
       userId,
       seq,
@@ -117,7 +118,8 @@ export class ReadStateStore {
 
   /** The member's position and unread count; null when the user is not a member. */
   async position(room: string, userId: string): Promise<ReadPositionRecord | null> {
-    const rows = await this.dataSource.query<{ last_read_seq: string; unread: string }[]>(
+    const rows = await poolRows<{ last_read_seq: string; unread: string }>(
+      this.dataSource,
       POSITION_SQL,
       [room, userId],
     );
@@ -128,7 +130,7 @@ export class ReadStateStore {
 
   /** Every room the user is a member of, most recent activity first (the newest message, else joining). */
   async inbox(userId: string): Promise<InboxRoom[]> {
-    const rows = await this.dataSource.query<InboxRow[]>(INBOX_SQL, [userId]);
+    const rows = await poolRows<InboxRow>(this.dataSource, INBOX_SQL, [userId]);
     return rows.map(toInboxRoom);
   }
 }

@@ -1,6 +1,8 @@
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
+import { createDataSource, poolOf } from './data-source';
+
+type Callback = (error: Error | null, result: unknown) => void;
 import { MessageStore, PageQuery } from './message-store';
 import { RoomStore } from './room-store';
 
@@ -108,5 +110,39 @@ describe('MessageStore.readerPage (PostgreSQL)', () => {
     await rooms.openDirect(room, pair);
     await expectSameAsApart(room, pair[0], { limit: 50 });
     await expectSameAsApart(room, 'eve', { after: 0, limit: 50 });
+  });
+
+  it('reads the page and the standing on one connection, the second sent before the first is answered', async () => {
+    const room = uniqueRoom();
+    await roomWithChanges(room);
+    const pool = poolOf(dataSource);
+    // The client the read checks out next: the most recently released one.
+    const client = await pool.connect();
+    client.release();
+    const query = client.query.bind(client) as (config: unknown, done: Callback) => void;
+    // pg's own socket: what it has written when the first statement's answer arrives.
+    const { stream } = (client as unknown as { connection: { stream: NodeJS.WritableStream } })
+      .connection;
+    const writes = jest.spyOn(stream, 'write');
+    let writtenWhenFirstAnswered: number | undefined;
+    const connects = jest.spyOn(pool, 'connect');
+    const queries = jest.spyOn(client, 'query').mockImplementation(((
+      config: unknown,
+      done: Callback,
+    ) =>
+      query(config, (error, result) => {
+        writtenWhenFirstAnswered ??= writes.mock.calls.length;
+        done(error, result);
+      })) as never);
+    try {
+      await store.readerPage(room, 'ada', { limit: 50 });
+      expect(connects).toHaveBeenCalledTimes(1);
+      expect(queries).toHaveBeenCalledTimes(2);
+      expect(writtenWhenFirstAnswered).toBe(writes.mock.calls.length);
+    } finally {
+      connects.mockRestore();
+      queries.mockRestore();
+      writes.mockRestore();
+    }
   });
 });

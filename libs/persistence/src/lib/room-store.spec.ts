@@ -1,6 +1,6 @@
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
+import { createDataSource, poolOf } from './data-source';
 import { DIRECT_PARTNERS_SQL, RoomStore } from './room-store';
 import { UserStore } from './user-store';
 
@@ -78,7 +78,7 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
       [unknown, ada],
       [direct, 'cy'],
     ];
-    const queries = jest.spyOn(dataSource, 'query');
+    const queries = jest.spyOn(poolOf(dataSource), 'query');
     let together: T[];
     try {
       together = await Promise.all(asks.map(([room, user]) => read(room, user)));
@@ -198,7 +198,7 @@ describe('RoomStore and UserStore (PostgreSQL)', () => {
 
   it('writes the names given while a write is under way together, the latest name of a user winning', async () => {
     const [ada, bob] = [uniqueRoom('user'), uniqueRoom('user')];
-    const queries = jest.spyOn(dataSource, 'query');
+    const queries = jest.spyOn(poolOf(dataSource), 'query');
     try {
       await Promise.all([
         users.remember({ id: ada, name: 'Ada' }),

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RoomAccess, RoomRole } from '@switchboard/protocol';
+import type { QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { poolRows } from './data-source';
 import { ReadPositionRecord, UNREAD_AFTER } from './read-state-store';
 
 /** A room's row: who may use it. */
@@ -152,7 +154,7 @@ interface PairAsk<S> {
  * it, so concurrent asks cost one round trip per read, not one each; each is still read after it
  * was asked, and a lone ask is read at once.
  */
-class BatchedPairReads<Row, S> {
+class BatchedPairReads<Row extends QueryResultRow, S> {
   private asked: PairAsk<S>[] = [];
   private reading = false;
 
@@ -175,7 +177,7 @@ class BatchedPairReads<Row, S> {
       const asked = this.asked;
       this.asked = [];
       try {
-        const rows = await this.dataSource.query<Row[]>(this.sql, [
+        const rows = await poolRows<Row>(this.dataSource, this.sql, [
           asked.map((ask) => ask.room),
           asked.map((ask) => ask.userId),
         ]);
@@ -276,7 +278,8 @@ export class RoomStore {
   }
 
   async find(room: string): Promise<RoomRecord | null> {
-    const rows = await this.dataSource.query<RoomRow[]>(
+    const rows = await poolRows<RoomRow>(
+      this.dataSource,
       `SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = $1`,
       [room],
     );
@@ -290,7 +293,8 @@ export class RoomStore {
   ): Promise<{ room: RoomRecord | null; members: Map<string, MemberRecord> }> {
     const [record, members] = await Promise.all([
       this.find(room),
-      this.dataSource.query<MemberRow[]>(
+      poolRows<MemberRow>(
+        this.dataSource,
         `SELECT user_id, role, last_read_seq FROM room_members
          WHERE room = $1 AND user_id = ANY($2::varchar[])`,
         [room, userIds],
@@ -304,16 +308,17 @@ export class RoomStore {
 
   /** Makes the user a member (a no-op for a member), recording an unknown room as open. */
   async recordMember(room: string, userId: string): Promise<void> {
-    await this.dataSource.query(RECORD_MEMBER_SQL, [room, userId]);
+    await poolRows(this.dataSource, RECORD_MEMBER_SQL, [room, userId]);
   }
 
   /** Ends a membership; false if there was none. */
   async removeMember(room: string, userId: string): Promise<boolean> {
-    const [, deleted] = await this.dataSource.query<[unknown, number]>(
-      'DELETE FROM room_members WHERE room = $1 AND user_id = $2',
+    const deleted = await poolRows(
+      this.dataSource,
+      'DELETE FROM room_members WHERE room = $1 AND user_id = $2 RETURNING user_id',
       [room, userId],
     );
-    return deleted > 0;
+    return deleted.length > 0;
   }
 
   /**
@@ -325,7 +330,7 @@ export class RoomStore {
     access: 'open' | 'private',
     title: string | null | undefined,
   ): Promise<{ room: RoomRecord; created: boolean } | null> {
-    const rows = await this.dataSource.query<(RoomRow & { created: boolean })[]>(PUT_ROOM_SQL, [
+    const rows = await poolRows<RoomRow & { created: boolean }>(this.dataSource, PUT_ROOM_SQL, [
       room,
       access,
       title ?? null,
@@ -340,7 +345,7 @@ export class RoomStore {
     userId: string,
     role: RoomRole,
   ): Promise<{ member: MemberRecord; created: boolean } | null> {
-    const rows = await this.dataSource.query<(MemberRow & { created: boolean })[]>(PUT_MEMBER_SQL, [
+    const rows = await poolRows<MemberRow & { created: boolean }>(this.dataSource, PUT_MEMBER_SQL, [
       room,
       userId,
       role,
@@ -350,7 +355,8 @@ export class RoomStore {
 
   /** Every member of the room, admins first, then by user id. */
   async members(room: string): Promise<MemberRecord[]> {
-    const rows = await this.dataSource.query<MemberRow[]>(
+    const rows = await poolRows<MemberRow>(
+      this.dataSource,
       `SELECT user_id, role, last_read_seq FROM room_members WHERE room = $1
        ORDER BY role = 'admin' DESC, user_id`,
       [room],
@@ -361,7 +367,8 @@ export class RoomStore {
   /** Of `candidates`, those who are members of at least one room `userId` is a member of. */
   async sharingRoomWith(userId: string, candidates: string[]): Promise<Set<string>> {
     if (candidates.length === 0) return new Set();
-    const rows = await this.dataSource.query<{ user_id: string }[]>(
+    const rows = await poolRows<{ user_id: string }>(
+      this.dataSource,
       `SELECT DISTINCT other.user_id FROM room_members mine
        JOIN room_members other ON other.room = mine.room
        WHERE mine.user_id = $1 AND other.user_id = ANY($2::varchar[])`,
@@ -372,7 +379,9 @@ export class RoomStore {
 
   /** The other users of every direct room of `userId`. */
   async directPartners(userId: string): Promise<string[]> {
-    const rows = await this.dataSource.query<{ partner: string }[]>(DIRECT_PARTNERS_SQL, [userId]);
+    const rows = await poolRows<{ partner: string }>(this.dataSource, DIRECT_PARTNERS_SQL, [
+      userId,
+    ]);
     return rows.map((row) => row.partner);
   }
 
@@ -381,7 +390,7 @@ export class RoomStore {
    * memberships, unless they exist; true when the room was made now.
    */
   async openDirect(room: string, users: readonly [string, string]): Promise<boolean> {
-    const [{ created }] = await this.dataSource.query<{ created: number }[]>(OPEN_DIRECT_SQL, [
+    const [{ created }] = await poolRows<{ created: number }>(this.dataSource, OPEN_DIRECT_SQL, [
       room,
       users[0],
       users[1],

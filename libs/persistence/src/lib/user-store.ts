@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UserRef } from '@switchboard/protocol';
 import { DataSource } from 'typeorm';
+import { poolRows } from './data-source';
 
 // Ids are unique within a group and sorted, so two instances' groups lock their rows in one order
 // and a row is never updated twice by one statement.
@@ -50,16 +51,18 @@ export class UserStore {
       this.next = undefined;
       const { names, resolve, reject } = group;
       const ids = [...names.keys()].sort();
-      await this.dataSource
-        .query(REMEMBER_SQL, [ids, ids.map((id) => names.get(id))])
-        .then(resolve, reject);
+      await poolRows(this.dataSource, REMEMBER_SQL, [ids, ids.map((id) => names.get(id))]).then(
+        () => resolve(),
+        reject,
+      );
     }
     this.writing = false;
   }
 
   /** The user with their last known name, or their id when they never connected. */
   async find(userId: string): Promise<UserRef> {
-    const rows = await this.dataSource.query<{ name: string }[]>(
+    const rows = await poolRows<{ name: string }>(
+      this.dataSource,
       'SELECT name FROM users WHERE id = $1',
       [userId],
     );

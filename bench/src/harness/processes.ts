@@ -27,6 +27,12 @@ function cpuSecondsOfStat(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Fields 16 and 17 (cutime, cstime): the CPU of the process's children that exited and were reaped. */
+function reapedChildrenCpuSecondsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+}
+
 let tasksetChecked: boolean | null = null;
 function hasTaskset(): boolean {
   if (tasksetChecked === null) {
@@ -211,7 +217,10 @@ export class ServerGroup {
 
 /**
  * CPU seconds used so far by every process whose command name is in `names` (PostgreSQL's backends,
- * redis-server): what the backing services cost, which tells what bounds a persisted rate.
+ * redis-server): what the backing services cost, which tells what bounds a persisted rate. A process
+ * that exited is counted in its parent's reaped children (cutime, cstime): PostgreSQL's postmaster
+ * reaps its backends, so a pooled connection closed during a window does not take its CPU with it
+ * (which made this figure negative).
  */
 export function cpuSecondsOfCommands(names: readonly string[]): number {
   let total = 0;
@@ -225,7 +234,7 @@ export function cpuSecondsOfCommands(names: readonly string[]): number {
     }
     const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (!names.includes(command)) continue;
-    total += cpuSecondsOfStat(stat);
+    total += cpuSecondsOfStat(stat) + reapedChildrenCpuSecondsOfStat(stat);
   }
   return total;
 }

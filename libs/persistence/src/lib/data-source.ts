@@ -35,8 +35,11 @@ export function createDataSource(databaseUrl: string, poolSize = 20): DataSource
     // TypeORM's own logger would print to the console, expected failures too (a repeated clientMsgId).
     logging: false,
     // `pipeline`: a checked-out client sends a query without waiting for the one before it to be
-    // answered (`onPooledClient`); a client used one query at a time works as before.
-    extra: { max: poolSize, pipeline: true },
+    // answered (`onPooledClient`); a client used one query at a time works as before. Idle
+    // connections stay open (pg closes them after 10 s by default): one opened again on demand, a
+    // backend forked, authenticated and its statements prepared again under load, was the chat
+    // scenario's tail (README, Decisions).
+    extra: { max: poolSize, pipeline: true, idleTimeoutMillis: 0 },
   });
 }
 

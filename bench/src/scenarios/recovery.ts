@@ -449,17 +449,20 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     const sinceCut = () => ((nowMicros() - storm.cutMicros) / 1000).toFixed(0);
     await Promise.all(killed.map((server) => gone(server.pid)));
     const goneMs = sinceCut();
-    // Nothing commits after this: the room ends are final, and the count is the recovery's own from here.
-    await oldBackendsGone(env, cut);
-    // Sums live processes only: started once the killed gateways' backends (and their CPU) are gone.
+    // Restarted at once, as a supervisor would: the counts start here, so they include the killed
+    // gateways' last commits (the few in flight) and the new ones' start-up.
     const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
     const transactionsBefore = await transactions(env);
-    storm.setRoomEnds(await roomEnds(env, storm.rooms()));
-    const spawnedMs = sinceCut();
     const overflowsBefore = listenOverflows();
-    const restarted = await Promise.all(
-      target.ports.map((port) => restartGateway(env, port, started)),
-    );
+    const spawnedMs = sinceCut();
+    const restarting = Promise.all(target.ports.map((port) => restartGateway(env, port, started)));
+    // The room ends are final once the killed gateways' backends have finished what they were
+    // running: the load is paused and a rejoin commits no message. Until they are read, no client
+    // counts as recovered.
+    await oldBackendsGone(env, cut);
+    storm.setRoomEnds(await roomEnds(env, storm.rooms()));
+    const endsReadMs = sinceCut();
+    const restarted = await restarting;
     servers = new ServerGroup(restarted);
     const restartMs = (nowMicros() - storm.cutMicros) / 1000;
     const gateways = new MeasuredWindow(() => servers.cpuSeconds());
@@ -497,7 +500,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       `a client has recovered when, after the cut, it has reconnected, received its \`joined\` reply and holds every seq from 1 to its room's last seq committed before the cut (read from PostgreSQL once the killed gateways' backends were gone); times are from the SIGKILL, the gateways' start-up included`,
       `${storm.behindAtCut} of ${all} clients had not received their room's last seq when the gateways died`,
       `reconnects wait as the SDK's do (\`reconnectDelay\`, full jitter: a uniform random delay up to ${DEFAULT_BACKOFF.initialDelayMs / 1000} s doubling per failed attempt to ${DEFAULT_BACKOFF.maxDelayMs / 1000} s, from the first after a rejoin is answered); attempts that failed before the upgrade: ${storm.failedAttempts.refused} refused, ${storm.failedAttempts.timedOut} timed out (a reconnect waits for its upgrade until the storm is given up, as the SDK sets no timeout), ${storm.failedAttempts.other} otherwise; the rejoin carries \`since\` = the last seq the client saw`,
-      `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms (once the killed gateways' PostgreSQL backends were gone and the room ends read), ready (/health/ready 200) at ${restartMs.toFixed(0)} ms; ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
+      `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms, the room ends read at ${endsReadMs} ms (once the killed gateways' PostgreSQL backends were gone), ready (/health/ready 200) at ${restartMs.toFixed(0)} ms; ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
       `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,

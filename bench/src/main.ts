@@ -92,26 +92,31 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const results: CaseResult[] = [];
   const wallSeconds: Record<string, number> = {};
-  const env = await BenchEnvironment.create();
+  const services = await BenchEnvironment.startServices();
   try {
     for (const name of selected) {
       log(`\n== ${name}${quick ? ' (quick)' : ''}`);
       const scenarioStarted = performance.now();
-      await SCENARIOS[name]({
-        env,
-        quick,
-        selects: (target) => !only || only.includes(target),
-        names: (target) => only?.includes(target) ?? false,
-        report: (result) => {
-          results.push(result);
-          log(renderText(result));
-        },
-      });
+      const env = await BenchEnvironment.create(services);
+      try {
+        await SCENARIOS[name]({
+          env,
+          quick,
+          selects: (target) => !only || only.includes(target),
+          names: (target) => only?.includes(target) ?? false,
+          report: (result) => {
+            results.push(result);
+            log(renderText(result));
+          },
+        });
+      } finally {
+        await env.dispose();
+      }
       wallSeconds[name] = (performance.now() - scenarioStarted) / 1000;
       log(`${name}: ${wallSeconds[name].toFixed(0)} s`);
     }
   } finally {
-    await env.dispose();
+    await services.stop();
   }
   const files = writeResults(join(ROOT, 'bench', 'results'), {
     startedAt,

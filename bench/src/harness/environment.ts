@@ -10,9 +10,10 @@ import {
 } from '../../../tools/testing/test-services';
 
 /**
- * The PostgreSQL and Redis one benchmark run uses: its own database (migrated) and its own Redis key
- * prefix, both removed at the end. Found like the tests find theirs: DATABASE_URL / REDIS_URL, the
- * local defaults, or an embedded PostgreSQL and a spawned redis-server.
+ * The PostgreSQL and Redis one scenario uses: its own database (migrated) and its own Redis key
+ * prefix, both removed at its end. The services are found like the tests find theirs (DATABASE_URL /
+ * REDIS_URL, the local defaults, or an embedded PostgreSQL and a spawned redis-server: `startServices`),
+ * once per run.
  */
 export class BenchEnvironment {
   readonly jwtSecret = randomBytes(24).toString('hex');
@@ -28,8 +29,16 @@ export class BenchEnvironment {
     readonly redisPrefix: string,
   ) {}
 
-  static async create(): Promise<BenchEnvironment> {
-    const services = await startTestServices(process.env);
+  static startServices(): Promise<TestServices> {
+    return startTestServices(process.env);
+  }
+
+  /**
+   * A scenario of its own on `services`: a fresh database for each, so what one scenario wrote (and
+   * the autovacuum it brings) is not in the next one's measured runs; in one database shared by a
+   * whole `all` run, a scenario's first target ran beside the vacuum of the one before.
+   */
+  static async create(services: TestServices): Promise<BenchEnvironment> {
     const id = `${process.pid}_${randomBytes(3).toString('hex')}`;
     const database = `switchboard_bench_${id}`;
     await BenchEnvironment.admin(services.adminDatabaseUrl, `CREATE DATABASE ${database}`);
@@ -75,7 +84,7 @@ export class BenchEnvironment {
     }
   }
 
-  /** Drops the database and every key under the prefix, and stops whatever was started for the run. */
+  /** Drops the database and every key under the prefix. */
   async dispose(): Promise<void> {
     const redis = new Redis(this.redisUrl);
     try {
@@ -98,6 +107,5 @@ export class BenchEnvironment {
       this.services.adminDatabaseUrl,
       `DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`,
     );
-    await this.services.stop();
   }
 }

@@ -222,7 +222,7 @@ export async function history(context: ScenarioContext): Promise<void> {
     notes: [
       'node+pg only checks that a bearer token is present; Switchboard verifies the JWT (HS256) on every request',
       'both use a pg pool of 20 (Switchboard sets extra.max = 20 over TypeORM/pg’s default of 10) and the same index scan on (room, seq), with bound parameters (Switchboard adds `seq < $2`, the cursor it pages by)',
-      'Switchboard also checks that the caller may use the room on every request, in the same statement as the page (the room’s row and the membership as one more row); the peer runs the page query alone',
+      'Switchboard also checks that the caller may use the room on every request: a second statement (the room’s row and the membership) sent with the page on the same connection, in one round trip; the peer runs the page query alone',
       'loadgen CPU % is autocannon’s CPU over its wall time, startup included: near 100 means the figure is a floor',
     ],
   });

@@ -126,14 +126,14 @@ describe('MessageStore.readerPage (PostgreSQL)', () => {
     const writes = jest.spyOn(stream, 'write');
     let writtenWhenFirstAnswered: number | undefined;
     const connects = jest.spyOn(pool, 'connect');
-    const queries = jest.spyOn(client, 'query').mockImplementation(((
-      config: unknown,
-      done: Callback,
-    ) =>
-      query(config, (error, result) => {
-        writtenWhenFirstAnswered ??= writes.mock.calls.length;
-        done(error, result);
-      })) as never);
+    const queries = jest
+      .spyOn(client, 'query')
+      .mockImplementation((config: unknown, done: Callback) =>
+        query(config, (error, result) => {
+          writtenWhenFirstAnswered ??= writes.mock.calls.length;
+          done(error, result);
+        }),
+      );
     try {
       await store.readerPage(room, 'ada', { limit: 50 });
       expect(connects).toHaveBeenCalledTimes(1);

@@ -6,7 +6,7 @@ import {
   MessageDeletedFrame,
   MessageEditedFrame,
 } from '@switchboard/protocol';
-import type { CustomTypesConfig, QueryResultRow } from 'pg';
+import type { ClientBase, CustomTypesConfig, Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 import { clientRows, onPooledClient, poolOf, poolRows } from './data-source';
 import { RoomStanding, STANDING_SQL, StandingColumns, standingOfColumns } from './room-store';
@@ -400,16 +400,8 @@ export class MessageStore {
     const statement = pageStatement(room, query);
     const [[standing], rows] = await onPooledClient(this.dataSource, (client) =>
       Promise.all([
-        clientRows<StandingColumns>(client, {
-          ...STANDING,
-          values: [room, userId],
-          types: TEXT_VALUES,
-        }),
-        clientRows<MessageRow>(client, {
-          ...statement.page,
-          values: statement.values,
-          types: TEXT_VALUES,
-        }),
+        this.messageRows<StandingColumns>(STANDING, [room, userId], client),
+        this.messageRows<MessageRow>(statement.page, statement.values, client),
       ]),
     );
     return {
@@ -419,15 +411,15 @@ export class MessageStore {
   }
 
   /**
-   * Message rows (with `TEXT_VALUES`) straight from pg's pool under TypeORM: these reads are every
-   * join's and history request's, and TypeORM's query wrapper (a query runner per call, its events)
-   * cost them more than the pool. Errors are pg's own, not wrapped in QueryFailedError.
+   * Message rows (with `TEXT_VALUES`) from a prepared read, on the pool or on a checked-out `client`.
+   * Errors are pg's own, not wrapped in QueryFailedError.
    */
   private messageRows<R extends QueryResultRow>(
     { name, text }: PreparedRead,
     values: unknown[],
+    client: ClientBase | Pool = poolOf(this.dataSource),
   ): Promise<R[]> {
-    return clientRows<R>(poolOf(this.dataSource), { name, text, values, types: TEXT_VALUES });
+    return clientRows<R>(client, { name, text, values, types: TEXT_VALUES });
   }
 
   private async pageOf(

@@ -83,4 +83,23 @@ describe('presence across instance failures', () => {
     ).toEqual(['alice', 'bob']);
     await Promise.all([alice.close(), bob.close()]);
   });
+
+  it('takes an instance closed gracefully off the instances list, its user announced as left', async () => {
+    const room = uniqueRoom();
+    const leaving = await createGatewayApp(config, {}, { shutdownHooks: false });
+    const alice = await WsTestClient.connect(urls[0], { token: signTestToken('alice') });
+    const carol = await WsTestClient.connect((await listen(leaving)).ws, {
+      token: signTestToken('carol'),
+    });
+    await alice.request({ type: 'join', room }, 'joined');
+    await carol.request({ type: 'join', room }, 'joined');
+    await alice.next('user_joined');
+    const { instanceId } = leaving.get<PresenceStore, RedisPresenceStore>(PresenceStore);
+    expect(await redis.zscore(instancesKey, instanceId)).not.toBeNull();
+
+    await leaving.close();
+    await expect(alice.next('user_left')).resolves.toMatchObject({ user: { id: 'carol' } });
+    expect(await redis.zscore(instancesKey, instanceId)).toBeNull();
+    await alice.close();
+  });
 });

@@ -61,8 +61,6 @@ export abstract class PresenceStore {
   abstract statusOf(userIds: string[]): Promise<UserStatusRecord[]>;
   /** Releases what instances that stopped heartbeating held; returns who is now gone and who was typing there. */
   abstract reap(): Promise<ReapedHoldings>;
-  /** Called after a graceful shutdown left every room. */
-  abstract retire(): Promise<void>;
 }
 
 /** Presence for single-process mode. */
@@ -132,9 +130,5 @@ export class InMemoryPresenceStore extends PresenceStore {
 
   reap(): Promise<ReapedHoldings> {
     return Promise.resolve({ departed: [], typists: [] });
-  }
-
-  retire(): Promise<void> {
-    return Promise.resolve();
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { UserRef } from '@switchboard/protocol';
 import { RedisConnections } from '@switchboard/redis';
 import type Redis from 'ioredis';
@@ -150,6 +151,7 @@ export class RedisPresenceStore extends PresenceStore {
   /** User id to when they last went offline (ms). */
   private readonly lastSeenKey: string;
   private heartbeats = 0;
+  private readonly logger = new Logger('Presence');
 
   constructor(
     connections: RedisConnections,
@@ -170,6 +172,7 @@ export class RedisPresenceStore extends PresenceStore {
     this.holdingsKey = `${this.keyPrefix}presence:instance:${this.instanceId}:holdings`;
     this.typingKey = `${this.keyPrefix}presence:instance:${this.instanceId}:typing`;
     this.lastSeenKey = `${this.keyPrefix}presence:last-seen`;
+    connections.beforeClose(() => this.retireAtShutdown());
   }
 
   private roomKeys(room: string): [string, string] {
@@ -253,6 +256,18 @@ export class RedisPresenceStore extends PresenceStore {
     return { departed: roomUsers(departed), typists: roomUsers(typists) };
   }
 
+  /** A failed retire (Redis down) must not stop the shutdown: the instance stays listed and is reaped. */
+  private async retireAtShutdown(): Promise<void> {
+    try {
+      await this.retire();
+    } catch (error) {
+      this.logger.warn(
+        `could not retire (${(error as Error).message}); the other instances release what this one held`,
+      );
+    }
+  }
+
+  /** Leaves the instance list once a graceful shutdown has left every room (otherwise reaped). */
   async retire(): Promise<void> {
     await this.redis.presenceRetire(
       this.instancesKey,

@@ -1,5 +1,5 @@
 import { Logger, LoggerService } from '@nestjs/common';
-import { freePort, OwnRedisServer, waitFor } from '@switchboard/testing';
+import { freePort, OwnRedisServer, testConfig, waitFor } from '@switchboard/testing';
 import { once } from 'node:events';
 import { createServer, Server, Socket } from 'node:net';
 import type Redis from 'ioredis';
@@ -66,6 +66,21 @@ describe('RedisConnections', () => {
     await connections.close();
     for (const socket of sockets) socket.destroy();
     silent.close();
+  });
+
+  it('runs the work handed to beforeClose at shutdown while the connections are open, then closes them', async () => {
+    const { redisUrl, redisKeyPrefix } = testConfig('gateway');
+    const connections = new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix });
+    const commands = connections.open('commands');
+    await connections.whenReady();
+    const replies: string[] = [];
+    connections.beforeClose(async () => {
+      replies.push(await commands.ping());
+    });
+
+    await connections.onApplicationShutdown();
+    expect(replies).toEqual(['PONG']);
+    await waitFor(() => commands.status === 'end', 'the connection to close');
   });
 
   describe('on a Redis that goes down and comes back', () => {

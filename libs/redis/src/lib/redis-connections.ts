@@ -61,6 +61,7 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   /** Until the start check passed, connection failures are its to report, in one line. */
   private started = false;
   private closing = false;
+  private readonly lastWork: (() => Promise<void>)[] = [];
 
   constructor(@Inject(REDIS_CONNECTION_OPTIONS) private readonly options: RedisConnectionOptions) {
     this.keyPrefix = options.keyPrefix;
@@ -144,7 +145,17 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /**
+   * Work that needs Redis one last time at shutdown (presence's retire), run before the connections
+   * close. A hook of its own would not do: RedisModule and its users are global modules, and Nest
+   * runs global modules' shutdown hooks in no order that imports control.
+   */
+  beforeClose(work: () => Promise<void>): void {
+    this.lastWork.push(work);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.lastWork.map((work) => work()));
     await this.close();
   }
 

@@ -7,8 +7,7 @@ import {
 
 /**
  * Redis for one application: `RedisConnections`, from which the stores that use Redis make their
- * connections. Import it before those stores' modules: Nest shuts global modules down in reverse
- * import order, so the connections close after the stores are done with them.
+ * connections; what a store must still send at shutdown it hands to `RedisConnections.beforeClose`.
  */
 @Module({})
 export class RedisModule {

@@ -1,9 +1,5 @@
 export { describeHealth } from './lib/health';
-export {
-  httpServerLimits,
-  LimitedExpressAdapter,
-  limitedFastifyAdapter,
-} from './lib/http-server-limits';
+export { httpServerLimits, limitedHttpAdapter } from './lib/http-server-limits';
 export { BroadcastWindow, LIVE_STATS_INTERVAL_MS, LiveStatsPublisher } from './lib/live-stats';
 export type { LiveStatsSource, WindowFigures } from './lib/live-stats';
 export { MetricsPortServer } from './lib/metrics-port.server';

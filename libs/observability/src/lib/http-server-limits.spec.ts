@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LISTEN_BACKLOG } from '@switchboard/config';
-import { httpServerLimits, LimitedExpressAdapter } from './http-server-limits';
+import { httpServerLimits } from './http-server-limits';
+import { LimitedExpressAdapter } from './limited-express-adapter';
 
 describe('LimitedExpressAdapter.listen', () => {
   let server: Server | undefined;

@@ -2,11 +2,7 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SwitchboardConfig } from '@switchboard/config';
 import { answerUnroutable, applyHttpConventions, HttpConventionOptions } from '@switchboard/http';
-import {
-  httpServerLimits,
-  LimitedExpressAdapter,
-  limitedFastifyAdapter,
-} from '@switchboard/observability';
+import { httpServerLimits, limitedHttpAdapter } from '@switchboard/observability';
 import { Logger } from 'nestjs-pino';
 
 export interface ServiceAppOptions extends HttpConventionOptions {
@@ -31,9 +27,7 @@ export async function createServiceApp(
   const limits = httpServerLimits(config.requestHeadersTimeoutMs);
   const app = await NestFactory.create(
     rootModule,
-    options.platform === 'fastify'
-      ? limitedFastifyAdapter(limits, answerUnroutable)
-      : new LimitedExpressAdapter(limits),
+    await limitedHttpAdapter(options.platform ?? 'express', limits, answerUnroutable),
     { logger: false, abortOnError: false, bodyParser: false },
   );
   applyHttpConventions(app, config, options);

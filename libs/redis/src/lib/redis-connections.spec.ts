@@ -83,6 +83,20 @@ describe('RedisConnections', () => {
     await waitFor(() => commands.status === 'end', 'the connection to close');
   });
 
+  it('closes at shutdown after a second when the work handed to beforeClose does not finish', async () => {
+    const { redisUrl, redisKeyPrefix } = testConfig('gateway');
+    const connections = new RedisConnections({ url: redisUrl!, keyPrefix: redisKeyPrefix });
+    const commands = connections.open('commands');
+    await connections.whenReady();
+    connections.beforeClose(() => new Promise<void>(() => undefined));
+
+    await connections.onApplicationShutdown();
+    expect(
+      logs.matching('warn', /closing without the last work: not finished within 1000 ms/),
+    ).toHaveLength(1);
+    await waitFor(() => commands.status === 'end', 'the connection to close');
+  });
+
   describe('on a Redis that goes down and comes back', () => {
     let server: OwnRedisServer;
 

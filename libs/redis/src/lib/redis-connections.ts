@@ -19,6 +19,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
 const PING_TIMEOUT_MS = 2_000;
 const QUIT_TIMEOUT_MS = 1_000;
+/** How long `beforeClose` work may take at shutdown: a Redis that does not answer must not hold it up. */
+const LAST_WORK_TIMEOUT_MS = 1_000;
 const DISCONNECT_TIMEOUT_MS = 200;
 
 /** Exponential from 100 ms, capped at 2 s, with jitter so instances do not reconnect in lockstep. */
@@ -155,7 +157,15 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.lastWork.map((work) => work()));
+    try {
+      await withTimeout(
+        Promise.all(this.lastWork.map((work) => work())),
+        LAST_WORK_TIMEOUT_MS,
+        `not finished within ${LAST_WORK_TIMEOUT_MS} ms`,
+      );
+    } catch (error) {
+      this.logger.warn(`closing without the last work: ${(error as Error).message}`);
+    }
     await this.close();
   }
 

@@ -1,10 +1,11 @@
 import { testConfig, uniqueRoom } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
 import { createDataSource, poolOf } from './data-source';
-
-type Callback = (error: Error | null, result: unknown) => void;
 import { MessageStore, PageQuery } from './message-store';
 import { RoomStore } from './room-store';
+
+/** pg's callback for `client.query(config, callback)`. */
+type Callback = (error: Error | null, result: unknown) => void;
 
 const ada = { userId: 'ada', userName: 'Ada' };
 

@@ -8,9 +8,5 @@ export {
 export type { HttpConventionOptions } from './lib/http-conventions';
 export { apiError, HttpErrorFilter } from './lib/http-error.filter';
 export type { ApiErrorDetails } from './lib/http-error.filter';
-export {
-  checkedParameter,
-  optionalIdParameter,
-  optionalIntegerParameter,
-} from './lib/query-parameters';
 export { ZodBodyPipe } from './lib/zod-body.pipe';
+export { RequestHeader, ZodParameterPipe } from './lib/zod-parameter.pipe';

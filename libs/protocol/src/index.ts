@@ -6,6 +6,7 @@ export * from './lib/limits';
 export type * from './lib/models';
 export type * from './lib/server-frames';
 export * from './lib/http-bodies';
+export * from './lib/http-parameters';
 export * from './lib/http-schemas';
 export * from './lib/notification-read';
 export * from './lib/users';

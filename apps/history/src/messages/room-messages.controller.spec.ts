@@ -206,6 +206,21 @@ describe('history API', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('counts a refused body in the same metric as a refused frame, by code', async () => {
+    const refused = async () => {
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const line = /^switchboard_frames_rejected_total\{code="too_long"\} (\d+)$/m.exec(metrics);
+      return Number(line?.[1] ?? 0);
+    };
+    const before = await refused();
+    const response = await post(
+      `/rooms/${uniqueRoom()}/messages`,
+      JSON.stringify({ text: 'x'.repeat(4001) }),
+    );
+    expect(response.status).toBe(400);
+    expect(await refused()).toBe(before + 1);
+  });
+
   it('answers 413 too_large to a body over 100 kB, and stores nothing', async () => {
     const room = uniqueRoom();
     const response = await post(

@@ -36,40 +36,37 @@ import { ChatError, ChatMessageService, ChatMetrics } from '@switchboard/messagi
 import {
   ChatMessage,
   chatMessageSchema,
+  EditMessageBody,
   editMessageBody,
   HistoryMessage,
   httpErrorSchema,
   MessageChangeFrame,
   MessageEditedFrame,
   messageEditedSchema,
+  MessagePageQuery,
+  messagePageQuery,
   MessagePageResponse,
   messagePageSchema,
   PROTOCOL_LIMITS,
+  SendMessageBody,
   sendMessageBody,
   validateEditMessageBody,
   validateSendMessageBody,
 } from '@switchboard/protocol';
-import { apiError, openApiSchema, optionalIntegerParameter } from '@switchboard/http';
-import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-poll';
+import { apiError, openApiSchema, ZodParameterPipe } from '@switchboard/http';
 import { RoomAccessService } from '@switchboard/room-access';
 import type { FastifyReply } from 'fastify';
-import { roomParameter } from '../rooms/path-parameters';
+import { validRoom } from '../rooms/path-parameters';
 import { RoomAccessErrors } from '../rooms/room-access-errors.filter';
+import { MessageBodyPipe } from './message-body.pipe';
+import { MessageIdPipe } from './message-id.pipe';
 import { RoomMessagePages } from './room-message-pages';
-
-const SEQ_BOUNDS = { min: 0, max: Number.MAX_SAFE_INTEGER };
 
 const STATUS_OF: Partial<Record<ChatError['code'], HttpStatus>> = {
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
 };
-
-/** A message id in a path: digits only, or 404 (no message has any other id). */
-function messageIdParameter(id: string): string {
-  if (/^[1-9][0-9]{0,18}$/.test(id)) return id;
-  throw apiError(HttpStatus.NOT_FOUND, { code: 'not_found', message: `no message ${id}` });
-}
 
 function toHttpError(error: ChatError): HttpException {
   const status = STATUS_OF[error.code] ?? HttpStatus.BAD_REQUEST;
@@ -139,7 +136,7 @@ export class RoomMessagesController {
     name: 'wait',
     required: false,
     type: Number,
-    description: `long polling: seconds to hold the request (1 to ${LONG_POLL_MAX_WAIT_SECONDS}) while nothing lies after \`after\`; needs \`after\`, not \`before\`; 0 or absent answers at once`,
+    description: `long polling: seconds to hold the request (1 to ${PROTOCOL_LIMITS.longPollMaxWaitSeconds}) while nothing lies after \`after\`; needs \`after\`, not \`before\`; 0 or absent answers at once`,
   })
   @ApiOkResponse({ schema: openApiSchema(messagePageSchema) })
   @ApiServiceUnavailableResponse({
@@ -148,32 +145,13 @@ export class RoomMessagesController {
     schema: errorBody,
   })
   async page(
-    @Param('room') room: string,
-    @Query('before') before: unknown,
-    @Query('after') after: unknown,
-    @Query('limit') limit: unknown,
-    @Query('wait') wait: unknown,
+    @Param('room', validRoom) room: string,
+    @Query(new ZodParameterPipe(messagePageQuery)) { wait, ...query }: MessagePageQuery,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<MessagePageResponse<HistoryMessage, MessageChangeFrame>> {
-    const validRoom = roomParameter(room);
-    const query = {
-      before: optionalIntegerParameter('before', before, SEQ_BOUNDS),
-      after: optionalIntegerParameter('after', after, SEQ_BOUNDS),
-      limit:
-        optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
-        PROTOCOL_LIMITS.pageDefault,
-    };
-    const waitMs = waitParameter(wait);
-    if (waitMs === undefined) return this.pages.page(user.id, validRoom, query);
-    if (query.after === undefined || query.before !== undefined) {
-      throw apiError(HttpStatus.BAD_REQUEST, {
-        code: 'invalid_parameter',
-        parameter: 'wait',
-        message: 'wait needs after (the last seq the client has) and no before',
-      });
-    }
-    return this.pages.page(user.id, validRoom, query, { ms: waitMs, response: response.raw });
+    if (!wait) return this.pages.page(user.id, room, query);
+    return this.pages.page(user.id, room, query, { ms: wait * 1000, response: response.raw });
   }
 
   /** 201 with the stored message; 200 with the original when `clientMsgId` was already used in this room. */
@@ -195,28 +173,22 @@ export class RoomMessagesController {
     schema: errorBody,
   })
   async send(
-    @Param('room') room: string,
-    @Body() body: unknown,
+    @Param('room', validRoom) room: string,
+    @Body(MessageBodyPipe(validateSendMessageBody)) body: SendMessageBody,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<ChatMessage> {
-    const validRoom = roomParameter(room);
-    const parsed = validateSendMessageBody(body);
-    if (!parsed.ok) {
-      this.metrics.framesRejected.inc({ code: parsed.error.code });
-      throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
-    }
     try {
-      await this.access.authorize(user.id, validRoom);
+      await this.access.authorize(user.id, room);
     } catch (error) {
       this.metrics.framesRejected.inc({ code: 'forbidden' });
       throw error;
     }
     try {
       const { message, created } = await this.chat.send(user, {
-        room: validRoom,
-        text: parsed.body.text,
-        clientMsgId: parsed.body.clientMsgId ?? null,
+        room,
+        text: body.text,
+        clientMsgId: body.clientMsgId ?? null,
       });
       response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
       return message;
@@ -240,21 +212,14 @@ export class RoomMessagesController {
   })
   @ApiTooManyRequestsResponse({ description: 'rate_limited', schema: errorBody })
   async edit(
-    @Param('room') room: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
+    @Param('room', validRoom) room: string,
+    @Param('id', MessageIdPipe) id: string,
+    @Body(MessageBodyPipe(validateEditMessageBody)) body: EditMessageBody,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<MessageEditedFrame> {
-    const validRoom = roomParameter(room);
-    const parsed = validateEditMessageBody(body);
-    if (!parsed.ok) {
-      this.metrics.framesRejected.inc({ code: parsed.error.code });
-      throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
-    }
-    const validId = messageIdParameter(id);
-    await this.authorizeChange(user.id, validRoom);
-    return this.change(response, () => this.chat.edit(user, validRoom, validId, parsed.body.text));
+    await this.authorizeChange(user.id, room);
+    return this.change(response, () => this.chat.edit(user, room, id, body.text));
   }
 
   /** Deletes a message (one's own, or any as a room admin); a repeated delete is 204 again, with no new event. */
@@ -266,15 +231,13 @@ export class RoomMessagesController {
   @ApiNotFoundResponse({ description: 'no such message in the room', schema: errorBody })
   @ApiTooManyRequestsResponse({ description: 'rate_limited', schema: errorBody })
   async delete(
-    @Param('room') room: string,
-    @Param('id') id: string,
+    @Param('room', validRoom) room: string,
+    @Param('id', MessageIdPipe) id: string,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<void> {
-    const validRoom = roomParameter(room);
-    const validId = messageIdParameter(id);
-    await this.authorizeChange(user.id, validRoom);
-    await this.change(response, () => this.chat.delete(user, validRoom, validId));
+    await this.authorizeChange(user.id, room);
+    await this.change(response, () => this.chat.delete(user, room, id));
   }
 
   private async authorizeChange(userId: string, room: string): Promise<void> {

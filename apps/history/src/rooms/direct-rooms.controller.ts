@@ -18,7 +18,7 @@ import {
 } from '@switchboard/protocol';
 import { RoomAccessService, UserDirectory } from '@switchboard/room-access';
 import type { FastifyReply } from 'fastify';
-import { userIdParameter } from './path-parameters';
+import { validUserId } from './path-parameters';
 import { RoomAccessErrors } from './room-access-errors.filter';
 
 /** Direct rooms over HTTP: the room of the caller and another user, made on first use. */
@@ -50,14 +50,13 @@ export class DirectRoomsController {
     schema: openApiSchema(httpErrorSchema),
   })
   async open(
-    @Param('userId') userId: string,
+    @Param('userId', validUserId) userId: string,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<DirectRoomResponse> {
-    const partner = userIdParameter(userId);
     // The partner may never connect to a gateway: the name they will see is stored here.
     await this.users.remember(user);
-    const { room, created } = await this.access.openDirect(user, partner);
+    const { room, created } = await this.access.openDirect(user, userId);
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return { room };
   }

@@ -22,7 +22,7 @@ import {
   readPositionSchema,
 } from '@switchboard/protocol';
 import { ReadStateService } from '@switchboard/room-access';
-import { roomParameter } from './path-parameters';
+import { validRoom } from './path-parameters';
 import { RoomAccessErrors } from './room-access-errors.filter';
 
 const errorBody = openApiSchema(httpErrorSchema);
@@ -55,14 +55,13 @@ export class ReadStateController {
   })
   @ApiForbiddenResponse({ description: 'the caller may not use the room', schema: errorBody })
   async markRead(
-    @Param('room') room: string,
+    @Param('room', validRoom) room: string,
     @Body(new ZodBodyPipe(markReadBody)) body: MarkReadBody,
     @CurrentUser() user: AuthenticatedUser,
   ): Promise<ReadPosition> {
-    const validRoom = roomParameter(room);
     return {
-      room: validRoom,
-      lastReadSeq: await this.readState.markRead(user, validRoom, body.seq),
+      room,
+      lastReadSeq: await this.readState.markRead(user, room, body.seq),
     };
   }
 

@@ -43,7 +43,7 @@ import {
 } from '@switchboard/protocol';
 import { RoomAdministration, RoomCaller } from '@switchboard/room-access';
 import type { FastifyReply } from 'fastify';
-import { roomParameter, userIdParameter } from './path-parameters';
+import { validRoom, validUserId } from './path-parameters';
 import { RoomAccessErrors } from './room-access-errors.filter';
 import { Caller, RoomCallerGuard } from './room-caller.guard';
 
@@ -78,11 +78,11 @@ export class RoomsController {
   @ApiCreatedResponse({ description: 'created', schema: openApiSchema(roomInfoSchema) })
   @ApiOkResponse({ description: 'updated', schema: openApiSchema(roomInfoSchema) })
   async putRoom(
-    @Param('room') room: string,
+    @Param('room', validRoom) room: string,
     @Body(new ZodBodyPipe(putRoomBody)) body: PutRoomBody,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<RoomInfo> {
-    const result = await this.admin.putRoom(roomParameter(room), body);
+    const result = await this.admin.putRoom(room, body);
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result.room;
   }
@@ -101,16 +101,14 @@ export class RoomsController {
   @ApiForbiddenResponse({ description: 'the token is not a room admin', schema: errorBody })
   @ApiNotFoundResponse({ description: 'no such room (service key only)', schema: errorBody })
   async putMember(
-    @Param('room') room: string,
-    @Param('userId') userId: string,
+    @Param('room', validRoom) room: string,
+    @Param('userId', validUserId) userId: string,
     @Body(new ZodBodyPipe(putRoomMemberBody)) body: PutRoomMemberBody,
     @Caller() caller: RoomCaller,
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<RoomMember> {
-    const validRoom = roomParameter(room);
-    const member = userIdParameter(userId);
-    await this.admin.authorize(caller, validRoom, 'manage_members');
-    const result = await this.admin.putMember(validRoom, member, body.role);
+    await this.admin.authorize(caller, room, 'manage_members');
+    const result = await this.admin.putMember(room, userId, body.role);
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result.member;
   }
@@ -130,14 +128,12 @@ export class RoomsController {
   @ApiForbiddenResponse({ description: 'the token is not a room admin', schema: errorBody })
   @ApiNotFoundResponse({ description: 'no such room (service key only)', schema: errorBody })
   async removeMember(
-    @Param('room') room: string,
-    @Param('userId') userId: string,
+    @Param('room', validRoom) room: string,
+    @Param('userId', validUserId) userId: string,
     @Caller() caller: RoomCaller,
   ): Promise<void> {
-    const validRoom = roomParameter(room);
-    const member = userIdParameter(userId);
-    await this.admin.authorize(caller, validRoom, 'manage_members');
-    await this.admin.removeMember(validRoom, member);
+    await this.admin.authorize(caller, room, 'manage_members');
+    await this.admin.removeMember(room, userId);
   }
 
   @Get('members')
@@ -151,11 +147,10 @@ export class RoomsController {
   @ApiForbiddenResponse({ description: 'the token may not use the room', schema: errorBody })
   @ApiNotFoundResponse({ description: 'no such room (service key only)', schema: errorBody })
   async members(
-    @Param('room') room: string,
+    @Param('room', validRoom) room: string,
     @Caller() caller: RoomCaller,
   ): Promise<RoomMembersResponse> {
-    const validRoom = roomParameter(room);
-    await this.admin.authorize(caller, validRoom, 'list_members');
-    return { members: await this.admin.members(validRoom) };
+    await this.admin.authorize(caller, room, 'list_members');
+    return { members: await this.admin.members(room) };
   }
 }

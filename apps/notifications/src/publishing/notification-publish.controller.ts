@@ -13,10 +13,10 @@ import { NotificationPublisher } from '@switchboard/messaging';
 import {
   httpErrorSchema,
   publishNotificationsBody,
+  PublishNotificationsBody,
   publishNotificationsResponseSchema,
-  validatePublishNotificationsBody,
 } from '@switchboard/protocol';
-import { apiError, openApiSchema } from '@switchboard/http';
+import { openApiSchema, ZodBodyPipe } from '@switchboard/http';
 import { NotificationMetrics } from '../metrics/notification-metrics';
 
 /** The server-to-server publish API: store per user, then deliver to their open streams on every instance. */
@@ -50,11 +50,9 @@ export class NotificationPublishController {
     schema: openApiSchema(httpErrorSchema),
   })
   async publish(
-    @Body() body: unknown,
+    @Body(new ZodBodyPipe(publishNotificationsBody)) body: PublishNotificationsBody,
   ): Promise<{ ids: string[]; notifications: { id: string; userId: string }[] }> {
-    const parsed = validatePublishNotificationsBody(body);
-    if (!parsed.ok) throw apiError(HttpStatus.BAD_REQUEST, parsed.error);
-    const { userIds, ...content } = parsed.body;
+    const { userIds, ...content } = body;
     // Stored is delivered: a stream that misses this live gets it on resume, so the caller gets 202.
     const { recipients } = await this.publisher.publish(userIds, content);
     this.metrics.notificationsStored.inc(recipients.length);

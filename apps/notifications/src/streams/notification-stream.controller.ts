@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,9 +12,16 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser, JwtAuthGuard } from '@switchboard/auth';
-import { LONG_POLL_MAX_WAIT_SECONDS, waitParameter } from '@switchboard/long-poll';
-import { httpErrorSchema, notificationPageSchema, PROTOCOL_LIMITS } from '@switchboard/protocol';
-import { openApiSchema, optionalIdParameter, optionalIntegerParameter } from '@switchboard/http';
+import {
+  httpErrorSchema,
+  lastEventIdHeader,
+  notificationIdParameter,
+  NotificationPageQuery,
+  notificationPageQuery,
+  notificationPageSchema,
+  PROTOCOL_LIMITS,
+} from '@switchboard/protocol';
+import { openApiSchema, RequestHeader, ZodParameterPipe } from '@switchboard/http';
 import type { Response } from 'express';
 import { NotificationPage, NotificationPages } from './notification-pages';
 import { NotificationStreamRegistry } from './notification-stream.registry';
@@ -61,15 +68,13 @@ export class NotificationStreamController {
   @ApiOkResponse({ description: 'text/event-stream' })
   async stream(
     @CurrentUser() user: AuthenticatedUser,
-    @Headers('last-event-id') lastEventIdHeader: string | undefined,
-    @Query('lastEventId') lastEventIdQuery: unknown,
+    @RequestHeader('last-event-id', new ZodParameterPipe(lastEventIdHeader, 'Last-Event-ID'))
+    fromHeader: string | undefined,
+    @Query('lastEventId', new ZodParameterPipe(notificationIdParameter.optional()))
+    fromQuery: string | undefined,
     @Res() response: Response,
   ): Promise<void> {
-    const lastEventId =
-      lastEventIdHeader !== undefined && lastEventIdHeader !== ''
-        ? optionalIdParameter('Last-Event-ID', lastEventIdHeader)
-        : optionalIdParameter('lastEventId', lastEventIdQuery);
-    await this.streams.open(user, response, lastEventId);
+    await this.streams.open(user, response, fromHeader ?? fromQuery);
   }
 
   /**
@@ -91,7 +96,7 @@ export class NotificationStreamController {
     name: 'wait',
     required: false,
     type: Number,
-    description: `long polling: seconds to hold the request (1 to ${LONG_POLL_MAX_WAIT_SECONDS}) while the user has nothing after \`after\`; 0 or absent answers at once`,
+    description: `long polling: seconds to hold the request (1 to ${PROTOCOL_LIMITS.longPollMaxWaitSeconds}) while the user has nothing after \`after\`; 0 or absent answers at once`,
   })
   @ApiOkResponse({ schema: openApiSchema(notificationPageSchema) })
   @ApiServiceUnavailableResponse({
@@ -101,21 +106,10 @@ export class NotificationStreamController {
   })
   async list(
     @CurrentUser() user: AuthenticatedUser,
-    @Query('after') after: unknown,
-    @Query('limit') limit: unknown,
-    @Query('wait') wait: unknown,
+    @Query(new ZodParameterPipe(notificationPageQuery))
+    { after, limit, wait }: NotificationPageQuery,
     @Res({ passthrough: true }) response: Response,
   ): Promise<NotificationPage> {
-    const pageSize =
-      optionalIntegerParameter('limit', limit, { min: 1, max: PROTOCOL_LIMITS.pageMax }) ??
-      PROTOCOL_LIMITS.pageDefault;
-    const afterId = optionalIdParameter('after', after) ?? '0';
-    const waitMs = waitParameter(wait);
-    return this.pages.list(
-      user.id,
-      afterId,
-      pageSize,
-      waitMs === undefined ? undefined : { ms: waitMs, response },
-    );
+    return this.pages.list(user.id, after, limit, wait ? { ms: wait * 1000, response } : undefined);
   }
 }

@@ -197,6 +197,26 @@ describe('notification service, two instances', () => {
     anonymous.close();
     const badId = await open(0, newUser(), { 'Last-Event-ID': 'abc' });
     expect(badId.response.statusCode).toBe(400);
+    const refusal = async (query: string, headers: Record<string, string>) => {
+      const response = await fetch(`${bases[0]}/notifications/stream${query}`, {
+        headers: { ...bearer(newUser()), ...headers },
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    expect(await refusal('', { 'Last-Event-ID': '1x' })).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        code: 'invalid_parameter',
+        parameter: 'Last-Event-ID',
+        message: 'Last-Event-ID must be a notification id (digits only)',
+      },
+    });
+    // An empty header is no header: the query parameter is read, and checked.
+    expect(await refusal('?lastEventId=x', { 'Last-Event-ID': '' })).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_parameter', parameter: 'lastEventId' },
+    });
   });
 
   it.each([

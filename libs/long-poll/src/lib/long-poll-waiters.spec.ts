@@ -5,7 +5,6 @@ import { MetricsRegistry } from '@switchboard/observability';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { LongPoll, LongPollWaiters } from './long-poll-waiters';
-import { waitParameter } from './wait-parameter';
 
 /** A response that records headers and can be closed like a client going away. */
 class FakeResponse extends EventEmitter {
@@ -197,24 +196,5 @@ describe('LongPollWaiters', () => {
       waiters.hold({ ...poll, watch: () => Promise.reject(new Error('bus down')) }),
     ).rejects.toThrow('bus down');
     expect(await heldGauge(metrics)).toBe(0);
-  });
-});
-
-describe('waitParameter', () => {
-  it.each([
-    [undefined, undefined],
-    ['0', undefined],
-    ['1', 1000],
-    ['30', 30_000],
-  ])('reads %s as %s ms', (raw, expected) => {
-    expect(waitParameter(raw)).toBe(expected);
-  });
-
-  it.each(['31', '-1', '1.5', 'ten', ''])('refuses %j with a 400 naming wait', (raw) => {
-    expect(() => waitParameter(raw)).toThrow(
-      expect.objectContaining({
-        response: expect.objectContaining({ code: 'invalid_parameter', parameter: 'wait' }),
-      }) as Error,
-    );
   });
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { describeIssues, FrameRejection } from './client-frames';
 import {
   everyJsonString,
   HAS_CONTROL_CHARACTER,
@@ -36,15 +35,6 @@ export const publishNotificationsBody = z
   })
   .meta({ id: 'PublishNotificationsBody' });
 export type PublishNotificationsBody = z.infer<typeof publishNotificationsBody>;
-
-export function validatePublishNotificationsBody(
-  value: unknown,
-): { ok: true; body: PublishNotificationsBody } | { ok: false; error: FrameRejection } {
-  const result = publishNotificationsBody.safeParse(value);
-  return result.success
-    ? { ok: true, body: result.data }
-    : { ok: false, error: { code: 'invalid_body', message: describeIssues(result.error) } };
-}
 
 /** The answer to a page request, messages in ascending `seq`. */
 export interface MessagePageResponse<M, E = never> {

@@ -15,6 +15,8 @@ export const PROTOCOL_LIMITS = {
   resumeLimit: 500,
   pageDefault: 50,
   pageMax: 100,
+  /** Long polling: the longest a request is held, below the usual 60 s idle timeout of proxies. */
+  longPollMaxWaitSeconds: 30,
   /** User ids in one `presence` request. */
   maxPresenceUsers: 100,
 } as const;

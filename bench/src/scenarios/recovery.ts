@@ -107,6 +107,10 @@ class RecoveryStorm {
   /** The last committed seq of each room at the cut; -1 until read. */
   readonly roomEnds: Int32Array;
   cutMicros = 0;
+  /** When the first client after the cut got its `joined` reply: the restarted gateways serve. */
+  firstRejoinedMicros = 0;
+  /** Called once, at `firstRejoinedMicros`. */
+  onFirstRejoin: () => void = () => undefined;
   recovered = 0;
   readonly recoveredAt: number[] = [];
   duplicates = 0;
@@ -237,6 +241,10 @@ class RecoveryStorm {
       for (const message of joined.messages) this.take(member, message.seq);
       if (joined.more) this.moreReplies++;
       member.joined = true;
+      if (this.cutMicros && member.reconnectAttempts > 0 && !this.firstRejoinedMicros) {
+        this.firstRejoinedMicros = nowMicros();
+        this.onFirstRejoin();
+      }
       member.backoffStep = 0;
       member.firstJoin?.resolve();
       member.firstJoin = null;
@@ -359,15 +367,15 @@ async function gone(pid: number): Promise<void> {
 const GATEWAY_SCRIPT = join(__dirname, '..', '..', '..', 'apps', 'gateway', 'src', 'main.js');
 
 /**
- * Starts a gateway on `port` again, as the harness starts it, and waits for /health/ready. With
- * BENCH_CPU_PROF=<dir> it writes a CPU profile there, like the gateways the harness starts: the
- * restarted ones are where the storm's handshakes and joins run.
+ * Starts a gateway on `port` again, as the harness starts it. With BENCH_CPU_PROF=<dir> it writes a
+ * CPU profile there, like the gateways the harness starts: the restarted ones are where the storm's
+ * handshakes and joins run.
  */
-async function restartGateway(
+function restartGateway(
   env: BenchEnvironment,
   port: number,
   started: ServerProcess[],
-): Promise<ServerProcess> {
+): ServerProcess {
   const profile = process.env.BENCH_CPU_PROF;
   const server = startServer(
     `switchboard gateway:${port} (restarted)`,
@@ -377,7 +385,6 @@ async function restartGateway(
     profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [],
   );
   started.push(server);
-  await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
   return server;
 }
 
@@ -386,7 +393,7 @@ const percentile = (sorted: number[], q: number) =>
 
 const COLUMNS: Column[] = [
   { key: 'clients', label: 'clients', digits: 0 },
-  { key: 'restartMs', label: 'gateways ready ms', digits: 0 },
+  { key: 'firstRejoinedMs', label: 'first rejoined ms', digits: 0 },
   { key: 'recovered99Ms', label: '99% recovered ms', digits: 0 },
   { key: 'recoveredAllMs', label: '100% recovered ms', digits: 0 },
   { key: 'recovered', label: 'recovered', digits: 0 },
@@ -442,6 +449,11 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     const before = await flow(shape.flowMs, 0);
     log(`recovery: ${before} messages sent, ${storm.acks} acked; killing both gateways`);
 
+    // The counts start before the cut, so they include the killed gateways' last commits (the few
+    // in flight) and the new ones' start-up.
+    const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
+    const transactionsBefore = await transactions(env);
+    const overflowsBefore = listenOverflows();
     storm.startReconnecting();
     const cut = new Date();
     const killed = servers.processes;
@@ -449,23 +461,25 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     const sinceCut = () => ((nowMicros() - storm.cutMicros) / 1000).toFixed(0);
     await Promise.all(killed.map((server) => gone(server.pid)));
     const goneMs = sinceCut();
-    // Restarted at once, as a supervisor would: the counts start here, so they include the killed
-    // gateways' last commits (the few in flight) and the new ones' start-up.
-    const backing = new MeasuredWindow(() => cpuSecondsOfCommands(BACKING_SERVICES));
-    const transactionsBefore = await transactions(env);
-    const overflowsBefore = listenOverflows();
+    // Restarted at once, as a supervisor would.
+    const restarted = target.ports.map((port) => restartGateway(env, port, started));
+    servers = new ServerGroup(restarted);
     const spawnedMs = sinceCut();
-    const restarting = Promise.all(target.ports.map((port) => restartGateway(env, port, started)));
+    const gateways = new MeasuredWindow(() => servers.cpuSeconds());
+    let startUpCpuSeconds = NaN;
+    storm.onFirstRejoin = () => (startUpCpuSeconds = gateways.cpu());
+    const ready = Promise.all(
+      restarted.map((server, i) =>
+        server.waitUntil(async () => (await httpStatus(target.ports[i], '/health/ready')) === 200),
+      ),
+    ).then(() => (nowMicros() - storm.cutMicros) / 1000);
     // The room ends are final once the killed gateways' backends have finished what they were
     // running: the load is paused and a rejoin commits no message. Until they are read, no client
     // counts as recovered.
     await oldBackendsGone(env, cut);
     storm.setRoomEnds(await roomEnds(env, storm.rooms()));
     const endsReadMs = sinceCut();
-    const restarted = await restarting;
-    servers = new ServerGroup(restarted);
-    const restartMs = (nowMicros() - storm.cutMicros) / 1000;
-    const gateways = new MeasuredWindow(() => servers.cpuSeconds());
+    const readyMs = await ready;
 
     let peakRssKb = servers.peakRssKb();
     await drain(
@@ -478,8 +492,13 @@ export async function recovery(context: ScenarioContext): Promise<void> {
     );
     const stormMs = (nowMicros() - storm.cutMicros) / 1000;
     const overflows = listenOverflows() - overflowsBefore;
-    const gatewayCpuPercent = (gateways.cpu() / gateways.wallSeconds()) * 100;
-    const gatewayCpuMsPerClient = (gateways.cpu() * 1000) / Math.max(1, storm.recovered);
+    const firstRejoinedMs = storm.firstRejoinedMicros
+      ? (storm.firstRejoinedMicros - storm.cutMicros) / 1000
+      : NaN;
+    const servingSeconds = (stormMs - firstRejoinedMs) / 1000;
+    const servingCpuSeconds = gateways.cpu() - startUpCpuSeconds;
+    const gatewayCpuPercent = (servingCpuSeconds / servingSeconds) * 100;
+    const gatewayCpuMsPerClient = (servingCpuSeconds * 1000) / Math.max(1, storm.recovered);
     const backingCpuPercent = (backing.cpu() / backing.wallSeconds()) * 100;
     // Idle backends report their statistics up to 10 s late (PGSTAT_IDLE_INTERVAL).
     await sleep(shape.statsSettleMs);
@@ -500,11 +519,11 @@ export async function recovery(context: ScenarioContext): Promise<void> {
       `a client has recovered when, after the cut, it has reconnected, received its \`joined\` reply and holds every seq from 1 to its room's last seq committed before the cut (read from PostgreSQL once the killed gateways' backends were gone); times are from the SIGKILL, the gateways' start-up included`,
       `${storm.behindAtCut} of ${all} clients had not received their room's last seq when the gateways died`,
       `reconnects wait as the SDK's do (\`reconnectDelay\`, full jitter: a uniform random delay up to ${DEFAULT_BACKOFF.initialDelayMs / 1000} s doubling per failed attempt to ${DEFAULT_BACKOFF.maxDelayMs / 1000} s, from the first after a rejoin is answered); attempts that failed before the upgrade: ${storm.failedAttempts.refused} refused, ${storm.failedAttempts.timedOut} timed out (a reconnect waits for its upgrade until the storm is given up, as the SDK sets no timeout), ${storm.failedAttempts.other} otherwise; the rejoin carries \`since\` = the last seq the client saw`,
-      `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms, the room ends read at ${endsReadMs} ms (once the killed gateways' PostgreSQL backends were gone), ready (/health/ready 200) at ${restartMs.toFixed(0)} ms; ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
+      `timeline from the SIGKILL: killed processes gone at ${goneMs} ms, gateways started at ${spawnedMs} ms, the room ends read at ${endsReadMs} ms (once the killed gateways' PostgreSQL backends were gone), the first client rejoined at ${firstRejoinedMs.toFixed(0)} ms (the gateways serve from about then), both answered /health/ready at ${readyMs.toFixed(0)} ms (the probe waits behind the held connections); ${overflows} connections were dropped by a full accept queue from the start to the last recovery (TcpExt ListenOverflows, machine-wide)`,
       `messages: ${before} sent at ${shape.messagesPerSecond}/s before the cut (${storm.acks} acks in all), paused during the storm, then ${shape.resumeMs / 1000} s more after it; lost and duplicates count every seq 1…room end of every client over the whole run`,
       `PostgreSQL work is counted in transactions (xact_commit + xact_rollback of the run's database in pg_stat_database; pg_stat_statements is not loaded) from the cut until every client recovered, read ${shape.statsSettleMs / 1000} s later, divided by recovered clients; it includes the two gateways' start-up and readiness queries${context.quick ? ' (quick: the statistics have not settled, the figure is not meaningful)' : ''}`,
       `${storm.moreReplies} \`joined\` replies said \`more\` (not followed: a room misses a few seqs, the resume limit is 500); ${storm.errors} error frames${storm.firstError ? `, the first: ${storm.firstError}` : ''}`,
-      `the first joins ran at ${(all / joinSeconds).toFixed(0)} clients/s (${all} in ${joinSeconds.toFixed(1)} s, 200 at a time, the same handshake and join as a rejoin); during the storm the restarted gateways used ${gatewayCpuPercent.toFixed(0)}% of their one core from ready to the last recovery (${gatewayCpuMsPerClient.toFixed(2)} ms of CPU per recovered client, handshake and rejoin), PostgreSQL and Redis ${backingCpuPercent.toFixed(0)}% of a core from the restart (every postgres and redis-server process on the machine, backends that exited meanwhile included, other engineers' too)`,
+      `the first joins ran at ${(all / joinSeconds).toFixed(0)} clients/s (${all} in ${joinSeconds.toFixed(1)} s, 200 at a time, the same handshake and join as a rejoin); the restarted gateways used ${startUpCpuSeconds.toFixed(2)} s of CPU (both together) from their start to the first rejoin, then ${gatewayCpuPercent.toFixed(0)}% of one core to the last recovery (${gatewayCpuMsPerClient.toFixed(2)} ms of CPU per recovered client, handshake and rejoin), PostgreSQL and Redis ${backingCpuPercent.toFixed(0)}% of a core from the cut (every postgres and redis-server process on the machine, backends that exited meanwhile included, other engineers' too)`,
       `the storm is given up after ${shape.giveUpMs / 1000} s; this one took ${(stormMs / 1000).toFixed(1)} s`,
       'Socket.IO is not measured: its connection-state recovery across two nodes needs @socket.io/redis-streams-adapter, which is not installed (only @socket.io/redis-adapter), and a restarted node has lost its in-memory recovery buffer, so after a kill -9 it recovers nothing',
     );
@@ -517,7 +536,7 @@ export async function recovery(context: ScenarioContext): Promise<void> {
           target: 'switchboard',
           values: {
             clients: all,
-            restartMs,
+            firstRejoinedMs,
             recovered99Ms: sorted.length >= Math.ceil(0.99 * all) ? percentile(sorted, 0.99) : null,
             recoveredAllMs: sorted.length === all ? sorted[sorted.length - 1] : null,
             recovered: storm.recovered,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROTOCOL_LIMITS } from './limits';
+import { notificationId } from './notification-read';
 import { userId } from './users';
 
 // The HTTP APIs' path and query parameters. A refused value is a 400 `invalid_parameter` whose
@@ -22,10 +23,7 @@ const limitParameter = wholeNumber(1, PROTOCOL_LIMITS.pageMax).default(PROTOCOL_
 const waitParameter = wholeNumber(0, PROTOCOL_LIMITS.longPollMaxWaitSeconds);
 
 /** A notification id: a positive 64-bit decimal, read as its canonical decimal string. */
-export const notificationIdParameter = z
-  .string({ error: 'must be a notification id (digits only)' })
-  .regex(/^\d{1,18}$/, 'must be a notification id (digits only)')
-  .transform((raw) => String(BigInt(raw)));
+export const notificationIdParameter = notificationId.transform((raw) => String(BigInt(raw)));
 
 /** A `:room` path parameter. */
 export const roomParameter = z

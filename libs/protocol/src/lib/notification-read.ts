@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** A notification id as JSON carries it: a positive 64-bit decimal, digits only. */
-const notificationId = z.string().regex(/^\d{1,18}$/, 'must be a notification id (digits only)');
+export const notificationId = z
+  .string({ error: 'must be a notification id (digits only)' })
+  .regex(/^\d{1,18}$/, 'must be a notification id (digits only)');
 
 /** `POST /notifications/read`: every notification of the caller up to `lastReadId` is read. */
 export const markNotificationsReadBody = z

@@ -201,7 +201,7 @@ describe('notification service, two instances', () => {
       const response = await fetch(`${bases[0]}/notifications/stream${query}`, {
         headers: { ...bearer(newUser()), ...headers },
       });
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: await response.json() };
     };
     expect(await refusal('', { 'Last-Event-ID': '1x' })).toEqual({
       status: 400,

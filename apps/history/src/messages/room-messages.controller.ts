@@ -82,7 +82,7 @@ const errorBody = openApiSchema(httpErrorSchema);
 /** A room's history, page by page, and sending into a room over HTTP. */
 @ApiTags('messages')
 @ApiBearerAuth()
-@ApiParam({ name: 'room', description: 'room id: ^[A-Za-z0-9_.:-]{1,64}$' })
+@ApiParam({ name: 'room', description: `room id: ${PROTOCOL_LIMITS.roomPattern.source}` })
 @ApiUnauthorizedResponse({
   description: 'no token, or a malformed, badly signed or expired one',
   schema: errorBody,

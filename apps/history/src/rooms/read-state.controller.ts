@@ -20,6 +20,7 @@ import {
   markReadBody,
   ReadPosition,
   readPositionSchema,
+  PROTOCOL_LIMITS,
 } from '@switchboard/protocol';
 import { ReadStateService } from '@switchboard/room-access';
 import { validRoom } from './path-parameters';
@@ -38,7 +39,7 @@ export class ReadStateController {
   constructor(private readonly readState: ReadStateService) {}
 
   @Put('rooms/:room/read')
-  @ApiParam({ name: 'room', description: 'room id: ^[A-Za-z0-9_.:-]{1,64}$' })
+  @ApiParam({ name: 'room', description: `room id: ${PROTOCOL_LIMITS.roomPattern.source}` })
   @ApiOperation({
     summary: 'Mark everything in the room up to seq as read',
     description:

@@ -40,6 +40,7 @@ import {
   roomMemberSchema,
   RoomMembersResponse,
   roomMembersResponseSchema,
+  PROTOCOL_LIMITS,
 } from '@switchboard/protocol';
 import { RoomAdministration, RoomCaller } from '@switchboard/room-access';
 import type { FastifyReply } from 'fastify';
@@ -54,7 +55,10 @@ const errorBody = openApiSchema(httpErrorSchema);
  * their own token, and anyone who may use a room may list them.
  */
 @ApiTags('rooms')
-@ApiParam({ name: 'room', description: 'room id: ^[A-Za-z0-9_.:-]{1,64}$; dm: is reserved' })
+@ApiParam({
+  name: 'room',
+  description: `room id: ${PROTOCOL_LIMITS.roomPattern.source}; dm: is reserved`,
+})
 @ApiUnauthorizedResponse({ description: 'no credential, or a wrong one', schema: errorBody })
 @ApiBadRequestResponse({
   description: 'invalid_parameter (named in `parameter`; a dm: room) or invalid_body',

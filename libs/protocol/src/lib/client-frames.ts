@@ -11,7 +11,7 @@ import { userId } from './users';
 
 const room = z
   .string()
-  .regex(PROTOCOL_LIMITS.roomPattern, 'room must match ^[A-Za-z0-9_.:-]{1,64}$');
+  .regex(PROTOCOL_LIMITS.roomPattern, `room must match ${PROTOCOL_LIMITS.roomPattern.source}`);
 const seq = z.number().int().nonnegative();
 
 // Newline and tab are text; every other C0 control character and DEL are refused.

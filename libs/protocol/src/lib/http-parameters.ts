@@ -28,7 +28,7 @@ export const notificationIdParameter = notificationId.transform((raw) => String(
 /** A `:room` path parameter. */
 export const roomParameter = z
   .string()
-  .regex(PROTOCOL_LIMITS.roomPattern, 'must match ^[A-Za-z0-9_.:-]{1,64}$');
+  .regex(PROTOCOL_LIMITS.roomPattern, `must match ${PROTOCOL_LIMITS.roomPattern.source}`);
 
 /** A `:userId` path parameter, with the rule of every user id. */
 export const userIdParameter = z.string().refine((value) => userId.safeParse(value).success, {

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../tools/testing/test-services';
+import { freePort, SERVICE_NODE_FLAGS } from '../../tools/testing/test-services';
 
 export type ServiceName = 'gateway' | 'notifications' | 'history';
 
@@ -102,7 +102,7 @@ class SpawnedService implements ServiceProcess {
 }
 
 /**
- * Spawns `node dist/apps/<name>/src/main.js` with `env` (and PORT: the given port or a free one),
+ * Spawns `node dist/apps/<name>/src/main.js` (with the service's deployed node flags) with `env` (and PORT: the given port or a free one),
  * resolves once `/health/live` answers. The service sees only `env`, PATH and PORT, so the caller's
  * shell cannot change what is tested. Requires `npm run build` first. If the process exits before
  * answering, or does not answer within 30 s, rejects with its logs (and kills it in the second case).
@@ -117,7 +117,7 @@ export async function startService(
     throw new Error(`${script} does not exist: run \`npm run build\` first`);
   }
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], script], {
     cwd: REPOSITORY_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,20 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
+/**
+ * The node flags each service starts with, as its Dockerfile and `npm run start:<service>` start it,
+ * so that tests and the benchmark run what is deployed. The services that hold connections run
+ * without V8's memory reducer (README, Decisions).
+ */
+export const SERVICE_NODE_FLAGS: Record<
+  'gateway' | 'notifications' | 'history',
+  readonly string[]
+> = {
+  gateway: ['--no-memory-reducer'],
+  notifications: ['--no-memory-reducer'],
+  history: [],
+};
+
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 

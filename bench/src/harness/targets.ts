@@ -9,6 +9,7 @@ import {
 import { READY_LINE } from '../peers/peer-options';
 import { BenchEnvironment } from './environment';
 import { freePort, ServerGroup, ServerProcess, startServer } from './processes';
+import { SERVICE_NODE_FLAGS } from '../../../tools/testing/test-services';
 
 /** The compiled workspace: bench/src/harness → dist. */
 const DIST = join(__dirname, '..', '..', '..');
@@ -81,6 +82,11 @@ function diagnosticOptions(): string[] {
   return [...(directory ? ['--cpu-prof', '--cpu-prof-dir', directory] : []), ...nodeFlags()];
 }
 
+/** The node flags of a Switchboard service as deployed, and the diagnostics asked for. */
+export function switchboardNodeFlags(service: 'gateway' | 'notifications' | 'history'): string[] {
+  return [...SERVICE_NODE_FLAGS[service], ...diagnosticOptions()];
+}
+
 /** Starts `dist/apps/<service>/src/main.js` on the server core and waits for /health/ready. */
 export async function startSwitchboardService(
   service: 'gateway' | 'notifications' | 'history',
@@ -94,7 +100,7 @@ export async function startSwitchboardService(
     join(DIST, 'apps', service, 'src', 'main.js'),
     [],
     switchboardEnv(env, port, extra),
-    [...diagnosticOptions(), ...flags],
+    [...switchboardNodeFlags(service), ...flags],
   );
   await server.waitUntil(async () => (await httpStatus(port, '/health/ready')) === 200);
   return { server, port };

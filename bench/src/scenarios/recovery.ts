@@ -16,7 +16,12 @@ import {
 import { RawWebSocket } from '../harness/raw-websocket';
 import { Column } from '../harness/report';
 import { nowMicros, stampText } from '../harness/stamp';
-import { httpStatus, startWsTarget, switchboardEnv } from '../harness/targets';
+import {
+  httpStatus,
+  startWsTarget,
+  switchboardEnv,
+  switchboardNodeFlags,
+} from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
 const ROOM_SIZE = 10;
@@ -367,22 +372,20 @@ async function gone(pid: number): Promise<void> {
 const GATEWAY_SCRIPT = join(__dirname, '..', '..', '..', 'apps', 'gateway', 'src', 'main.js');
 
 /**
- * Starts a gateway on `port` again, as the harness starts it. With BENCH_CPU_PROF=<dir> it writes a
- * CPU profile there, like the gateways the harness starts: the restarted ones are where the storm's
- * handshakes and joins run.
+ * Starts a gateway on `port` again, as the harness starts it (with BENCH_CPU_PROF=<dir> it writes a
+ * CPU profile there: the restarted gateways are where the storm's handshakes and joins run).
  */
 function restartGateway(
   env: BenchEnvironment,
   port: number,
   started: ServerProcess[],
 ): ServerProcess {
-  const profile = process.env.BENCH_CPU_PROF;
   const server = startServer(
     `switchboard gateway:${port} (restarted)`,
     GATEWAY_SCRIPT,
     [],
     switchboardEnv(env, port),
-    profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [],
+    switchboardNodeFlags('gateway'),
   );
   started.push(server);
   return server;

@@ -102,10 +102,11 @@ class SpawnedService implements ServiceProcess {
 }
 
 /**
- * Spawns `node dist/apps/<name>/src/main.js` (with the service's deployed node flags) with `env` (and PORT: the given port or a free one),
- * resolves once `/health/live` answers. The service sees only `env`, PATH and PORT, so the caller's
- * shell cannot change what is tested. Requires `npm run build` first. If the process exits before
- * answering, or does not answer within 30 s, rejects with its logs (and kills it in the second case).
+ * Spawns `node dist/apps/<name>/src/main.js`, with the node flags the service is deployed with, and
+ * `env` (and PORT: the given port or a free one); resolves once `/health/live` answers. The service
+ * sees only `env`, PATH and PORT, so the caller's shell cannot change what is tested. Requires
+ * `npm run build` first. If the process exits before answering, or does not answer within 30 s,
+ * rejects with its logs (and kills it in the second case).
  */
 export async function startService(
   name: ServiceName,

@@ -2,9 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { freePort, SERVICE_NODE_FLAGS } from '../../tools/testing/test-services';
+import {
+  DeployedService as ServiceName,
+  freePort,
+  SERVICE_NODE_FLAGS,
+} from '../../tools/testing/test-services';
 
-export type ServiceName = 'gateway' | 'notifications' | 'history';
+export type { ServiceName };
 
 /** One Switchboard service running as its own process from `dist/`, as it runs in production. */
 export interface ServiceProcess {

